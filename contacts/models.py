@@ -1,0 +1,423 @@
+"""People and organizations in the network, the channels kept with them, every exchange,
+the diplomatic climate and the reminders that keep channels alive.
+
+Vocabulary and rules: ../shared/DESIGN.md. Reads live on the querysets in
+``contacts.querysets``; workflows that touch several models live in ``contacts.services``.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+from timezone_field import TimeZoneField
+
+from contacts.querysets import (
+    AffiliationQuerySet,
+    ChannelQuerySet,
+    ClimateQuerySet,
+    ContactQuerySet,
+    ExchangeQuerySet,
+    ReminderQuerySet,
+)
+
+
+class Layer(models.TextChoices):
+    SECURITY = "security", "Security"
+    POLITICAL = "political", "Political"
+    NARRATIVE = "narrative", "Narrative"
+    SOFT_CULTURAL = "soft_cultural", "Soft / cultural"
+    CIVIL_EPISTEMIC = "civil_epistemic", "Civil / epistemic"
+
+
+class Sensitivity(models.TextChoices):
+    STANDARD = "standard", "Standard (all staff)"
+    RESTRICTED = "restricted", "Restricted (owner, team, grants)"
+    PROTECTED = "protected", "Protected (owner and grants only)"
+
+
+class Team(models.Model):
+    """A section of the mission (press, culture, science, community...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class OfficerProfile(models.Model):
+    """Per-user preferences that the digests need: time zone and the hour to send."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    timezone = TimeZoneField(default="UTC")
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)]
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="profile_digest_hour_in_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", "University"
+        RESEARCH_INSTITUTE = "research_institute", "Research institute"
+        THINK_TANK = "think_tank", "Think tank"
+        MEDIA_OUTLET = "media_outlet", "Media outlet"
+        CULTURAL_INSTITUTION = "cultural_institution", "Cultural institution"
+        COMMUNITY_ORGANIZATION = "community_organization", "Community organization"
+        NGO = "ngo", "NGO"
+        COMPANY = "company", "Company"
+        RELIGIOUS_INSTITUTION = "religious_institution", "Religious institution"
+        GOVERNMENT_BODY = "government_body", "Government body"
+
+    name = models.CharField(max_length=200)
+    native_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    country = CountryField(blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="organization_unique_name")
+        ]
+        indexes = [models.Index(fields=["kind", "country"]), models.Index(fields=["updated_at"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A free label on contacts, used to filter and to invite in bulk."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(models.Model):
+    class Category(models.TextChoices):
+        ACADEMIC = "academic", "Academic"
+        JOURNALIST = "journalist", "Journalist"
+        THINK_TANK = "think_tank", "Think-tank analyst"
+        CULTURAL = "cultural", "Cultural figure"
+        CIVIL_SOCIETY = "civil_society", "Civil-society activist"
+        COMMUNITY = "community", "Community leader"
+        TECHNOLOGY = "technology", "Technology"
+        RELIGIOUS = "religious", "Religious figure"
+        OTHER = "other", "Other"
+
+    full_name = models.CharField(max_length=200)
+    native_name = models.CharField(
+        max_length=200, blank=True, help_text="The name in the contact's own script."
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        help_text="The current primary organization.",
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    country = CountryField(blank=True)
+    languages = models.JSONField(
+        default=list, blank=True, help_text="Language codes, e.g. ['ru', 'he', 'en']."
+    )
+    layer = models.CharField(max_length=20, choices=Layer.choices)
+    sensitivity = models.CharField(
+        max_length=12, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_contacts"
+    )
+    tags = models.ManyToManyField(Tag, related_name="contacts", blank=True)
+    notes = models.TextField(blank=True, help_text="Private notes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager.from_queryset(ContactQuerySet)()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["category"]),
+            models.Index(fields=["sensitivity", "owner"]),
+            models.Index(fields=["full_name"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+
+class Grant(models.Model):
+    """One user's explicit access to one restricted or protected contact."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "user"], name="grant_unique_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.contact}"
+
+
+class Affiliation(models.Model):
+    """A contact's role at an organization, dated because positions change."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    role = models.CharField(max_length=200, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(AffiliationQuerySet)()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="affiliation_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.contact} — {self.role or 'member'}, {self.organization}"
+
+
+class Channel(models.Model):
+    """The relationship between one officer and one contact: the unit kept alive."""
+
+    class Kind(models.TextChoices):
+        INFORMAL = "informal", "Informal"
+        FORMAL = "formal", "Formal"
+
+    class Priority(models.TextChoices):
+        KEY = "key", "Key"
+        NORMAL = "normal", "Normal"
+        PERIPHERAL = "peripheral", "Peripheral"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channels")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INFORMAL)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    cadence_days = models.PositiveIntegerField(default=30)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    last_touch_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest exchange or attendance with both."
+    )
+    # The moment the cadence counts from: creation, the latest touch, or a dismissal of
+    # the channel's reminder. Kept on the row so that next-due is one indexed expression.
+    counted_from_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager.from_queryset(ChannelQuerySet)()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "officer"], name="channel_unique_pair"),
+            models.CheckConstraint(condition=Q(cadence_days__gt=0), name="channel_cadence_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "kind", "counted_from_at"]),
+            models.Index(fields=["officer", "status"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.officer} ↔ {self.contact}"
+
+
+class Exchange(models.Model):
+    """One logged touchpoint with one or more contacts."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        MESSAGE = "message", "Message"
+        EMAIL = "email", "E-mail"
+        EVENT = "event", "Event"
+        LETTER = "letter", "Letter"
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    contacts = models.ManyToManyField(Contact, related_name="exchanges")
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="exchanges")
+    summary = models.TextField()
+    notes = models.TextField(blank=True, help_text="Private notes.")
+    topics = models.JSONField(default=list, blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager.from_queryset(ExchangeQuerySet)()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["occurred_at"]),
+            models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="exchange_follow_up_idx"),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"
+
+
+class Climate(models.Model):
+    """One dated level of the official diplomatic climate; the latest started one holds."""
+
+    class Level(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        ELEVATED = "elevated", "Elevated"
+        HIGH = "high", "High"
+        CRISIS = "crisis", "Crisis"
+
+    level = models.CharField(max_length=10, choices=Level.choices)
+    note = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager.from_queryset(ClimateQuerySet)()
+
+    class Meta:
+        verbose_name = "climate level"
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self):
+        return f"{self.get_level_display()} from {self.started_at:%Y-%m-%d}"
+
+
+class Reminder(models.Model):
+    """Something an officer or planner must act on."""
+
+    class Kind(models.TextChoices):
+        CHANNEL_DUE = "channel_due", "Channel due"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        RSVP_CHASE = "rsvp_chase", "RSVP chase"
+        EVENT_PREP = "event_prep", "Event preparation"
+        EVENT_FOLLOW_UP = "event_follow_up", "Event follow-up"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    exchange = models.ForeignKey(
+        Exchange, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = models.Manager.from_queryset(ReminderQuerySet)()
+
+    class Meta:
+        constraints = [
+            # The sweep relies on this: a second open reminder for a channel is refused by
+            # the database, so concurrent sweeps cannot both insert one.
+            models.UniqueConstraint(
+                fields=["channel"],
+                condition=Q(kind="channel_due", status__in=["open", "snoozed"]),
+                name="reminder_one_open_channel_due",
+            ),
+            models.UniqueConstraint(
+                fields=["exchange", "recipient"],
+                condition=Q(kind="follow_up"),
+                name="reminder_one_follow_up_per_officer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="snoozed", snoozed_until__isnull=False)
+                | ~Q(status="snoozed"),
+                name="reminder_snoozed_has_until",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="channel_due") | Q(channel__isnull=False),
+                name="reminder_channel_due_has_channel",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="follow_up") | Q(exchange__isnull=False),
+                name="reminder_follow_up_has_exchange",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "status", "due_at"]),
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(status="snoozed"),
+                name="reminder_snoozed_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient} ({self.get_status_display()})"

@@ -1,0 +1,123 @@
+"""Reads: one queryset per model, with ``visible_to(user)`` deciding what a user may see.
+
+Every list, detail, search, export, API, digest and count goes through ``visible_to``.
+The models are reached through ``self.model`` relations rather than imports, because
+``contacts.models`` imports this module.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from contacts.access import Role, has_role
+
+
+def _can_see_anything(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _related_model(model, field_name: str):
+    return model._meta.get_field(field_name).related_model
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ContactQuerySet:
+        """Contacts the user may see: standard to all staff; restricted to the owner, the
+        owner's teammates and grantees; protected to the owner and grantees only."""
+        if not _can_see_anything(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        grant_model = _related_model(self.model, "grants")
+        granted = grant_model.objects.filter(user=user).values("contact_id")
+        teammates = get_user_model().objects.filter(teams__members=user).values("pk")
+        return self.filter(
+            Q(sensitivity="standard")
+            | Q(owner=user)
+            | Q(pk__in=granted)
+            | Q(sensitivity="restricted", owner__in=teammates)
+        )
+
+
+class ExposesContactQuerySet(models.QuerySet):
+    """For models that name exactly one contact: visible when that contact is."""
+
+    contact_field = "contact"
+
+    def visible_to(self, user):
+        """Rows whose contact the user may see."""
+        if not _can_see_anything(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        contact_model = _related_model(self.model, self.contact_field)
+        visible = contact_model.objects.visible_to(user).values("pk")
+        return self.filter(**{f"{self.contact_field}__in": visible})
+
+
+class AffiliationQuerySet(ExposesContactQuerySet):
+    pass
+
+
+class ChannelQuerySet(ExposesContactQuerySet):
+    def for_officer(self, officer) -> ChannelQuerySet:
+        """The channels an officer holds."""
+        return self.filter(officer=officer)
+
+    def active(self) -> ChannelQuerySet:
+        """Channels that must be kept alive (not paused, not closed)."""
+        return self.filter(status="active")
+
+
+class ExchangeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExchangeQuerySet:
+        """Exchanges all of whose contacts the user may see."""
+        if not _can_see_anything(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        contact_model = _related_model(self.model, "contacts")
+        through = self.model.contacts.through
+        hidden_contact = through.objects.filter(exchange=OuterRef("pk")).exclude(
+            contact__in=contact_model.objects.visible_to(user).values("pk")
+        )
+        return self.filter(~Exists(hidden_contact))
+
+
+class ClimateQuerySet(models.QuerySet):
+    def current(self, now):
+        """The climate record in force at ``now`` (the latest started), or None."""
+        return self.filter(started_at__lte=now).order_by("-started_at", "-pk").first()
+
+    def level_at(self, now) -> str:
+        """The climate level in force at ``now``; no record means ``normal``."""
+        record = self.current(now)
+        return record.level if record else "normal"
+
+
+class ReminderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReminderQuerySet:
+        """A user's own reminders, and a lead's those of their teams' officers, as long as
+        every contact they name is visible to the user."""
+        if not _can_see_anything(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        audience = Q(recipient=user)
+        if has_role(user, Role.LEAD):
+            teammates = get_user_model().objects.filter(teams__members=user).values("pk")
+            audience |= Q(recipient__in=teammates)
+        channel_model = _related_model(self.model, "channel")
+        exchange_model = _related_model(self.model, "exchange")
+        return self.filter(audience).filter(
+            Q(channel__isnull=True)
+            | Q(channel__in=channel_model.objects.visible_to(user).values("pk")),
+            Q(exchange__isnull=True)
+            | Q(exchange__in=exchange_model.objects.visible_to(user).values("pk")),
+        )
+
+    def pending(self) -> ReminderQuerySet:
+        """Reminders still waiting for someone: open or snoozed."""
+        return self.filter(status__in=["open", "snoozed"])
