@@ -6,7 +6,7 @@ Vocabulary and rules: ../shared/DESIGN.md. Reads live on the querysets in
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -41,9 +41,7 @@ class Team(models.Model):
     """A section of the mission (press, culture, science, community...)."""
 
     name = models.CharField(max_length=100, unique=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="teams", blank=True
-    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
 
     def __str__(self):
         return self.name
@@ -56,9 +54,7 @@ class OfficerProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     timezone = TimeZoneField(default="UTC")
-    digest_hour = models.PositiveSmallIntegerField(
-        default=8, validators=[MaxValueValidator(23)]
-    )
+    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
 
     class Meta:
         constraints = [
@@ -262,7 +258,9 @@ class Channel(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["contact", "officer"], name="channel_unique_pair"),
-            models.CheckConstraint(condition=Q(cadence_days__gt=0), name="channel_cadence_positive"),
+            models.CheckConstraint(
+                condition=Q(cadence_days__gt=0), name="channel_cadence_positive"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "kind", "counted_from_at"]),
@@ -308,7 +306,11 @@ class Exchange(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["occurred_at"]),
-            models.Index(fields=["follow_up_on"], condition=Q(follow_up_on__isnull=False), name="exchange_follow_up_idx"),
+            models.Index(
+                fields=["follow_up_on"],
+                condition=Q(follow_up_on__isnull=False),
+                name="exchange_follow_up_idx",
+            ),
             models.Index(fields=["updated_at"]),
         ]
 
@@ -397,8 +399,7 @@ class Reminder(models.Model):
                 name="reminder_one_follow_up_per_officer",
             ),
             models.CheckConstraint(
-                condition=Q(status="snoozed", snoozed_until__isnull=False)
-                | ~Q(status="snoozed"),
+                condition=Q(status="snoozed", snoozed_until__isnull=False) | ~Q(status="snoozed"),
                 name="reminder_snoozed_has_until",
             ),
             models.CheckConstraint(

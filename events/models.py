@@ -62,7 +62,9 @@ class Event(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
                 name="event_capacity_positive",
@@ -122,7 +124,9 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["event", "contact"], name="invitation_unique_per_event"),
+            models.UniqueConstraint(
+                fields=["event", "contact"], name="invitation_unique_per_event"
+            ),
         ]
         indexes = [
             models.Index(fields=["event", "status"]),

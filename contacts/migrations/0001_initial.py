@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,248 +18,653 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200)),
-                ('native_name', models.CharField(blank=True, help_text="The name in the contact's own script.", max_length=200)),
-                ('category', models.CharField(choices=[('academic', 'Academic'), ('journalist', 'Journalist'), ('think_tank', 'Think-tank analyst'), ('cultural', 'Cultural figure'), ('civil_society', 'Civil-society activist'), ('community', 'Community leader'), ('technology', 'Technology'), ('religious', 'Religious figure'), ('other', 'Other')], max_length=20)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=50)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2)),
-                ('languages', models.JSONField(blank=True, default=list, help_text="Language codes, e.g. ['ru', 'he', 'en'].")),
-                ('layer', models.CharField(choices=[('security', 'Security'), ('political', 'Political'), ('narrative', 'Narrative'), ('soft_cultural', 'Soft / cultural'), ('civil_epistemic', 'Civil / epistemic')], max_length=20)),
-                ('sensitivity', models.CharField(choices=[('standard', 'Standard (all staff)'), ('restricted', 'Restricted (owner, team, grants)'), ('protected', 'Protected (owner and grants only)')], default='standard', max_length=12)),
-                ('notes', models.TextField(blank=True, help_text='Private notes.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_contacts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200)),
+                (
+                    "native_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The name in the contact's own script.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("academic", "Academic"),
+                            ("journalist", "Journalist"),
+                            ("think_tank", "Think-tank analyst"),
+                            ("cultural", "Cultural figure"),
+                            ("civil_society", "Civil-society activist"),
+                            ("community", "Community leader"),
+                            ("technology", "Technology"),
+                            ("religious", "Religious figure"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=50)),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2)),
+                (
+                    "languages",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Language codes, e.g. ['ru', 'he', 'en'].",
+                    ),
+                ),
+                (
+                    "layer",
+                    models.CharField(
+                        choices=[
+                            ("security", "Security"),
+                            ("political", "Political"),
+                            ("narrative", "Narrative"),
+                            ("soft_cultural", "Soft / cultural"),
+                            ("civil_epistemic", "Civil / epistemic"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "sensitivity",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard (all staff)"),
+                            ("restricted", "Restricted (owner, team, grants)"),
+                            ("protected", "Protected (owner and grants only)"),
+                        ],
+                        default="standard",
+                        max_length=12,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, help_text="Private notes.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('informal', 'Informal'), ('formal', 'Formal')], default='informal', max_length=10)),
-                ('priority', models.CharField(choices=[('key', 'Key'), ('normal', 'Normal'), ('peripheral', 'Peripheral')], default='normal', max_length=10)),
-                ('cadence_days', models.PositiveIntegerField(default=30)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused'), ('closed', 'Closed')], default='active', max_length=10)),
-                ('last_touch_at', models.DateTimeField(blank=True, help_text='The latest exchange or attendance with both.', null=True)),
-                ('counted_from_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channels', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channels', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("informal", "Informal"), ("formal", "Formal")],
+                        default="informal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("key", "Key"),
+                            ("normal", "Normal"),
+                            ("peripheral", "Peripheral"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                ("cadence_days", models.PositiveIntegerField(default=30)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("paused", "Paused"), ("closed", "Closed")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "last_touch_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="The latest exchange or attendance with both.",
+                        null=True,
+                    ),
+                ),
+                ("counted_from_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channels",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channels",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Exchange',
+            name="Exchange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('meeting', 'Meeting'), ('call', 'Call'), ('message', 'Message'), ('email', 'E-mail'), ('event', 'Event'), ('letter', 'Letter')], max_length=10)),
-                ('summary', models.TextField()),
-                ('notes', models.TextField(blank=True, help_text='Private notes.')),
-                ('topics', models.JSONField(blank=True, default=list)),
-                ('follow_up_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contacts', models.ManyToManyField(related_name='exchanges', to='contacts.contact')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('officers', models.ManyToManyField(related_name='exchanges', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("meeting", "Meeting"),
+                            ("call", "Call"),
+                            ("message", "Message"),
+                            ("email", "E-mail"),
+                            ("event", "Event"),
+                            ("letter", "Letter"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("summary", models.TextField()),
+                ("notes", models.TextField(blank=True, help_text="Private notes.")),
+                ("topics", models.JSONField(blank=True, default=list)),
+                ("follow_up_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contacts",
+                    models.ManyToManyField(related_name="exchanges", to="contacts.contact"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "officers",
+                    models.ManyToManyField(related_name="exchanges", to=settings.AUTH_USER_MODEL),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='contacts.contact')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contact_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OfficerProfile',
+            name="OfficerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timezone', timezone_field.fields.TimeZoneField(default='UTC')),
-                ('digest_hour', models.PositiveSmallIntegerField(default=8, validators=[django.core.validators.MaxValueValidator(23)])),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("timezone", timezone_field.fields.TimeZoneField(default="UTC")),
+                (
+                    "digest_hour",
+                    models.PositiveSmallIntegerField(
+                        default=8, validators=[django.core.validators.MaxValueValidator(23)]
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('native_name', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(choices=[('university', 'University'), ('research_institute', 'Research institute'), ('think_tank', 'Think tank'), ('media_outlet', 'Media outlet'), ('cultural_institution', 'Cultural institution'), ('community_organization', 'Community organization'), ('ngo', 'NGO'), ('company', 'Company'), ('religious_institution', 'Religious institution'), ('government_body', 'Government body')], max_length=32)),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('website', models.URLField(blank=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("native_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("university", "University"),
+                            ("research_institute", "Research institute"),
+                            ("think_tank", "Think tank"),
+                            ("media_outlet", "Media outlet"),
+                            ("cultural_institution", "Cultural institution"),
+                            ("community_organization", "Community organization"),
+                            ("ngo", "NGO"),
+                            ("company", "Company"),
+                            ("religious_institution", "Religious institution"),
+                            ("government_body", "Government body"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2)),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("website", models.URLField(blank=True)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['kind', 'country'], name='contacts_or_kind_af314e_idx'), models.Index(fields=['updated_at'], name='contacts_or_updated_838162_idx')],
-                'constraints': [models.UniqueConstraint(fields=('name', 'country'), name='organization_unique_name')],
+                "indexes": [
+                    models.Index(fields=["kind", "country"], name="contacts_or_kind_af314e_idx"),
+                    models.Index(fields=["updated_at"], name="contacts_or_updated_838162_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("name", "country"), name="organization_unique_name"
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='organization',
-            field=models.ForeignKey(blank=True, help_text='The current primary organization.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='contacts.organization'),
+            model_name="contact",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The current primary organization.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="contacts",
+                to="contacts.organization",
+            ),
         ),
         migrations.CreateModel(
-            name='Affiliation',
+            name="Affiliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, max_length=200)),
-                ('starts_on', models.DateField(blank=True, null=True)),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='contacts.contact')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='contacts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(blank=True, max_length=200)),
+                ("starts_on", models.DateField(blank=True, null=True)),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="affiliations",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="affiliations",
+                        to="contacts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('channel_due', 'Channel due'), ('follow_up', 'Follow-up'), ('rsvp_chase', 'RSVP chase'), ('event_prep', 'Event preparation'), ('event_follow_up', 'Event follow-up')], max_length=20)),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('snoozed', 'Snoozed'), ('resolved', 'Resolved'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('snoozed_until', models.DateTimeField(blank=True, null=True)),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='contacts.channel')),
-                ('exchange', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='contacts.exchange')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("channel_due", "Channel due"),
+                            ("follow_up", "Follow-up"),
+                            ("rsvp_chase", "RSVP chase"),
+                            ("event_prep", "Event preparation"),
+                            ("event_follow_up", "Event follow-up"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("snoozed", "Snoozed"),
+                            ("resolved", "Resolved"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("snoozed_until", models.DateTimeField(blank=True, null=True)),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="contacts.channel",
+                    ),
+                ),
+                (
+                    "exchange",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="contacts.exchange",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='contact',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='contacts', to='contacts.tag'),
+            model_name="contact",
+            name="tags",
+            field=models.ManyToManyField(blank=True, related_name="contacts", to="contacts.tag"),
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('members', models.ManyToManyField(blank=True, related_name='teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        blank=True, related_name="teams", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Climate',
+            name="Climate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('normal', 'Normal'), ('elevated', 'Elevated'), ('high', 'High'), ('crisis', 'Crisis')], max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Normal"),
+                            ("elevated", "Elevated"),
+                            ("high", "High"),
+                            ("crisis", "Crisis"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'climate level',
-                'indexes': [models.Index(fields=['started_at'], name='contacts_cl_started_da3334_idx')],
+                "verbose_name": "climate level",
+                "indexes": [
+                    models.Index(fields=["started_at"], name="contacts_cl_started_da3334_idx")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='channel',
-            index=models.Index(fields=['status', 'kind', 'counted_from_at'], name='contacts_ch_status_d3c346_idx'),
+            model_name="channel",
+            index=models.Index(
+                fields=["status", "kind", "counted_from_at"], name="contacts_ch_status_d3c346_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='channel',
-            index=models.Index(fields=['officer', 'status'], name='contacts_ch_officer_362cff_idx'),
+            model_name="channel",
+            index=models.Index(fields=["officer", "status"], name="contacts_ch_officer_362cff_idx"),
         ),
         migrations.AddIndex(
-            model_name='channel',
-            index=models.Index(fields=['updated_at'], name='contacts_ch_updated_0874de_idx'),
+            model_name="channel",
+            index=models.Index(fields=["updated_at"], name="contacts_ch_updated_0874de_idx"),
         ),
         migrations.AddConstraint(
-            model_name='channel',
-            constraint=models.UniqueConstraint(fields=('contact', 'officer'), name='channel_unique_pair'),
+            model_name="channel",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "officer"), name="channel_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='channel',
-            constraint=models.CheckConstraint(condition=models.Q(('cadence_days__gt', 0)), name='channel_cadence_positive'),
+            model_name="channel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cadence_days__gt", 0)), name="channel_cadence_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(fields=['occurred_at'], name='contacts_ex_occurre_542e7a_idx'),
+            model_name="exchange",
+            index=models.Index(fields=["occurred_at"], name="contacts_ex_occurre_542e7a_idx"),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(condition=models.Q(('follow_up_on__isnull', False)), fields=['follow_up_on'], name='exchange_follow_up_idx'),
+            model_name="exchange",
+            index=models.Index(
+                condition=models.Q(("follow_up_on__isnull", False)),
+                fields=["follow_up_on"],
+                name="exchange_follow_up_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='exchange',
-            index=models.Index(fields=['updated_at'], name='contacts_ex_updated_67fe2b_idx'),
+            model_name="exchange",
+            index=models.Index(fields=["updated_at"], name="contacts_ex_updated_67fe2b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(fields=('contact', 'user'), name='grant_unique_per_user'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                fields=("contact", "user"), name="grant_unique_per_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officerprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('digest_hour__gte', 0), ('digest_hour__lte', 23)), name='profile_digest_hour_in_day'),
+            model_name="officerprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("digest_hour__gte", 0), ("digest_hour__lte", 23)),
+                name="profile_digest_hour_in_day",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('starts_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='affiliation_ends_after_start'),
+            model_name="affiliation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("starts_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="affiliation_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(fields=['recipient', 'status', 'due_at'], name='contacts_re_recipie_841cf7_idx'),
+            model_name="reminder",
+            index=models.Index(
+                fields=["recipient", "status", "due_at"], name="contacts_re_recipie_841cf7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reminder',
-            index=models.Index(condition=models.Q(('status', 'snoozed')), fields=['snoozed_until'], name='reminder_snoozed_idx'),
+            model_name="reminder",
+            index=models.Index(
+                condition=models.Q(("status", "snoozed")),
+                fields=["snoozed_until"],
+                name="reminder_snoozed_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'channel_due'), ('status__in', ['open', 'snoozed'])), fields=('channel',), name='reminder_one_open_channel_due'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "channel_due"), ("status__in", ["open", "snoozed"])),
+                fields=("channel",),
+                name="reminder_one_open_channel_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'follow_up')), fields=('exchange', 'recipient'), name='reminder_one_follow_up_per_officer'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "follow_up")),
+                fields=("exchange", "recipient"),
+                name="reminder_one_follow_up_per_officer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('snoozed_until__isnull', False), ('status', 'snoozed')), models.Q(('status', 'snoozed'), _negated=True), _connector='OR'), name='reminder_snoozed_has_until'),
+            model_name="reminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("snoozed_until__isnull", False), ("status", "snoozed")),
+                    models.Q(("status", "snoozed"), _negated=True),
+                    _connector="OR",
+                ),
+                name="reminder_snoozed_has_until",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'channel_due'), _negated=True), ('channel__isnull', False), _connector='OR'), name='reminder_channel_due_has_channel'),
+            model_name="reminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "channel_due"), _negated=True),
+                    ("channel__isnull", False),
+                    _connector="OR",
+                ),
+                name="reminder_channel_due_has_channel",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'follow_up'), _negated=True), ('exchange__isnull', False), _connector='OR'), name='reminder_follow_up_has_exchange'),
+            model_name="reminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "follow_up"), _negated=True),
+                    ("exchange__isnull", False),
+                    _connector="OR",
+                ),
+                name="reminder_follow_up_has_exchange",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['category'], name='contacts_co_categor_66a73d_idx'),
+            model_name="contact",
+            index=models.Index(fields=["category"], name="contacts_co_categor_66a73d_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['sensitivity', 'owner'], name='contacts_co_sensiti_0e8120_idx'),
+            model_name="contact",
+            index=models.Index(
+                fields=["sensitivity", "owner"], name="contacts_co_sensiti_0e8120_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['full_name'], name='contacts_co_full_na_307d55_idx'),
+            model_name="contact",
+            index=models.Index(fields=["full_name"], name="contacts_co_full_na_307d55_idx"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['updated_at'], name='contacts_co_updated_d04ea6_idx'),
+            model_name="contact",
+            index=models.Index(fields=["updated_at"], name="contacts_co_updated_d04ea6_idx"),
         ),
     ]

@@ -8,115 +8,312 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('cultural', 'Cultural'), ('academic', 'Academic'), ('media', 'Media'), ('dialogue', 'Dialogue'), ('commemoration', 'Commemoration'), ('technology', 'Technology'), ('community', 'Community')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('timezone', timezone_field.fields.TimeZoneField(default='UTC', help_text='The zone the event is held in.')),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('online_url', models.URLField(blank=True)),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='Empty: no limit.', null=True)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('confirmed', 'Confirmed'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='planned', max_length=10)),
-                ('layer', models.CharField(choices=[('security', 'Security'), ('political', 'Political'), ('narrative', 'Narrative'), ('soft_cultural', 'Soft / cultural'), ('civil_epistemic', 'Civil / epistemic')], max_length=20)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('host_organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hosted_events', to='contacts.organization')),
-                ('planners', models.ManyToManyField(blank=True, related_name='planned_events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cultural", "Cultural"),
+                            ("academic", "Academic"),
+                            ("media", "Media"),
+                            ("dialogue", "Dialogue"),
+                            ("commemoration", "Commemoration"),
+                            ("technology", "Technology"),
+                            ("community", "Community"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "timezone",
+                    timezone_field.fields.TimeZoneField(
+                        default="UTC", help_text="The zone the event is held in."
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                ("online_url", models.URLField(blank=True)),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Empty: no limit.", null=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("confirmed", "Confirmed"),
+                            ("held", "Held"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "layer",
+                    models.CharField(
+                        choices=[
+                            ("security", "Security"),
+                            ("political", "Political"),
+                            ("narrative", "Narrative"),
+                            ("soft_cultural", "Soft / cultural"),
+                            ("civil_epistemic", "Civil / epistemic"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "host_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="hosted_events",
+                        to="contacts.organization",
+                    ),
+                ),
+                (
+                    "planners",
+                    models.ManyToManyField(
+                        blank=True, related_name="planned_events", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('guest', 'Guest'), ('speaker', 'Speaker'), ('moderator', 'Moderator'), ('press', 'Press')], default='guest', max_length=10)),
-                ('status', models.CharField(choices=[('invited', 'Invited'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('tentative', 'Tentative'), ('waitlisted', 'Waitlisted'), ('attended', 'Attended'), ('no_show', 'No show')], default='invited', max_length=10)),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('waitlisted_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='contacts.contact')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='events.event')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("guest", "Guest"),
+                            ("speaker", "Speaker"),
+                            ("moderator", "Moderator"),
+                            ("press", "Press"),
+                        ],
+                        default="guest",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("invited", "Invited"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("tentative", "Tentative"),
+                            ("waitlisted", "Waitlisted"),
+                            ("attended", "Attended"),
+                            ("no_show", "No show"),
+                        ],
+                        default="invited",
+                        max_length=10,
+                    ),
+                ),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                ("waitlisted_at", models.DateTimeField(blank=True, null=True)),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('student_exchange', 'Student exchange'), ('joint_research', 'Joint research'), ('technology', 'Technology'), ('cultural_coproduction', 'Cultural co-production'), ('delegation', 'Delegation'), ('media_forum', 'Media forum')], max_length=24)),
-                ('description', models.TextField(blank=True)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('active', 'Active'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='planned', max_length=10)),
-                ('outcome', models.TextField(blank=True)),
-                ('layer', models.CharField(choices=[('security', 'Security'), ('political', 'Political'), ('narrative', 'Narrative'), ('soft_cultural', 'Soft / cultural'), ('civil_epistemic', 'Civil / epistemic')], max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('officers', models.ManyToManyField(blank=True, related_name='programmes', to=settings.AUTH_USER_MODEL)),
-                ('participants', models.ManyToManyField(blank=True, related_name='programmes', to='contacts.contact')),
-                ('partners', models.ManyToManyField(blank=True, related_name='programmes', to='contacts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("student_exchange", "Student exchange"),
+                            ("joint_research", "Joint research"),
+                            ("technology", "Technology"),
+                            ("cultural_coproduction", "Cultural co-production"),
+                            ("delegation", "Delegation"),
+                            ("media_forum", "Media forum"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                    ),
+                ),
+                ("outcome", models.TextField(blank=True)),
+                (
+                    "layer",
+                    models.CharField(
+                        choices=[
+                            ("security", "Security"),
+                            ("political", "Political"),
+                            ("narrative", "Narrative"),
+                            ("soft_cultural", "Soft / cultural"),
+                            ("civil_epistemic", "Civil / epistemic"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "officers",
+                    models.ManyToManyField(
+                        blank=True, related_name="programmes", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "participants",
+                    models.ManyToManyField(
+                        blank=True, related_name="programmes", to="contacts.contact"
+                    ),
+                ),
+                (
+                    "partners",
+                    models.ManyToManyField(
+                        blank=True, related_name="programmes", to="contacts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['starts_at'], name='events_even_starts__b01102_idx'),
+            model_name="event",
+            index=models.Index(fields=["starts_at"], name="events_even_starts__b01102_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['status', 'starts_at'], name='events_even_status_5c3d55_idx'),
+            model_name="event",
+            index=models.Index(
+                fields=["status", "starts_at"], name="events_even_status_5c3d55_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['updated_at'], name='events_even_updated_1878aa_idx'),
+            model_name="event",
+            index=models.Index(fields=["updated_at"], name="events_even_updated_1878aa_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='event_ends_after_start'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="event_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__isnull', True), ('capacity__gt', 0), _connector='OR'), name='event_capacity_positive'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("capacity__isnull", True), ("capacity__gt", 0), _connector="OR"
+                ),
+                name="event_capacity_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['event', 'status'], name='events_invi_event_i_af193a_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["event", "status"], name="events_invi_event_i_af193a_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['updated_at'], name='events_invi_updated_7c3248_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["updated_at"], name="events_invi_updated_7c3248_idx"),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(fields=('event', 'contact'), name='invitation_unique_per_event'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                fields=("event", "contact"), name="invitation_unique_per_event"
+            ),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['kind', 'status'], name='events_prog_kind_6db319_idx'),
+            model_name="programme",
+            index=models.Index(fields=["kind", "status"], name="events_prog_kind_6db319_idx"),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['updated_at'], name='events_prog_updated_b84496_idx'),
+            model_name="programme",
+            index=models.Index(fields=["updated_at"], name="events_prog_updated_b84496_idx"),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='programme_ends_after_start'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="programme_ends_after_start",
+            ),
         ),
     ]
