@@ -1,0 +1,150 @@
+"""The project boots on its embedded default and refuses an unsafe production setup.
+
+These tests start real processes (manage.py, runserver, a Celery worker) with an
+environment of their own, so they prove what a newcomer on a fresh machine gets.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG")
+
+
+def _embedded_env(var_dir: Path, **overrides) -> dict:
+    environment = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    environment.update(TRACKII_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1", **overrides)
+    return environment
+
+
+def _manage(*args, environment, timeout=120):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, attempts: int = 60) -> tuple[int, str]:
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local URL)
+                return response.status, response.read().decode()
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_debug_off_without_secret_key_refuses_to_start(tmp_path):
+    result = _manage("check", environment=_embedded_env(tmp_path, DEBUG="False"))
+
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_off_with_the_development_key_refuses_to_start(tmp_path):
+    environment = _embedded_env(
+        tmp_path, DEBUG="False", SECRET_KEY="django-insecure-track-ii-local-development-only"
+    )
+
+    result = _manage("check", environment=environment)
+
+    assert result.returncode == 1
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_off_with_a_real_key_starts(tmp_path):
+    environment = _embedded_env(
+        tmp_path, DEBUG="False", SECRET_KEY="a" * 20 + "-real-secret-" + "b" * 30
+    )
+
+    result = _manage("check", environment=environment)
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_embedded_default_serves_the_admin_login_without_postgres_or_redis(tmp_path):
+    environment = _embedded_env(tmp_path)
+    migrated = _manage("migrate", "--no-input", environment=environment)
+    assert migrated.returncode == 0, migrated.stderr
+    assert (tmp_path / "trackii.sqlite3").exists()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        status, body = _get(f"http://127.0.0.1:{port}/admin/login/")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert status == 200
+    assert "Track II" in body
+    assert 'name="username"' in body
+
+
+@pytest.mark.slow
+def test_embedded_default_celery_worker_with_beat_starts_on_the_filesystem_broker(tmp_path):
+    environment = _embedded_env(tmp_path)
+    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "trackii",
+            "worker",
+            "--beat",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            f"--schedule={tmp_path / 'beat-schedule'}",
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = worker.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if " ready." in line:
+                break
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+    output = "".join(lines)
+    assert " ready." in output, output
+    assert "filesystem://" in output
+    assert (tmp_path / "broker" / "queue").is_dir()
+    assert not (REPO / "control").exists()
