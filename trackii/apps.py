@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TrackiiConfig(AppConfig):
     name = "trackii"
     verbose_name = "Track II"
+
+    def ready(self):
+        from trackii.permissions import sync_role_permissions
+
+        # For every app, not sender=self: trackii has no models module, and Django sends
+        # post_migrate only for apps that have one. Each run adds what exists by then.
+        post_migrate.connect(sync_role_permissions, dispatch_uid="trackii.sync_role_permissions")

@@ -1,0 +1,290 @@
+"""The Django admin for contacts, channels, exchanges, climate and reminders.
+
+Every admin here is scoped by ``visible_to(user)`` through ``VisibleToAdminMixin``: the
+changelist, search, change page, autocomplete and the choices offered in forms.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects
+from django.db import models, router
+from django_countries.filters import CountryFilter
+
+from contacts.models import (
+    Affiliation,
+    Channel,
+    Climate,
+    Contact,
+    Exchange,
+    Grant,
+    OfficerProfile,
+    Organization,
+    Reminder,
+    Tag,
+    Team,
+)
+
+# Django 6 assumes https for a scheme-less URL typed into a form; so do we, already.
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def _is_scoped(model) -> bool:
+    return hasattr(model._default_manager, "visible_to")
+
+
+def _visible(model, user):
+    return model._default_manager.visible_to(user)
+
+
+class VisibleToAdminMixin:
+    """Admin (or inline) whose rows and choices go through ``visible_to(request.user)``.
+
+    ``visible_through`` names a foreign key for models without their own ``visible_to``
+    (a grant is visible when its contact is).
+    """
+
+    visible_through: str | None = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _is_scoped(self.model):
+            queryset = queryset.visible_to(request.user)
+        elif self.visible_through:
+            target = self.model._meta.get_field(self.visible_through).related_model
+            visible = _visible(target, request.user).values("pk")
+            queryset = queryset.filter(**{f"{self.visible_through}__in": visible})
+        # Autocomplete and change pages print __str__, which follows these relations.
+        select_related = getattr(self, "list_select_related", ())
+        if isinstance(select_related, list | tuple) and select_related:
+            queryset = queryset.select_related(*select_related)
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and _is_scoped(db_field.related_model):
+            kwargs["queryset"] = self._visible_choices(db_field, request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and _is_scoped(db_field.related_model):
+            kwargs["queryset"] = self._visible_choices(db_field, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _visible_choices(self, db_field, request):
+        """The visible rows, in the order of the related admin like Django's own choices."""
+        choices = _visible(db_field.related_model, request.user)
+        ordered = self.get_field_queryset(None, db_field, request)
+        return choices if ordered is None else choices.order_by(*ordered.query.order_by)
+
+    def save_related(self, request, form, formsets, change):
+        # The form only offers visible choices, so saving it would silently unlink the
+        # many-to-many rows (a programme's participants) that this user cannot see.
+        hidden = self._hidden_many_to_many(request, form) if change else {}
+        super().save_related(request, form, formsets, change)
+        for name, rows in hidden.items():
+            getattr(form.instance, name).add(*rows)
+
+    def _hidden_many_to_many(self, request, form) -> dict[str, list]:
+        hidden = {}
+        for field in form.instance._meta.many_to_many:
+            if field.name in form.fields and _is_scoped(field.related_model):
+                visible = _visible(field.related_model, request.user).values("pk")
+                rows = list(getattr(form.instance, field.name).exclude(pk__in=visible))
+                if rows:
+                    hidden[field.name] = rows
+        return hidden
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # The confirmation page lists (and counts) every row a delete cascades to; one the
+        # user may not see must neither be shown nor deleted, so the delete is refused.
+        hidden = self._hidden_cascade(objs, request.user)
+        if hidden:
+            return [], {}, set(perms_needed) | hidden, protected
+        return deleted, model_count, perms_needed, protected
+
+    def _hidden_cascade(self, objs, user) -> set[str]:
+        if user.is_superuser or not objs:
+            return set()
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        hidden = set()
+        for model, rows in collector.data.items():
+            if _is_scoped(model):
+                pks = {row.pk for row in rows}
+                if _visible(model, user).filter(pk__in=pks).count() != len(pks):
+                    hidden.add(str(model._meta.verbose_name))
+        return hidden
+
+
+class VisibleCountryFilter(CountryFilter):
+    """Only the countries of rows the user may see (the stock filter reads every row)."""
+
+    def lookup_choices(self, changelist):
+        codes = set(
+            changelist.root_queryset.order_by().values_list(self.field_path, flat=True).distinct()
+        )
+        for code, name in self.field.get_choices(include_blank=False):
+            if code in codes:
+                yield code, name
+
+
+@admin.register(Team)
+class TeamAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name", "members__username"]
+    filter_horizontal = ["members"]
+    ordering = ["name"]
+
+
+@admin.register(OfficerProfile)
+class OfficerProfileAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "timezone", "digest_hour"]
+    list_filter = ["digest_hour"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+    ordering = ["user__username", "pk"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "native_name", "kind", "country", "city", "updated_at"]
+    list_filter = ["kind", ("country", VisibleCountryFilter)]
+    search_fields = ["name", "native_name", "city", "website"]
+    formfield_overrides = HTTPS_URL_FIELDS
+    ordering = ["name", "pk"]
+
+
+@admin.register(Tag)
+class TagAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+class AffiliationInline(VisibleToAdminMixin, admin.TabularInline):
+    model = Affiliation
+    fields = ["organization", "role", "starts_on", "ends_on"]
+    autocomplete_fields = ["organization"]
+    ordering = ["-starts_on", "pk"]
+    extra = 0
+
+
+class GrantInline(VisibleToAdminMixin, admin.TabularInline):
+    model = Grant
+    fk_name = "contact"
+    fields = ["user", "granted_by", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user", "granted_by"]
+    ordering = ["user__username", "pk"]
+    extra = 0
+
+
+@admin.register(Contact)
+class ContactAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "native_name",
+        "category",
+        "organization",
+        "country",
+        "layer",
+        "sensitivity",
+        "owner",
+        "updated_at",
+    ]
+    list_filter = ["category", "layer", "sensitivity", ("country", VisibleCountryFilter), "tags"]
+    search_fields = [
+        "full_name",
+        "native_name",
+        "email",
+        "organization__name",
+        "organization__native_name",
+    ]
+    autocomplete_fields = ["organization", "owner"]
+    filter_horizontal = ["tags"]
+    list_select_related = ["organization", "owner"]
+    ordering = ["full_name", "pk"]
+    inlines = [AffiliationInline, GrantInline]
+
+
+@admin.register(Grant)
+class GrantAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    visible_through = "contact"
+    list_display = ["contact", "user", "granted_by", "created_at"]
+    search_fields = ["contact__full_name", "contact__native_name", "user__username"]
+    autocomplete_fields = ["contact", "user", "granted_by"]
+    list_select_related = ["contact", "user", "granted_by"]
+    ordering = ["contact__full_name", "user__username", "pk"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["contact", "organization", "role", "starts_on", "ends_on"]
+    list_filter = ["organization__kind"]
+    search_fields = [
+        "contact__full_name",
+        "contact__native_name",
+        "organization__name",
+        "organization__native_name",
+        "role",
+    ]
+    autocomplete_fields = ["contact", "organization"]
+    list_select_related = ["contact", "organization"]
+    ordering = ["contact__full_name", "-starts_on", "pk"]
+
+
+@admin.register(Channel)
+class ChannelAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "contact",
+        "officer",
+        "kind",
+        "priority",
+        "cadence_days",
+        "status",
+        "last_touch_at",
+    ]
+    list_filter = ["status", "kind", "priority", "contact__category", "contact__layer"]
+    search_fields = ["contact__full_name", "contact__native_name", "officer__username"]
+    autocomplete_fields = ["contact", "officer"]
+    # Kept by the keep-in-touch engine from exchanges, attendances and dismissals.
+    readonly_fields = ["last_touch_at", "counted_from_at"]
+    list_select_related = ["contact", "officer"]
+    ordering = ["contact__full_name", "officer__username", "pk"]
+
+
+@admin.register(Exchange)
+class ExchangeAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "summary", "follow_up_on", "created_by"]
+    list_filter = ["kind", "follow_up_on"]
+    search_fields = ["summary", "contacts__full_name", "contacts__native_name"]
+    autocomplete_fields = ["contacts", "officers", "created_by"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["created_by"]
+    ordering = ["-occurred_at", "-pk"]
+
+
+@admin.register(Climate)
+class ClimateAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["level", "started_at", "note", "created_by"]
+    list_filter = ["level"]
+    search_fields = ["note"]
+    autocomplete_fields = ["created_by"]
+    date_hierarchy = "started_at"
+    list_select_related = ["created_by"]
+    ordering = ["-started_at", "-pk"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["kind", "recipient", "channel", "due_at", "status", "snoozed_until"]
+    list_filter = ["kind", "status"]
+    search_fields = ["recipient__username", "channel__contact__full_name"]
+    autocomplete_fields = ["recipient", "channel", "exchange"]
+    list_select_related = [
+        "recipient",
+        "channel__contact",
+        "channel__officer",
+        "exchange",
+    ]
+    ordering = ["due_at", "pk"]
