@@ -7,6 +7,7 @@ changelist, search, change page, autocomplete and the choices offered in forms.
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects
 from django.db import models, router
+from django.utils import timezone
 from django_countries.filters import CountryFilter
 
 from contacts.models import (
@@ -243,14 +244,27 @@ class ChannelAdmin(VisibleToAdminMixin, admin.ModelAdmin):
         "cadence_days",
         "status",
         "last_touch_at",
+        "next_due_at",
+        "overdue",
     ]
     list_filter = ["status", "kind", "priority", "contact__category", "contact__layer"]
     search_fields = ["contact__full_name", "contact__native_name", "officer__username"]
     autocomplete_fields = ["contact", "officer"]
     # Kept by the keep-in-touch engine from exchanges, attendances and dismissals.
-    readonly_fields = ["last_touch_at", "counted_from_at"]
+    readonly_fields = ["last_touch_at", "count_restarted_at", "next_due_at", "overdue"]
     list_select_related = ["contact", "officer"]
     ordering = ["contact__full_name", "officer__username", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_due(timezone.now())
+
+    @admin.display(description="next due", ordering="next_due_at")
+    def next_due_at(self, channel):
+        return getattr(channel, "next_due_at", None)
+
+    @admin.display(description="overdue", boolean=True, ordering="overdue")
+    def overdue(self, channel):
+        return getattr(channel, "overdue", None)
 
 
 @admin.register(Exchange)

@@ -19,6 +19,7 @@ from contacts.querysets import (
     ClimateQuerySet,
     ContactQuerySet,
     ExchangeQuerySet,
+    GrantQuerySet,
     ReminderQuerySet,
 )
 
@@ -183,6 +184,8 @@ class Grant(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = models.Manager.from_queryset(GrantQuerySet)()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["contact", "user"], name="grant_unique_per_user")
@@ -247,9 +250,8 @@ class Channel(models.Model):
     last_touch_at = models.DateTimeField(
         null=True, blank=True, help_text="The latest exchange or attendance with both."
     )
-    # The moment the cadence counts from: creation, the latest touch, or a dismissal of
-    # the channel's reminder. Kept on the row so that next-due is one indexed expression.
-    counted_from_at = models.DateTimeField(default=timezone.now)
+    # Dismissing the channel's reminder without an exchange restarts the count from then.
+    count_restarted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -263,7 +265,7 @@ class Channel(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "kind", "counted_from_at"]),
+            models.Index(fields=["status", "last_touch_at"]),
             models.Index(fields=["officer", "status"]),
             models.Index(fields=["updated_at"]),
         ]
@@ -422,3 +424,32 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient} ({self.get_status_display()})"
+
+
+class Notification(models.Model):
+    """One e-mail sent (or being sent), claimed by its natural key so that a retried or
+    duplicated task never sends it twice."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "Daily digest"
+        ESCALATION = "escalation", "Escalation to a lead"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=64, help_text="The day of a digest, the reminder escalated.")
+    subject = models.CharField(max_length=200)
+    reminder_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "key"], name="notification_once_per_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient} ({self.key})"

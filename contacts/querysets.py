@@ -7,11 +7,26 @@ The models are reached through ``self.model`` relations rather than imports, bec
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from contacts.access import Role, has_role
+from contacts.expressions import PlusHours
 
 
 def _can_see_anything(user) -> bool:
@@ -61,6 +76,25 @@ class AffiliationQuerySet(ExposesContactQuerySet):
     pass
 
 
+class GrantQuerySet(ExposesContactQuerySet):
+    pass
+
+
+def informal_factor(now) -> float:
+    """The cadence factor of informal channels under the climate in force at ``now``."""
+    level = apps.get_model("contacts", "Climate").objects.level_at(now)
+    return settings.CLIMATE_FACTORS[level]
+
+
+def _hours_per_cadence_day(factor: float):
+    """Hours one cadence day lasts: scaled by the climate for informal channels only."""
+    return Case(
+        When(kind="informal", then=Value(24.0 * factor)),
+        default=Value(24.0),
+        output_field=FloatField(),
+    )
+
+
 class ChannelQuerySet(ExposesContactQuerySet):
     def for_officer(self, officer) -> ChannelQuerySet:
         """The channels an officer holds."""
@@ -69,6 +103,47 @@ class ChannelQuerySet(ExposesContactQuerySet):
     def active(self) -> ChannelQuerySet:
         """Channels that must be kept alive (not paused, not closed)."""
         return self.filter(status="active")
+
+    def with_due(self, now) -> ChannelQuerySet:
+        """Annotate ``counted_from_at`` (the latest touch, else creation, or a later
+        dismissal), ``next_due_at`` (that plus the effective cadence under the climate in
+        force at ``now``) and ``overdue`` (active and due at or before ``now``)."""
+        factor = informal_factor(now)
+        touched_or_created = Coalesce(F("last_touch_at"), F("created_at"))
+        counted_from = Greatest(
+            touched_or_created, Coalesce(F("count_restarted_at"), touched_or_created)
+        )
+        cadence_hours = ExpressionWrapper(
+            F("cadence_days") * _hours_per_cadence_day(factor), output_field=FloatField()
+        )
+        return self.annotate(
+            counted_from_at=counted_from,
+            next_due_at=PlusHours(counted_from, cadence_hours),
+        ).annotate(
+            overdue=Case(
+                When(status="active", next_due_at__lte=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
+    def overdue(self, now) -> ChannelQuerySet:
+        """Active channels whose next due moment is at or before ``now``."""
+        return self.with_due(now).filter(status="active", next_due_at__lte=now)
+
+    def escalated(self, now) -> ChannelQuerySet:
+        """Key channels overdue by more than ``ESCALATION_DAYS``, scaled like the cadence."""
+        factor = informal_factor(now)
+        grace_hours = ExpressionWrapper(
+            Value(float(settings.ESCALATION_DAYS)) * _hours_per_cadence_day(factor),
+            output_field=FloatField(),
+        )
+        return (
+            self.overdue(now)
+            .filter(priority="key")
+            .annotate(escalates_at=PlusHours(F("next_due_at"), grace_hours))
+            .filter(escalates_at__lt=now)
+        )
 
 
 class ExchangeQuerySet(models.QuerySet):

@@ -1,0 +1,168 @@
+"""E-mail from the keep-in-touch engine: each officer's daily digest, and escalations of
+long-overdue key channels to the officer's leads.
+
+Every e-mail is first claimed as a ``Notification`` row under a unique natural key
+(kind, recipient, key) in its own committed transaction, then sent. A retried or
+duplicated task finds the claim and sends nothing: delivery is at most once. A send that
+fails with an SMTP or connection error releases its claim, so the retry sends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from contacts.access import Role
+from contacts.models import Channel, Notification, OfficerProfile, Reminder
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIGEST_HOUR = 8
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    digests: int
+    escalations: int
+
+
+def send_notifications(*, now: dt.datetime) -> NotificationResult:
+    """Send the digests due at ``now`` and the escalations not yet sent."""
+    return NotificationResult(
+        digests=send_due_digests(now=now), escalations=send_escalations(now=now)
+    )
+
+
+def send_due_digests(*, now: dt.datetime) -> int:
+    """Send each officer whose digest hour it is, in their zone, one digest of their open
+    reminders, most overdue first; nothing to an officer with none. Returns how many."""
+    sent = 0
+    recipients = (
+        get_user_model()
+        .objects.filter(is_active=True, reminders__status=Reminder.Status.OPEN)
+        .distinct()
+    )
+    for user in recipients.order_by("pk"):
+        zone, hour = _digest_preferences(user)
+        local_now = now.astimezone(zone)
+        if local_now.hour != hour:
+            continue
+        reminders = list(
+            Reminder.objects.visible_to(user)
+            .filter(recipient=user, status=Reminder.Status.OPEN)
+            .select_related("channel__contact", "exchange")
+            .order_by("due_at", "pk")
+        )
+        if reminders and _send_digest(user, reminders, local_now.date(), now):
+            sent += 1
+    return sent
+
+
+def _digest_preferences(user) -> tuple[zoneinfo.ZoneInfo, int]:
+    try:
+        profile = user.profile
+    except OfficerProfile.DoesNotExist:
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE), DEFAULT_DIGEST_HOUR
+    return zoneinfo.ZoneInfo(str(profile.timezone)), profile.digest_hour
+
+
+def _send_digest(user, reminders, day: dt.date, now) -> bool:
+    subject = f"Track II: {len(reminders)} open reminder{'s' if len(reminders) != 1 else ''}"
+    context = {"user": user, "reminders": reminders, "day": day, "now": now}
+    sent = _claim_and_send(
+        kind=Notification.Kind.DIGEST,
+        recipient=user,
+        key=day.isoformat(),
+        subject=subject,
+        template="contacts/email/digest",
+        context=context,
+        reminder_count=len(reminders),
+        now=now,
+    )
+    if sent:
+        Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+    return sent
+
+
+def send_escalations(*, now: dt.datetime) -> int:
+    """Tell the leads of an officer about each key channel overdue beyond the escalation
+    threshold, once per reminder and lead, if the lead may see that channel."""
+    escalated = Channel.objects.escalated(now).values("pk")
+    reminders = (
+        Reminder.objects.filter(
+            kind=Reminder.Kind.CHANNEL_DUE,
+            status=Reminder.Status.OPEN,
+            channel__in=escalated,
+        )
+        .select_related("recipient", "channel__contact")
+        .order_by("due_at", "pk")
+    )
+    sent = 0
+    for reminder in reminders:
+        for lead in leads_of(reminder.recipient):
+            if not Reminder.objects.visible_to(lead).filter(pk=reminder.pk).exists():
+                continue
+            sent += _claim_and_send(
+                kind=Notification.Kind.ESCALATION,
+                recipient=lead,
+                key=f"reminder:{reminder.pk}",
+                subject=f"Track II: key channel overdue — {reminder.recipient}",
+                template="contacts/email/escalation",
+                context={"lead": lead, "reminder": reminder, "now": now},
+                reminder_count=1,
+                now=now,
+            )
+    return sent
+
+
+def leads_of(officer):
+    """Active users with the lead role in any of the officer's teams (not the officer)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.LEAD, teams__members=officer)
+        .exclude(pk=officer.pk)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _claim_and_send(
+    *, kind, recipient, key, subject, template, context, reminder_count, now
+) -> bool:
+    if not recipient.email:
+        return False
+    try:
+        with transaction.atomic():
+            claim = Notification.objects.create(
+                kind=kind,
+                recipient=recipient,
+                key=key,
+                subject=subject,
+                reminder_count=reminder_count,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False  # Sent already, or being sent by a concurrent task.
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        to=[recipient.email],
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    try:
+        message.send()
+    except Exception:
+        # Release the claim so that the task's retry sends it; then let the task decide.
+        claim.delete()
+        raise
+    Notification.objects.filter(pk=claim.pk).update(sent_at=now)
+    logger.info("Sent %s notification %s", kind, claim.pk)
+    return True

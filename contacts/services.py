@@ -1,0 +1,237 @@
+"""Workflows of the keep-in-touch engine: log an exchange, record touches, sweep, and the
+reminder lifecycle. Keyword-only, atomic; ``now`` is passed in, never read inside.
+
+The rules are those of DESIGN.md ("Keep-in-touch rules"); reads come from the querysets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
+
+from contacts.errors import DomainError, InvalidReminderTransition
+from contacts.models import Channel, Exchange, Reminder
+
+PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reopened: int
+    channel_due: int
+    follow_ups: int
+
+
+# Exchanges and touches
+
+
+@transaction.atomic
+def log_exchange(
+    *,
+    occurred_at: dt.datetime,
+    kind: str,
+    contacts: Iterable,
+    officers: Iterable,
+    summary: str,
+    notes: str = "",
+    topics: Iterable[str] = (),
+    follow_up_on: dt.date | None = None,
+    created_by=None,
+    now: dt.datetime,
+) -> Exchange:
+    """Record an exchange, count it as a touch for its channels and resolve the channel
+    reminders it makes no longer due."""
+    contacts, officers = list(contacts), list(officers)
+    _check_exchange(occurred_at=occurred_at, contacts=contacts, officers=officers, now=now)
+    exchange = Exchange.objects.create(
+        occurred_at=occurred_at,
+        kind=kind,
+        summary=summary,
+        notes=notes,
+        topics=list(topics),
+        follow_up_on=follow_up_on,
+        created_by=created_by,
+    )
+    exchange.contacts.set(contacts)
+    exchange.officers.set(officers)
+    record_touches(
+        contact_ids=[contact.pk for contact in contacts],
+        officer_ids=[officer.pk for officer in officers],
+        now=now,
+    )
+    return exchange
+
+
+def _check_exchange(*, occurred_at, contacts, officers, now) -> None:
+    if not contacts:
+        raise DomainError("Name at least one contact.", field="contacts")
+    if not officers:
+        raise DomainError("Name at least one officer.", field="officers")
+    if occurred_at > now + dt.timedelta(minutes=5):
+        raise DomainError("An exchange cannot be logged in the future.", field="occurred_at")
+
+
+@transaction.atomic
+def record_touches(*, contact_ids: Iterable[int], officer_ids: Iterable[int], now) -> int:
+    """Recompute ``last_touch_at`` of the channels between these contacts and officers from
+    their exchanges, then resolve the pending channel reminders no longer overdue.
+
+    Recomputing (rather than taking the newest) keeps edits and deletions of exchanges
+    right. Returns the number of reminders resolved.
+    """
+    channels = Channel.objects.filter(contact_id__in=contact_ids, officer_id__in=officer_ids)
+    latest = (
+        Exchange.objects.filter(contacts=OuterRef("contact_id"), officers=OuterRef("officer_id"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    channels.update(last_touch_at=Subquery(latest))
+    no_longer_due = channels.with_due(now).filter(overdue=False).values("pk")
+    return Reminder.objects.filter(
+        kind=Reminder.Kind.CHANNEL_DUE, status__in=PENDING, channel__in=no_longer_due
+    ).update(status=Reminder.Status.RESOLVED, closed_at=now)
+
+
+# The sweep
+
+
+def sweep_reminders(*, now: dt.datetime, today: dt.date | None = None) -> SweepResult:
+    """Bring snoozed reminders back, and create the due ``channel_due`` and ``follow_up``
+    reminders, in set-based SQL. Idempotent, and safe to run twice at once: the database's
+    unique constraints refuse a second pending reminder and ``ON CONFLICT DO NOTHING``
+    lets the losing sweep carry on."""
+    today = today or now.date()
+    with transaction.atomic():
+        reopened = Reminder.objects.filter(
+            status=Reminder.Status.SNOOZED, snoozed_until__lte=now
+        ).update(status=Reminder.Status.OPEN, snoozed_until=None, notified_at=None)
+    with transaction.atomic():
+        channel_due = _insert_reminders(_channel_due_rows(now))
+    with transaction.atomic():
+        follow_ups = _insert_reminders(_follow_up_rows(now, today))
+    return SweepResult(reopened=reopened, channel_due=channel_due, follow_ups=follow_ups)
+
+
+_REMINDER_COLUMNS = (
+    "kind",
+    "recipient_id",
+    "channel_id",
+    "exchange_id",
+    "due_at",
+    "status",
+    "created_at",
+)
+
+
+def _channel_due_rows(now) -> QuerySet:
+    pending = Reminder.objects.filter(
+        channel=OuterRef("pk"), kind=Reminder.Kind.CHANNEL_DUE, status__in=PENDING
+    )
+    return (
+        Channel.objects.overdue(now)
+        .filter(~Exists(pending))
+        .annotate(
+            r_kind=Value(Reminder.Kind.CHANNEL_DUE),
+            r_recipient_id=F("officer_id"),
+            r_channel_id=F("pk"),
+            r_exchange_id=Value(None, output_field=BigIntegerField()),
+            r_due_at=F("next_due_at"),
+            r_status=Value(Reminder.Status.OPEN),
+            r_created_at=Value(now, output_field=DateTimeField()),
+        )
+    )
+
+
+def _follow_up_rows(now, today) -> QuerySet:
+    through = Exchange.officers.through
+    already = Reminder.objects.filter(
+        kind=Reminder.Kind.FOLLOW_UP,
+        exchange=OuterRef("exchange_id"),
+        recipient=OuterRef("user_id"),
+    )
+    return (
+        through.objects.filter(exchange__follow_up_on__lte=today)
+        .filter(~Exists(already))
+        .annotate(
+            r_kind=Value(Reminder.Kind.FOLLOW_UP),
+            r_recipient_id=F("user_id"),
+            r_channel_id=Value(None, output_field=BigIntegerField()),
+            r_exchange_id=F("exchange_id"),
+            r_due_at=Cast("exchange__follow_up_on", DateTimeField()),
+            r_status=Value(Reminder.Status.OPEN),
+            r_created_at=Value(now, output_field=DateTimeField()),
+        )
+    )
+
+
+def _insert_reminders(rows: QuerySet) -> int:
+    """``INSERT INTO reminder ... SELECT`` the candidate rows, skipping any that a unique
+    constraint refuses (a concurrent sweep got there first). Returns the rows inserted."""
+    aliases = [f"r_{column}" for column in _REMINDER_COLUMNS]
+    select_sql, params = rows.values(*aliases).query.sql_with_params()
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in _REMINDER_COLUMNS)
+    picked = ", ".join(connection.ops.quote_name(alias) for alias in aliases)
+    # Only quoted identifiers and Django's compiled SQL are interpolated; values travel
+    # as parameters. WHERE 1 = 1 lets SQLite parse ON CONFLICT after a SELECT.
+    insert = f"INSERT INTO {table} ({columns}) "
+    select = f"SELECT {picked} FROM ({select_sql}) AS candidates "  # noqa: S608
+    sql = insert + select + "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# The reminder lifecycle
+
+
+def snooze_reminder(*, reminder: Reminder, until: dt.datetime, now: dt.datetime) -> Reminder:
+    """Put an open (or snoozed) reminder aside until a later time."""
+    if until <= now:
+        raise DomainError("Snooze until a time in the future.", field="until")
+    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
+        status=Reminder.Status.SNOOZED, snoozed_until=until
+    )
+    if not claimed:
+        raise InvalidReminderTransition("Only an open or snoozed reminder can be snoozed.")
+    reminder.refresh_from_db()
+    return reminder
+
+
+@transaction.atomic
+def dismiss_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
+    """Close a reminder without an exchange; a channel's count restarts from now."""
+    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
+        status=Reminder.Status.DISMISSED, snoozed_until=None, closed_at=now
+    )
+    if not claimed:
+        raise InvalidReminderTransition("Only an open or snoozed reminder can be dismissed.")
+    if reminder.channel_id:
+        Channel.objects.filter(pk=reminder.channel_id).update(count_restarted_at=now)
+    reminder.refresh_from_db()
+    return reminder
+
+
+def resolve_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
+    """Mark a pending reminder done (an officer acted on it)."""
+    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
+        status=Reminder.Status.RESOLVED, snoozed_until=None, closed_at=now
+    )
+    if not claimed:
+        raise InvalidReminderTransition("Only an open or snoozed reminder can be resolved.")
+    reminder.refresh_from_db()
+    return reminder
