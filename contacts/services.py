@@ -148,7 +148,7 @@ def _channel_due_rows(now) -> QuerySet:
             r_kind=Value(Reminder.Kind.CHANNEL_DUE),
             r_recipient_id=F("officer_id"),
             r_channel_id=F("pk"),
-            r_exchange_id=Value(None, output_field=BigIntegerField()),
+            r_exchange_id=Cast(Value(None), BigIntegerField()),
             r_due_at=F("next_due_at"),
             r_status=Value(Reminder.Status.OPEN),
             r_created_at=Value(now, output_field=DateTimeField()),
@@ -169,7 +169,7 @@ def _follow_up_rows(now, today) -> QuerySet:
         .annotate(
             r_kind=Value(Reminder.Kind.FOLLOW_UP),
             r_recipient_id=F("user_id"),
-            r_channel_id=Value(None, output_field=BigIntegerField()),
+            r_channel_id=Cast(Value(None), BigIntegerField()),
             r_exchange_id=F("exchange_id"),
             r_due_at=Cast("exchange__follow_up_on", DateTimeField()),
             r_status=Value(Reminder.Status.OPEN),

@@ -148,3 +148,19 @@ def test_embedded_default_celery_worker_with_beat_starts_on_the_filesystem_broke
     assert "filesystem://" in output
     assert (tmp_path / "broker" / "queue").is_dir()
     assert not (REPO / "control").exists()
+
+
+@pytest.mark.slow
+def test_embedded_default_seeds_the_demo_and_sweeps_on_sqlite(tmp_path):
+    environment = _embedded_env(tmp_path)
+    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+    seeded = _manage("seed_demo", environment=environment)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "contacts            300" in seeded.stdout
+
+    first = _manage("sweep_reminders", environment=environment)
+    second = _manage("sweep_reminders", environment=environment)
+
+    assert first.returncode == 0, first.stderr
+    assert "created 0 channel_due" not in first.stdout
+    assert "created 0 channel_due and 0 follow_up" in second.stdout

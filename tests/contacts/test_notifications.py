@@ -1,0 +1,187 @@
+"""Daily digests in each officer's zone and hour, and escalations to leads, sent once."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from contacts import notifications, services
+from contacts.models import Channel, Notification, OfficerProfile, Reminder, Sensitivity
+from tests import factories
+
+UTC = dt.UTC
+DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
+# 2 March 2026: Jerusalem is at UTC+2, so 06:00 UTC is 08:00 there.
+MORNING = dt.datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def officer(press_team):
+    user = factories.UserFactory(username="dana", roles=["officer"], teams=[press_team])
+    OfficerProfile.objects.create(user=user, timezone="Asia/Jerusalem", digest_hour=8)
+    return user
+
+
+def _overdue_channel(officer, days_overdue, **fields):
+    fields.setdefault("cadence_days", 30)
+    contact = fields.pop("contact", None) or factories.ContactFactory(owner=officer)
+    return factories.ChannelFactory(
+        contact=contact,
+        officer=officer,
+        created_at=MORNING - (30 + days_overdue) * DAY,
+        **fields,
+    )
+
+
+def test_digest_is_sent_at_the_officers_hour_in_their_zone(officer):
+    _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_due_digests(now=MORNING - HOUR) == 0
+    assert notifications.send_due_digests(now=MORNING) == 1
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["dana@mission.example"]
+    assert message.subject == "Track II: 1 open reminder"
+    assert message.alternatives[0][1] == "text/html"
+    assert Reminder.objects.get().notified_at == MORNING
+
+
+def test_one_digest_a_day_however_often_the_task_runs(officer):
+    _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING)
+
+    for minutes in (0, 15, 30, 45):
+        notifications.send_due_digests(now=MORNING + dt.timedelta(minutes=minutes))
+    notifications.send_due_digests(now=MORNING + DAY)
+
+    assert len(mail.outbox) == 2
+    assert Notification.objects.filter(kind=Notification.Kind.DIGEST).count() == 2
+    assert sorted(Notification.objects.values_list("key", flat=True)) == [
+        "2026-03-02",
+        "2026-03-03",
+    ]
+
+
+def test_no_digest_when_there_is_nothing_open(officer):
+    channel = _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING)
+    services.dismiss_reminder(reminder=Reminder.objects.get(channel=channel), now=MORNING)
+
+    assert notifications.send_due_digests(now=MORNING) == 0
+    assert mail.outbox == []
+    assert Notification.objects.exists() is False
+
+
+def test_digest_lists_open_reminders_most_overdue_first(officer):
+    for name, days in (("Recent Ruth", 1), ("Oldest Oleg", 20), ("Middle Mira", 5)):
+        _overdue_channel(officer, days, contact=factories.ContactFactory(full_name=name))
+    services.sweep_reminders(now=MORNING)
+
+    notifications.send_due_digests(now=MORNING)
+
+    body = mail.outbox[0].body
+    assert body.index("Oldest Oleg") < body.index("Middle Mira") < body.index("Recent Ruth")
+    assert "3 open reminders" in body
+
+
+def test_digest_without_a_profile_uses_the_server_zone_and_eight_oclock(press_team):
+    officer = factories.UserFactory(username="noprofile", teams=[press_team])
+    _overdue_channel(officer, 2)
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_due_digests(now=MORNING) == 0
+    assert notifications.send_due_digests(now=MORNING + 2 * HOUR) == 1
+
+
+def test_a_snoozed_reminder_is_left_out_until_it_comes_back(officer):
+    _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING - DAY)
+    reminder = Reminder.objects.get()
+    services.snooze_reminder(reminder=reminder, until=MORNING + DAY - HOUR, now=MORNING)
+
+    assert notifications.send_due_digests(now=MORNING) == 0
+
+    services.sweep_reminders(now=MORNING + DAY)
+    assert notifications.send_due_digests(now=MORNING + DAY) == 1
+
+
+# Escalation
+
+
+@pytest.fixture
+def officers_lead(press_team):
+    return factories.UserFactory(username="lea", roles=["lead"], teams=[press_team])
+
+
+def test_a_key_channel_overdue_beyond_escalation_days_goes_to_the_lead(officer, officers_lead):
+    _overdue_channel(officer, 8, priority=Channel.Priority.KEY)
+    _overdue_channel(officer, 6, priority=Channel.Priority.KEY)
+    _overdue_channel(officer, 30, priority=Channel.Priority.NORMAL)
+    services.sweep_reminders(now=MORNING)
+
+    sent = notifications.send_escalations(now=MORNING)
+
+    assert sent == 1
+    assert [m.to for m in mail.outbox] == [["lea@mission.example"]]
+    assert "dana" in mail.outbox[0].subject
+
+
+def test_escalation_threshold_scales_with_the_climate(officer, officers_lead):
+    factories.ClimateFactory(level="crisis", started_at=MORNING - 60 * DAY)
+    # Informal, 40-day cadence: 10 days effective under crisis, escalation after 1.75 days.
+    factories.ChannelFactory(
+        contact=factories.ContactFactory(owner=officer),
+        officer=officer,
+        priority=Channel.Priority.KEY,
+        cadence_days=40,
+        created_at=MORNING - 12 * DAY,
+    )
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_escalations(now=MORNING - 6 * HOUR) == 0
+    assert notifications.send_escalations(now=MORNING) == 1
+
+
+def test_an_escalation_is_sent_once(officer, officers_lead):
+    _overdue_channel(officer, 10, priority=Channel.Priority.KEY)
+    services.sweep_reminders(now=MORNING)
+
+    notifications.send_escalations(now=MORNING)
+    notifications.send_escalations(now=MORNING + HOUR)
+
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get(kind=Notification.Kind.ESCALATION).sent_at == MORNING
+
+
+def test_a_lead_is_not_told_about_a_protected_contact_they_may_not_see(officer, officers_lead):
+    source = factories.ContactFactory(owner=officer, sensitivity=Sensitivity.PROTECTED)
+    _overdue_channel(officer, 10, priority=Channel.Priority.KEY, contact=source)
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_escalations(now=MORNING) == 0
+    assert mail.outbox == []
+
+
+def test_a_lead_of_another_team_is_not_told(officer, culture_team):
+    factories.UserFactory(username="other-lead", roles=["lead"], teams=[culture_team])
+    _overdue_channel(officer, 10, priority=Channel.Priority.KEY)
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_escalations(now=MORNING) == 0
+
+
+def test_a_failed_send_releases_its_claim_so_a_retry_sends_it(officer, settings):
+    _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    with pytest.raises(OSError):
+        notifications.send_due_digests(now=MORNING)
+    assert Notification.objects.exists() is False
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications.send_due_digests(now=MORNING) == 1
