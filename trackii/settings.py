@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_celery_beat",
+    "simple_history",
     "contacts",
     "events",
     "trackii",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 if not DEBUG:
@@ -146,8 +148,17 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
-# Field encryption keys (Fernet), newest first, so that keys can rotate.
+# Field encryption keys (Fernet), newest first, so that keys can rotate. With DEBUG on and
+# no keys, contacts.crypto derives a development key from SECRET_KEY; with DEBUG off the
+# keys are required (see below).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not DEBUG and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is not set. With DEBUG off Track II refuses to start without "
+        "the keys that encrypt private notes: set it to one or more Fernet keys, newest "
+        "first (`python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'`)."
+    )
 
 # Keep-in-touch rules (DESIGN.md): the climate factor applies to informal channels only.
 CLIMATE_FACTORS = {

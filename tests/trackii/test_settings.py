@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "FIELD_ENCRYPTION_KEYS",
+)
 
 
 def _embedded_env(var_dir: Path, **overrides) -> dict:
@@ -70,9 +77,25 @@ def test_debug_off_with_the_development_key_refuses_to_start(tmp_path):
     assert "SECRET_KEY is not set" in result.stderr
 
 
+REAL_SECRET_KEY = "a" * 20 + "-real-secret-" + "b" * 30
+REAL_FERNET_KEY = "ZmRzYWZkc2FmZHNhZmRzYWZkc2FmZHNhZmRzYWZkc2E="
+
+
+def test_debug_off_without_encryption_keys_refuses_to_start(tmp_path):
+    environment = _embedded_env(tmp_path, DEBUG="False", SECRET_KEY=REAL_SECRET_KEY)
+
+    result = _manage("check", environment=environment)
+
+    assert result.returncode == 1
+    assert "ImproperlyConfigured: FIELD_ENCRYPTION_KEYS is not set" in result.stderr
+
+
 def test_debug_off_with_a_real_key_starts(tmp_path):
     environment = _embedded_env(
-        tmp_path, DEBUG="False", SECRET_KEY="a" * 20 + "-real-secret-" + "b" * 30
+        tmp_path,
+        DEBUG="False",
+        SECRET_KEY=REAL_SECRET_KEY,
+        FIELD_ENCRYPTION_KEYS=REAL_FERNET_KEY,
     )
 
     result = _manage("check", environment=environment)
