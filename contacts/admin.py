@@ -4,17 +4,23 @@ Every admin here is scoped by ``visible_to(user)`` through ``VisibleToAdminMixin
 changelist, search, change page, autocomplete and the choices offered in forms.
 """
 
-from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects
+from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects, unquote
 from django.db import models, router
+from django.http import Http404
 from django.utils import timezone
 from django_countries.filters import CountryFilter
+from simple_history.admin import SimpleHistoryAdmin
 
+from contacts import services
+from contacts.errors import DomainError
 from contacts.models import (
+    AccessLog,
     Affiliation,
     Channel,
     Climate,
     Contact,
+    ErasureRecord,
     Exchange,
     Grant,
     OfficerProfile,
@@ -58,6 +64,23 @@ class VisibleToAdminMixin:
         if isinstance(select_related, list | tuple) and select_related:
             queryset = queryset.select_related(*select_related)
         return queryset
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to the history of rows outside get_queryset(); a row
+        # the user may not see has no history for them either.
+        self._get_visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history reads the version without get_queryset(): scope it here.
+        self._get_visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _get_visible_or_404(self, request, object_id):
+        found = self.get_object(request, unquote(object_id))
+        if found is None:
+            raise Http404("No such object.")
+        return found
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs and _is_scoped(db_field.related_model):
@@ -147,7 +170,7 @@ class OfficerProfileAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class OrganizationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "native_name", "kind", "country", "city", "updated_at"]
     list_filter = ["kind", ("country", VisibleCountryFilter)]
     search_fields = ["name", "native_name", "city", "website"]
@@ -171,17 +194,36 @@ class AffiliationInline(VisibleToAdminMixin, admin.TabularInline):
 
 
 class GrantInline(VisibleToAdminMixin, admin.TabularInline):
+    """Grants on a restricted or protected contact, managed by its owner (or a superuser)
+    through services.grant_access / revoke_access (see ContactAdmin.save_formset)."""
+
     model = Grant
     fk_name = "contact"
     fields = ["user", "granted_by", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["user", "granted_by"]
+    readonly_fields = ["granted_by", "created_at"]
+    autocomplete_fields = ["user"]
     ordering = ["user__username", "pk"]
     extra = 0
 
+    def _manages(self, request, contact) -> bool:
+        return (
+            contact is not None
+            and contact.sensitivity != "standard"
+            and (request.user.is_superuser or contact.owner_id == request.user.pk)
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._manages(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._manages(request, obj)
+
 
 @admin.register(Contact)
-class ContactAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "full_name",
         "native_name",
@@ -207,9 +249,74 @@ class ContactAdmin(VisibleToAdminMixin, admin.ModelAdmin):
     ordering = ["full_name", "pk"]
     inlines = [AffiliationInline, GrantInline]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._record_view(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._record_view(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _record_view(self, request, object_id) -> None:
+        contact = self.get_object(request, unquote(object_id))
+        if contact is not None:
+            AccessLog.objects.record(
+                user=request.user,
+                contacts=[contact],
+                surface=AccessLog.Surface.ADMIN,
+                now=timezone.now(),
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Grant:
+            return super().save_formset(request, form, formset, change)
+        contact = form.instance
+        grants = formset.save(commit=False)
+        try:
+            for grant in formset.deleted_objects:
+                services.revoke_access(contact=contact, user=grant.user, revoked_by=request.user)
+            for grant in grants:
+                services.grant_access(contact=contact, user=grant.user, granted_by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        return None
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the application only: nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    list_display = ["viewed_at", "user", "contact", "surface"]
+    list_filter = ["surface"]
+    search_fields = ["user__username", "contact__full_name", "contact__native_name"]
+    date_hierarchy = "viewed_at"
+    list_select_related = ["user", "contact"]
+    ordering = ["-viewed_at", "-pk"]
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["erased_at", "contact_number", "erased_by", "reason"]
+    date_hierarchy = "erased_at"
+    list_select_related = ["erased_by"]
+    ordering = ["-erased_at", "-pk"]
+
 
 @admin.register(Grant)
-class GrantAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class GrantAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    """Grants are listed here and managed on the contact's page, by its owner."""
+
     visible_through = "contact"
     list_display = ["contact", "user", "granted_by", "created_at"]
     search_fields = ["contact__full_name", "contact__native_name", "user__username"]
@@ -219,7 +326,7 @@ class GrantAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class AffiliationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["contact", "organization", "role", "starts_on", "ends_on"]
     list_filter = ["organization__kind"]
     search_fields = [
@@ -235,7 +342,7 @@ class AffiliationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Channel)
-class ChannelAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class ChannelAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "contact",
         "officer",
@@ -268,7 +375,7 @@ class ChannelAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Exchange)
-class ExchangeAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class ExchangeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["occurred_at", "kind", "summary", "follow_up_on", "created_by"]
     list_filter = ["kind", "follow_up_on"]
     search_fields = ["summary", "contacts__full_name", "contacts__native_name"]
@@ -279,7 +386,7 @@ class ExchangeAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Climate)
-class ClimateAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class ClimateAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["level", "started_at", "note", "created_by"]
     list_filter = ["level"]
     search_fields = ["note"]

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ContactsConfig(AppConfig):
     name = "contacts"
     verbose_name = "Contacts and channels"
+
+    def ready(self):
+        from contacts import checks  # noqa: F401 (registers the system checks)

@@ -11,14 +11,17 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
+from contacts.fields import EncryptedTextField
 from contacts.querysets import (
     AffiliationQuerySet,
     ChannelQuerySet,
     ClimateQuerySet,
     ContactQuerySet,
     ExchangeQuerySet,
+    ExposesContactQuerySet,
     GrantQuerySet,
     ReminderQuerySet,
 )
@@ -92,6 +95,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["name", "country"], name="organization_unique_name")
@@ -150,11 +155,15 @@ class Contact(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_contacts"
     )
     tags = models.ManyToManyField(Tag, related_name="contacts", blank=True)
-    notes = models.TextField(blank=True, help_text="Private notes.")
+    notes = EncryptedTextField(blank=True, help_text="Private notes, encrypted at rest.")
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the personal data was erased on request."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(ContactQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         indexes = [
@@ -207,6 +216,7 @@ class Affiliation(models.Model):
     ends_on = models.DateField(null=True, blank=True)
 
     objects = models.Manager.from_queryset(AffiliationQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -256,6 +266,7 @@ class Channel(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(ChannelQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -290,7 +301,7 @@ class Exchange(models.Model):
     contacts = models.ManyToManyField(Contact, related_name="exchanges")
     officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="exchanges")
     summary = models.TextField()
-    notes = models.TextField(blank=True, help_text="Private notes.")
+    notes = EncryptedTextField(blank=True, help_text="Private notes, encrypted at rest.")
     topics = models.JSONField(default=list, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -304,6 +315,7 @@ class Exchange(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(ExchangeQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         indexes = [
@@ -342,6 +354,7 @@ class Climate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = models.Manager.from_queryset(ClimateQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "climate level"
@@ -453,3 +466,60 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient} ({self.key})"
+
+
+class AccessLogManager(models.Manager):
+    def record(self, *, user, contacts, surface: str, now) -> list:
+        """Record that ``user`` viewed these contacts on ``surface``; only protected
+        contacts are logged."""
+        return self.bulk_create(
+            AccessLog(user=user, contact=contact, surface=surface, viewed_at=now)
+            for contact in contacts
+            if contact.sensitivity == Sensitivity.PROTECTED
+        )
+
+
+class AccessLog(models.Model):
+    """One view of a protected contact: who, when, where. Written, never edited."""
+
+    class Surface(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        WEB = "web", "Web app"
+        API = "api", "API"
+        EXPORT = "export", "Export"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_views"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="access_log")
+    surface = models.CharField(max_length=10, choices=Surface.choices)
+    viewed_at = models.DateTimeField()
+
+    objects = AccessLogManager.from_queryset(ExposesContactQuerySet)()
+
+    class Meta:
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        indexes = [models.Index(fields=["contact", "viewed_at"])]
+
+    def __str__(self):
+        return f"{self.user} viewed contact #{self.contact_id} ({self.surface})"
+
+
+class ErasureRecord(models.Model):
+    """The audit trail of an erasure: which contact row, who, when and why; no personal
+    data, so that it can be kept after the erasure."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
+    )
+    contact_number = models.PositiveBigIntegerField(help_text="The erased contact's id.")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    rows_anonymised = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"Erasure of contact #{self.contact_number} on {self.erased_at:%Y-%m-%d}"

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
@@ -19,12 +20,15 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.functions import Cast
 
+from contacts import crypto
 from contacts.errors import DomainError, InvalidReminderTransition
-from contacts.models import Channel, Exchange, Reminder
+from contacts.fields import EncryptedTextField
+from contacts.models import Channel, Contact, Exchange, Grant, Reminder, Sensitivity
 
 PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
 
@@ -235,3 +239,87 @@ def resolve_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
         raise InvalidReminderTransition("Only an open or snoozed reminder can be resolved.")
     reminder.refresh_from_db()
     return reminder
+
+
+# Grants
+
+
+def grant_access(*, contact: Contact, user, granted_by) -> Grant:
+    """Let ``user`` see a restricted or protected contact; only its owner (or a superuser)
+    may grant. Granting twice is harmless."""
+    _check_may_manage_grants(contact=contact, actor=granted_by)
+    if user.pk == contact.owner_id:
+        raise DomainError("The owner sees the contact already.", field="user")
+    grant, _ = Grant.objects.get_or_create(
+        contact=contact, user=user, defaults={"granted_by": granted_by}
+    )
+    return grant
+
+
+def revoke_access(*, contact: Contact, user, revoked_by) -> int:
+    """Take a grant back; it takes effect at once wherever ``visible_to`` is used."""
+    _check_may_manage_grants(contact=contact, actor=revoked_by)
+    deleted, _ = Grant.objects.filter(contact=contact, user=user).delete()
+    return deleted
+
+
+def _check_may_manage_grants(*, contact, actor) -> None:
+    if contact.sensitivity == Sensitivity.STANDARD:
+        raise DomainError("A standard contact is visible to all staff; grant nothing.")
+    if not (actor.is_superuser or actor.pk == contact.owner_id):
+        raise DomainError("Only the contact's owner grants or revokes access.")
+
+
+# Encryption keys
+
+
+def encrypted_fields() -> list[tuple]:
+    """Every (model, field) stored encrypted, historical copies included."""
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+
+
+def stored_tokens(model, field) -> QuerySet:
+    """(pk, token) of the non-empty encrypted values of one field, as stored."""
+    return (
+        model._default_manager.exclude(**{field.name: ""})
+        .annotate(token=Cast(field.name, TextField()))
+        .order_by("pk")
+        .values_list("pk", "token")
+    )
+
+
+def rotate_encryption_keys(*, batch_size: int = 500, progress=None) -> int:
+    """Re-encrypt every stored note under the newest key, a batch per transaction. A note
+    already under the newest key is skipped, so an interrupted run simply runs again.
+    Returns how many notes were re-encrypted."""
+    rotated = 0
+    for model, field in encrypted_fields():
+        last_pk = None
+        while True:
+            tokens = stored_tokens(model, field)
+            if last_pk is not None:
+                tokens = tokens.filter(pk__gt=last_pk)
+            batch = list(tokens[:batch_size])
+            if not batch:
+                break
+            rotated += _rotate_batch(model, field, batch)
+            last_pk = batch[-1][0]
+            if progress:
+                progress(f"{model._meta.label}.{field.name}: up to pk {last_pk}")
+    return rotated
+
+
+@transaction.atomic
+def _rotate_batch(model, field, batch) -> int:
+    stale = [(pk, token) for pk, token in batch if not crypto.is_current(token)]
+    for pk, token in stale:
+        # A Value typed as plain text is written as given, not encrypted again.
+        model._default_manager.filter(pk=pk).update(
+            **{field.name: Value(crypto.rotate(token), output_field=TextField())}
+        )
+    return len(stale)

@@ -1,6 +1,7 @@
 """The Django admin for events, invitations and programmes, scoped like the contacts admin."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.admin import HTTPS_URL_FIELDS, VisibleToAdminMixin
 from events.models import Event, Invitation, Programme
@@ -15,7 +16,7 @@ class InvitationInline(VisibleToAdminMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "starts_at", "ends_at", "status", "layer", "venue", "capacity"]
     list_filter = ["kind", "status", "layer"]
     search_fields = ["title", "venue", "host_organization__name"]
@@ -30,7 +31,7 @@ class EventAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class InvitationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["contact", "event", "role", "status", "responded_at", "checked_in_at"]
     list_filter = ["status", "role", "event__kind"]
     search_fields = ["contact__full_name", "contact__native_name", "event__title"]
@@ -40,7 +41,7 @@ class InvitationAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(VisibleToAdminMixin, admin.ModelAdmin):
+class ProgrammeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "kind", "status", "layer", "starts_on", "ends_on"]
     list_filter = ["kind", "status", "layer"]
     search_fields = ["title", "partners__name", "partners__native_name"]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
 from contacts.models import Contact, Layer, Organization
@@ -59,6 +60,7 @@ class Event(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(EventQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -121,6 +123,7 @@ class Invitation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(InvitationQuerySet)()
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -169,6 +172,8 @@ class Programme(models.Model):
     layer = models.CharField(max_length=20, choices=Layer.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

@@ -1,0 +1,34 @@
+"""System checks: refuse to run with stored notes that the configured keys cannot read."""
+
+from django.core.checks import Error, register
+from django.db import DatabaseError
+
+from contacts import crypto
+from contacts.services import encrypted_fields, stored_tokens
+
+
+@register()
+def check_encryption_keys(app_configs, **kwargs):
+    """A stored note that FIELD_ENCRYPTION_KEYS cannot decrypt means a key is missing;
+    starting anyway would fail on every read of it, so say so at startup."""
+
+    errors = []
+    for model, field in encrypted_fields():
+        try:
+            sample = stored_tokens(model, field).first()
+        except DatabaseError:
+            return []  # No database or no tables yet (before migrate): nothing stored.
+        if sample is None:
+            continue
+        try:
+            crypto.decrypt(sample[1])
+        except crypto.UndecryptableNote:
+            errors.append(
+                Error(
+                    f"{model._meta.label}.{field.name} holds notes that FIELD_ENCRYPTION_KEYS "
+                    "cannot decrypt: the key they were encrypted with is missing.",
+                    hint="Set FIELD_ENCRYPTION_KEYS to the new key followed by the old ones.",
+                    id="contacts.E001",
+                )
+            )
+    return errors

@@ -1,0 +1,74 @@
+"""Admin actions for data-subject requests on contacts: export as JSON, and erase.
+
+They live here, not in contacts/admin.py, because the services read both apps.
+"""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from contacts.admin import ContactAdmin
+from contacts.errors import DomainError
+from contacts.models import Contact
+from trackii import privacy
+
+
+@admin.action(description="Export all data held about the selected contact (JSON)")
+def export_selected(modeladmin, request, queryset):
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Select exactly one contact to export.", messages.ERROR)
+        return None
+    try:
+        document = privacy.export_contact(
+            contact_id=queryset.get().pk, user=request.user, now=timezone.now()
+        )
+    except DomainError as error:
+        modeladmin.message_user(request, error.message, messages.ERROR)
+        return None
+    response = HttpResponse(
+        json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"contact-{document['contact']['id']}-export.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin.action(description="Erase the selected contacts' personal data")
+def erase_selected(modeladmin, request, queryset):
+    if not privacy.may_erase(request.user):
+        modeladmin.message_user(request, "Only admins erase a contact.", messages.ERROR)
+        return None
+    if request.POST.get("confirmed") != "yes":
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "contacts": queryset.order_by("full_name", "pk"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "title": "Erase personal data?",
+        }
+        return TemplateResponse(request, "admin/contacts/contact/erase_confirmation.html", context)
+    reason = request.POST.get("reason", "")[:200]
+    erased = 0
+    for contact in queryset.order_by("pk"):
+        try:
+            privacy.erase_contact(
+                contact_id=contact.pk, user=request.user, reason=reason, now=timezone.now()
+            )
+            erased += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"#{contact.pk}: {error.message}", messages.WARNING)
+    modeladmin.message_user(request, f"Erased the personal data of {erased} contact(s).")
+    return None
+
+
+class PrivacyContactAdmin(ContactAdmin):
+    actions = [export_selected, erase_selected]
+
+
+admin.site.unregister(Contact)
+admin.site.register(Contact, PrivacyContactAdmin)
