@@ -249,6 +249,17 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     ordering = ["full_name", "pk"]
     inlines = [AffiliationInline, GrantInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who owns a contact and how sensitive it is decide who may see it: only the owner
+        # (or a superuser) changes them, or a teammate could take a contact over.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not (request.user.is_superuser or obj.owner_id == request.user.pk):
+            readonly += ["owner", "sensitivity"]
+        return readonly
+
+    def get_changeform_initial_data(self, request):
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self._record_view(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
@@ -256,6 +267,10 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._record_view(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._record_view(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def _record_view(self, request, object_id) -> None:
         contact = self.get_object(request, unquote(object_id))

@@ -1,15 +1,27 @@
-"""The Django admin for events, invitations and programmes, scoped like the contacts admin."""
+"""The Django admin for events, invitations and programmes, scoped like the contacts admin.
+Writes that carry rules (answers, revocation, check-in, calendar sequence) go through
+events.services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts.admin import HTTPS_URL_FIELDS, VisibleToAdminMixin
-from events.models import Event, Invitation, Programme
+from contacts.admin import HTTPS_URL_FIELDS, ReadOnlyAdminMixin, VisibleToAdminMixin
+from contacts.errors import DomainError
+from contacts.models import Reminder
+from events import services
+from events.models import CalendarFeed, Event, EventReminder, Invitation, Programme
+
+# A change to any of these must reach calendar clients (iCalendar SEQUENCE).
+CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "timezone", "venue", "online_url", "status"}
 
 
 class InvitationInline(VisibleToAdminMixin, admin.TabularInline):
     model = Invitation
     fields = ["contact", "role", "status", "responded_at", "checked_in_at"]
+    readonly_fields = ["status", "responded_at", "checked_in_at"]
     autocomplete_fields = ["contact"]
     ordering = ["contact__full_name", "pk"]
     extra = 0
@@ -17,17 +29,64 @@ class InvitationInline(VisibleToAdminMixin, admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "kind", "starts_at", "ends_at", "status", "layer", "venue", "capacity"]
+    list_display = [
+        "title",
+        "kind",
+        "local_start",
+        "status",
+        "layer",
+        "venue",
+        "capacity",
+        "calendar_file",
+    ]
     list_filter = ["kind", "status", "layer"]
     search_fields = ["title", "venue", "host_organization__name"]
-    autocomplete_fields = ["planners", "host_organization"]
-    # Bumped by the event workflow so that calendar clients notice a change.
+    autocomplete_fields = ["planners", "attending_officers", "host_organization"]
     readonly_fields = ["sequence"]
     formfield_overrides = HTTPS_URL_FIELDS
     date_hierarchy = "starts_at"
     list_select_related = ["host_organization"]
     ordering = ["-starts_at", "pk"]
     inlines = [InvitationInline]
+
+    @admin.display(description="starts (event's zone)", ordering="starts_at")
+    def local_start(self, event):
+        local = timezone.localtime(event.starts_at, event.timezone)
+        return f"{local:%Y-%m-%d %H:%M} {event.timezone}"
+
+    @admin.display(description="calendar")
+    def calendar_file(self, event):
+        return format_html('<a href="{}">.ics</a>', reverse("events:event_ics", args=[event.pk]))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and CALENDAR_FIELDS & set(form.changed_data):
+            services.bump_sequence(obj)
+
+
+@admin.action(description="Withdraw the selected invitations (their RSVP links stop working)")
+def revoke_selected(modeladmin, request, queryset):
+    for invitation in queryset:
+        services.revoke(invitation=invitation, now=timezone.now())
+    modeladmin.message_user(request, f"Withdrew {queryset.count()} invitation(s).")
+
+
+def _check_in_action(attended: bool, description: str):
+    @admin.action(description=description)
+    def check_in_selected(modeladmin, request, queryset):
+        done = 0
+        for invitation in queryset:
+            try:
+                services.check_in(
+                    invitation=invitation, attended=attended, by=request.user, now=timezone.now()
+                )
+                done += 1
+            except DomainError as error:
+                modeladmin.message_user(request, f"{invitation}: {error.message}", messages.ERROR)
+        modeladmin.message_user(request, f"Checked in {done} invitation(s).")
+
+    check_in_selected.__name__ = "mark_attended" if attended else "mark_no_show"
+    return check_in_selected
 
 
 @admin.register(Invitation)
@@ -36,8 +95,21 @@ class InvitationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_filter = ["status", "role", "event__kind"]
     search_fields = ["contact__full_name", "contact__native_name", "event__title"]
     autocomplete_fields = ["event", "contact", "invited_by"]
+    readonly_fields = ["rsvp_link", "attendance_exchange", "revoked_at"]
     list_select_related = ["event", "contact"]
     ordering = ["event__starts_at", "contact__full_name", "pk"]
+    actions = [
+        revoke_selected,
+        _check_in_action(True, "Check in: attended"),
+        _check_in_action(False, "Check in: no show"),
+    ]
+
+    @admin.display(description="RSVP link (no login needed)")
+    def rsvp_link(self, invitation):
+        if invitation.pk is None or invitation.revoked_at:
+            return "—"
+        path = reverse("events:rsvp", args=[services.rsvp_token(invitation)])
+        return format_html('<a href="{0}">{0}</a>', path)
 
 
 @admin.register(Programme)
@@ -48,3 +120,26 @@ class ProgrammeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["partners", "participants", "officers"]
     date_hierarchy = "starts_on"
     ordering = ["-starts_on", "pk"]
+
+
+@admin.register(EventReminder)
+class EventReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["event", "kind", "recipient"]
+    list_filter = ["kind"]
+    list_select_related = ["event", "recipient"]
+    ordering = ["-event__starts_at", "pk"]
+
+    def get_queryset(self, request):
+        visible = Reminder.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(reminder__in=visible)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Deleting a feed revokes its URL at once."""
+
+    list_display = ["user", "created_at"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
+    ordering = ["user__username", "pk"]

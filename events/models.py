@@ -1,5 +1,7 @@
 """Events, the invitations to them, and programmes that link institutions over time."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -7,8 +9,16 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
-from contacts.models import Contact, Layer, Organization
+from contacts.models import Contact, Exchange, Layer, Organization, Reminder
 from contacts.querysets import ExposesContactQuerySet
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class EventQuerySet(models.QuerySet):
@@ -53,6 +63,12 @@ class Event(models.Model):
     )
     planners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="planned_events", blank=True
+    )
+    attending_officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="attended_events",
+        blank=True,
+        help_text="Officers of the mission who attend (besides the planners).",
     )
     # Bumped on every change that a calendar client must notice (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
@@ -119,6 +135,16 @@ class Invitation(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Part of the signed RSVP link: a new nonce invalidates every link sent before.
+    rsvp_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    attendance_exchange = models.OneToOneField(
+        Exchange,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attendance",
+        help_text="The exchange that recorded this attendance as a touch.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,3 +212,42 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class EventReminder(models.Model):
+    """Links a Reminder to the event it is about (rsvp_chase, event_prep, event_follow_up).
+
+    It lives here because events depend on contacts, never the reverse; the unique
+    constraint makes each event reminder once per (event, kind, recipient)."""
+
+    reminder = models.OneToOneField(
+        Reminder, on_delete=models.CASCADE, primary_key=True, related_name="event_link"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Reminder.Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "kind", "recipient"], name="event_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.event}"
+
+
+class CalendarFeed(models.Model):
+    """A user's private iCalendar feed: a secret token in the URL, revocable."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

@@ -1,7 +1,6 @@
-"""Admin actions for data-subject requests on contacts: export as JSON, and erase.
-
-They live here, not in contacts/admin.py, because the services read both apps.
-"""
+"""Admin actions on contacts that reach into events: invite to an event in bulk, and the
+data-subject requests (export as JSON, erase). They live here, not in contacts/admin.py,
+because events depend on contacts, never the reverse."""
 
 import json
 
@@ -14,6 +13,8 @@ from django.utils import timezone
 from contacts.admin import ContactAdmin
 from contacts.errors import DomainError
 from contacts.models import Contact
+from events import services as event_services
+from events.models import Event, Invitation
 from trackii import privacy
 
 
@@ -66,9 +67,41 @@ def erase_selected(modeladmin, request, queryset):
     return None
 
 
-class PrivacyContactAdmin(ContactAdmin):
-    actions = [export_selected, erase_selected]
+@admin.action(description="Invite the selected contacts to an event")
+def invite_selected(modeladmin, request, queryset):
+    event_id = request.POST.get("event")
+    if not event_id:
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "contacts": queryset.order_by("full_name", "pk"),
+            "events": Event.objects.upcoming(timezone.now()),
+            "roles": Invitation.Role.choices,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "title": "Invite to an event",
+        }
+        return TemplateResponse(request, "admin/contacts/contact/invite.html", context)
+    event = Event.objects.filter(pk=event_id).first()
+    role = request.POST.get("role", Invitation.Role.GUEST)
+    if event is None or role not in Invitation.Role.values:
+        modeladmin.message_user(request, "Choose an event and a role.", messages.ERROR)
+        return None
+    result = event_services.invite(
+        event=event,
+        contact_ids=list(queryset.values_list("pk", flat=True)),
+        role=role,
+        by=request.user,
+        now=timezone.now(),
+    )
+    modeladmin.message_user(request, f"Invited {len(result.invited)} to {event.title}.")
+    for what, why in result.skipped:
+        modeladmin.message_user(request, f"Skipped {what}: {why}.", messages.WARNING)
+    return None
+
+
+class TrackIIContactAdmin(ContactAdmin):
+    actions = [invite_selected, export_selected, erase_selected]
 
 
 admin.site.unregister(Contact)
-admin.site.register(Contact, PrivacyContactAdmin)
+admin.site.register(Contact, TrackIIContactAdmin)

@@ -22,7 +22,7 @@ from contacts.models import (
     Reminder,
     Sensitivity,
 )
-from events.models import Invitation
+from events.models import CalendarFeed, EventReminder, Invitation
 from tests import factories
 from trackii.permissions import sync_role_permissions
 
@@ -102,6 +102,11 @@ def network(owner, teammate, outsider, grantee, planner):
     ErasureRecord.objects.create(
         contact_number=999, erased_by=owner, erased_at=timezone.now(), reason="Request"
     )
+    prep = factories.ReminderFactory(kind=Reminder.Kind.EVENT_PREP, channel=None, recipient=planner)
+    EventReminder.objects.create(
+        reminder=prep, event=event, kind=Reminder.Kind.EVENT_PREP, recipient=planner
+    )
+    CalendarFeed.objects.create(user=planner)
     return SimpleNamespace(
         org=org,
         standard=standard,
@@ -135,7 +140,9 @@ def test_superuser_renders_changelist_add_and_change_page(client, admin_user, ne
     assert changelist.status_code == 200
     assert changelist.context["cl"].result_count == rows.count()
     # Audit rows are written by the application only: no add page, even for superusers.
-    assert add_page.status_code == (403 if model in (AccessLog, ErasureRecord, Grant) else 200)
+    assert add_page.status_code == (
+        403 if model in (AccessLog, ErasureRecord, Grant, EventReminder) else 200
+    )
     if rows.exists():
         assert client.get(_url(model, "change", rows.first().pk)).status_code == 200
 
@@ -439,7 +446,7 @@ def test_planner_event_page_lists_only_visible_guests(client, planner, network):
 def test_planner_saving_an_event_keeps_the_hidden_invitation(client, planner, network):
     client.force_login(_make_staff(planner))
     visible = network.visible_invitation
-    form = {"id": visible.pk, "contact": network.standard.pk, "status": "accepted"}
+    form = {"id": visible.pk, "contact": network.standard.pk, "role": "speaker"}
 
     response = client.post(
         _url(network.event, "change", network.event.pk),
@@ -448,7 +455,7 @@ def test_planner_saving_an_event_keeps_the_hidden_invitation(client, planner, ne
 
     assert response.status_code == 302
     visible.refresh_from_db()
-    assert visible.status == Invitation.Status.ACCEPTED
+    assert visible.role == Invitation.Role.SPEAKER
     network.hidden_invitation.refresh_from_db()
     assert network.hidden_invitation.status == Invitation.Status.INVITED
 

@@ -1,0 +1,312 @@
+"""Workflows of events: invite, answer (with capacity and waitlist), revoke, check in,
+the signed RSVP link, and the event reminders. Keyword-only, atomic, ``now`` passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from contacts import services as contact_services
+from contacts.errors import DomainError
+from contacts.models import Channel, Contact, Exchange, Reminder
+from events.models import Event, EventReminder, Invitation
+
+RSVP_SALT = "events.rsvp"
+ANSWERS = (Invitation.Status.ACCEPTED, Invitation.Status.DECLINED, Invitation.Status.TENTATIVE)
+SEATED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
+
+
+class RsvpLinkInvalid(DomainError):
+    """The link was tampered with, revoked, replaced, or its event is over."""
+
+
+@dataclass
+class InviteResult:
+    invited: list[Invitation] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+
+# Inviting
+
+
+@transaction.atomic
+def invite(*, event: Event, contact_ids: Iterable[int], role: str, by, now) -> InviteResult:
+    """Invite contacts one at a time or in bulk. Contacts already invited are skipped, and
+    so are ids that are unknown or name a contact ``by`` may not see (reported alike, so a
+    report never confirms that a hidden contact exists)."""
+    wanted = list(dict.fromkeys(contact_ids))
+    visible = Contact.objects.visible_to(by).filter(pk__in=wanted).in_bulk()
+    already = set(
+        Invitation.objects.filter(event=event, contact_id__in=visible).values_list(
+            "contact_id", flat=True
+        )
+    )
+    result = InviteResult()
+    for contact_id in wanted:
+        contact = visible.get(contact_id)
+        if contact is None:
+            result.skipped.append((f"contact #{contact_id}", "not found"))
+        elif contact_id in already:
+            result.skipped.append((contact.full_name, "already invited"))
+        else:
+            result.invited.append(
+                Invitation(event=event, contact=contact, role=role, invited_by=by, created_at=now)
+            )
+    # ignore_conflicts: a concurrent invitation of the same contact is a duplicate too.
+    Invitation.objects.bulk_create(result.invited, ignore_conflicts=True)
+    return result
+
+
+def invite_matching(*, event: Event, by, role: str, now, **criteria) -> InviteResult:
+    """Invite every contact ``by`` may see that matches category, organization, tag and
+    layer (those given)."""
+    filters = {
+        "category": criteria.get("category"),
+        "organization_id": criteria.get("organization"),
+        "tags__name": criteria.get("tag"),
+        "layer": criteria.get("layer"),
+    }
+    contacts = Contact.objects.visible_to(by).filter(
+        **{key: value for key, value in filters.items() if value}
+    )
+    ids = contacts.order_by("full_name", "pk").values_list("pk", flat=True).distinct()
+    return invite(event=event, contact_ids=list(ids), role=role, by=by, now=now)
+
+
+# Answers, capacity and the waiting list
+
+
+@transaction.atomic
+def respond(*, invitation: Invitation, status: str, now) -> Invitation:
+    """Record a guest's answer. An acceptance beyond capacity is waitlisted; a decline of
+    a seat gives it to the earliest waitlisted guest. The event row is locked, so two
+    acceptances at once never overfill it."""
+    if status not in ANSWERS:
+        raise DomainError("Answer accepted, declined or tentative.", field="status")
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_open_for_answers(event, invitation, now)
+    held_seat = invitation.status in SEATED
+    if status == Invitation.Status.ACCEPTED and not held_seat:
+        status = _seat_or_waitlist(event)
+    invitation.status = status
+    invitation.responded_at = now
+    invitation.waitlisted_at = now if status == Invitation.Status.WAITLISTED else None
+    invitation.save(update_fields=["status", "responded_at", "waitlisted_at", "updated_at"])
+    if held_seat and status != Invitation.Status.ACCEPTED:
+        _promote_from_waitlist(event, now)
+    return invitation
+
+
+def _check_open_for_answers(event, invitation, now) -> None:
+    if invitation.revoked_at:
+        raise DomainError("This invitation was withdrawn.")
+    if event.status == Event.Status.CANCELLED:
+        raise DomainError("This event was cancelled.")
+    if now >= event.ends_at:
+        raise DomainError("This event is over.")
+    if invitation.status in (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW):
+        raise DomainError("Attendance is recorded already.")
+
+
+def _seat_or_waitlist(event: Event) -> str:
+    if event.capacity is None:
+        return Invitation.Status.ACCEPTED
+    seated = event.invitations.filter(status__in=SEATED, revoked_at__isnull=True).count()
+    return Invitation.Status.ACCEPTED if seated < event.capacity else Invitation.Status.WAITLISTED
+
+
+def _promote_from_waitlist(event: Event, now) -> Invitation | None:
+    """Give a free seat to the earliest waitlisted guest (the event row is locked)."""
+    if _seat_or_waitlist(event) != Invitation.Status.ACCEPTED:
+        return None
+    waiting = (
+        event.invitations.filter(status=Invitation.Status.WAITLISTED, revoked_at__isnull=True)
+        .order_by("waitlisted_at", "pk")
+        .first()
+    )
+    if waiting is None:
+        return None
+    waiting.status = Invitation.Status.ACCEPTED
+    waiting.waitlisted_at = None
+    waiting.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    return waiting
+
+
+@transaction.atomic
+def revoke(*, invitation: Invitation, now) -> Invitation:
+    """Withdraw an invitation: its RSVP link stops working and its seat is given on."""
+    event = Event.objects.select_for_update().get(pk=invitation.event_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    held_seat = invitation.status in SEATED
+    invitation.revoked_at = now
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    if held_seat:
+        _promote_from_waitlist(event, now)
+    return invitation
+
+
+# The signed RSVP link
+
+
+def rsvp_token(invitation: Invitation) -> str:
+    """A signed token naming the invitation and its current nonce (no login needed)."""
+    return signing.dumps([invitation.pk, invitation.rsvp_nonce], salt=RSVP_SALT, compress=True)
+
+
+def invitation_for_token(token: str, *, now) -> Invitation:
+    """The invitation a link names, if the link is genuine, current and its event not
+    over; otherwise RsvpLinkInvalid (one message for every reason)."""
+    try:
+        pk, nonce = signing.loads(token, salt=RSVP_SALT)
+        invitation = Invitation.objects.select_related("event", "contact").get(
+            pk=pk, rsvp_nonce=nonce
+        )
+    except (signing.BadSignature, ValueError, TypeError, Invitation.DoesNotExist) as error:
+        raise RsvpLinkInvalid("This invitation link is not valid.") from error
+    if invitation.revoked_at or now >= invitation.event.ends_at:
+        raise RsvpLinkInvalid("This invitation link is not valid.")
+    if invitation.event.status == Event.Status.CANCELLED:
+        raise RsvpLinkInvalid("This invitation link is not valid.")
+    return invitation
+
+
+# Check-in: attendance is a touch
+
+
+@transaction.atomic
+def check_in(*, invitation: Invitation, attended: bool, by, now) -> Invitation:
+    """Mark a guest attended or no_show on the day. An attendance records an exchange of
+    kind ``event`` with the guest and the officers who attended or planned the event, so
+    the keep-in-touch engine counts it as a touch for their channels."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("event", "contact")
+        .get(pk=invitation.pk)
+    )
+    if invitation.revoked_at:
+        raise DomainError("This invitation was withdrawn.")
+    if now < invitation.event.starts_at - dt.timedelta(hours=12):
+        raise DomainError("Check-in opens on the day of the event.")
+    previous = invitation.attendance_exchange
+    invitation.status = Invitation.Status.ATTENDED if attended else Invitation.Status.NO_SHOW
+    invitation.checked_in_at = now if attended else None
+    if attended and previous is None:
+        invitation.attendance_exchange = _record_attendance(invitation, by=by, now=now)
+    elif not attended:
+        invitation.attendance_exchange = None
+    invitation.save(update_fields=["status", "checked_in_at", "attendance_exchange", "updated_at"])
+    if not attended and previous is not None:
+        officer_ids = list(previous.officers.values_list("pk", flat=True))
+        previous.delete()
+        contact_services.record_touches(
+            contact_ids=[invitation.contact_id], officer_ids=officer_ids, now=now
+        )
+    return invitation
+
+
+def _record_attendance(invitation: Invitation, *, by, now) -> Exchange:
+    event = invitation.event
+    officers = {*event.planners.all(), *event.attending_officers.all()}
+    return contact_services.log_exchange(
+        occurred_at=min(now, event.ends_at),
+        kind=Exchange.Kind.EVENT,
+        contacts=[invitation.contact],
+        officers=sorted(officers, key=lambda officer: officer.pk) or [by],
+        summary=f"Attended {event.title}.",
+        topics=[event.kind],
+        created_by=by,
+        now=now,
+    )
+
+
+# Event reminders
+
+
+@dataclass(frozen=True)
+class EventSweepResult:
+    rsvp_chase: int
+    event_prep: int
+    event_follow_up: int
+
+
+def sweep_event_reminders(*, now) -> EventSweepResult:
+    """Create the due event reminders, each once per (event, kind, recipient):
+    ``rsvp_chase`` to planners while invitations are unanswered RSVP_CHASE_DAYS before,
+    ``event_prep`` to planners the day before, ``event_follow_up`` to officers whose
+    channel contacts attended, once the event is over."""
+    live = Event.objects.exclude(status=Event.Status.CANCELLED)
+    chase_from = now + dt.timedelta(days=settings.RSVP_CHASE_DAYS)
+    unanswered = live.filter(
+        starts_at__gt=now,
+        starts_at__lte=chase_from,
+        invitations__status=Invitation.Status.INVITED,
+        invitations__revoked_at__isnull=True,
+    ).distinct()
+    tomorrow = live.filter(starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=1))
+    recent = live.filter(
+        ends_at__lte=now,
+        ends_at__gt=now - dt.timedelta(days=settings.EVENT_FOLLOW_UP_DAYS),
+        invitations__status=Invitation.Status.ATTENDED,
+    ).distinct()
+    return EventSweepResult(
+        rsvp_chase=_remind_planners(unanswered, Reminder.Kind.RSVP_CHASE, now),
+        event_prep=_remind_planners(tomorrow, Reminder.Kind.EVENT_PREP, now),
+        event_follow_up=sum(_remind_follow_up(event, now) for event in recent.order_by("pk")),
+    )
+
+
+def _remind_planners(events, kind: str, now) -> int:
+    created = 0
+    for event in events.prefetch_related("planners").order_by("starts_at", "pk"):
+        for planner in event.planners.all():
+            created += _create_event_reminder(event, kind, planner, now)
+    return created
+
+
+def _remind_follow_up(event: Event, now) -> int:
+    attended = event.invitations.filter(status=Invitation.Status.ATTENDED).values("contact_id")
+    officer_ids = (
+        Channel.objects.active()
+        .filter(contact_id__in=attended)
+        .values_list("officer_id", flat=True)
+        .distinct()
+    )
+    created = 0
+    for officer in Channel.officer.field.related_model.objects.filter(pk__in=officer_ids):
+        created += _create_event_reminder(event, Reminder.Kind.EVENT_FOLLOW_UP, officer, now)
+    return created
+
+
+def _create_event_reminder(event, kind, recipient, now) -> int:
+    """Create one reminder and its link, unless the link's unique constraint says it
+    exists (the savepoint undoes the reminder then)."""
+    if EventReminder.objects.filter(event=event, kind=kind, recipient=recipient).exists():
+        return 0
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                kind=kind, recipient=recipient, due_at=now, created_at=now
+            )
+            EventReminder.objects.create(
+                reminder=reminder, event=event, kind=kind, recipient=recipient
+            )
+    except IntegrityError:
+        return 0
+    return 1
+
+
+# Calendar sequence
+
+
+def bump_sequence(event: Event) -> None:
+    """A change calendar clients must notice (time, place, status): SEQUENCE + 1."""
+    Event.objects.filter(pk=event.pk).update(sequence=F("sequence") + 1)
+    event.refresh_from_db(fields=["sequence"])
