@@ -1,17 +1,24 @@
-"""Track II URL map: the admin, a health check; the web app and API join later."""
+"""Track II URL map: the admin, a health check, API authentication; the web app joins later."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
-from trackii import views
+from trackii import api, views
 
 admin.site.site_header = "Track II"
 admin.site.site_title = "Track II"
 admin.site.index_title = "Informal diplomacy network"
 
+api_v1 = [
+    path("auth/token/", api.ObtainTokenView.as_view(), name="token"),
+    path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("events.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

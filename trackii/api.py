@@ -1,0 +1,35 @@
+"""API v1 authentication: a token for a username and password, and its revocation."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Return the caller's token (created on first use) for a valid username and password."""
+
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_serializer_context(self):
+        # authenticate() must see Django's HttpRequest, not DRF's wrapper: django-axes marks
+        # a lockout on the request it is given, and its middleware reads the HttpRequest.
+        return {**super().get_serializer_context(), "request": self.request._request}
+
+
+class RevokeTokenView(APIView):
+    """Delete the token that authenticates this request; the next use of it is refused."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={status.HTTP_204_NO_CONTENT: None})
+    def post(self, request):
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,90 @@
+"""Hardening hooks named in settings: the lockout answer, the client address, error reports."""
+
+import re
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+from rest_framework.throttling import BaseThrottle
+
+API_PATH_PREFIX = "/api/"
+LOCKOUT_STATUS = 429
+
+# Request headers an error report may show as they are; every other one is masked.
+SAFE_REQUEST_META = frozenset(
+    {"CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD", "SERVER_PORT"}
+)
+
+
+def client_ip_address(request: HttpRequest) -> str | None:
+    """The client's address, as DRF's throttles see it (REMOTE_ADDR behind NUM_PROXIES)."""
+    return BaseThrottle().get_ident(request)
+
+
+def lockout_response(request: HttpRequest, original_response, credentials) -> HttpResponse:
+    """Answer a locked-out sign-in with 429: JSON on the API, a page everywhere else."""
+    # Imported here: logging loads this module (the exception reporter) before the app
+    # registry is ready, and these import models.
+    from axes.helpers import get_cool_off, get_lockout_message
+    from django.contrib import admin
+
+    cool_off_seconds = int(get_cool_off(request).total_seconds())
+    if request.path_info.startswith(API_PATH_PREFIX):
+        response = JsonResponse({"detail": str(get_lockout_message())}, status=LOCKOUT_STATUS)
+    else:
+        context = {
+            **admin.site.each_context(request),
+            "cooloff_minutes": cool_off_seconds // 60,
+        }
+        response = render(request, "registration/lockout.html", context, status=LOCKOUT_STATUS)
+    response["Retry-After"] = str(cool_off_seconds)
+    return response
+
+
+class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Mask everything a user sent or the code held, in DEBUG too: the data names sources."""
+
+    hidden_settings = re.compile(
+        "API|AUTH|COOKIE|CREDENTIAL|CSRF|DATABASE|DSN|KEY|LOCATION|PASS|SECRET|SESSION"
+        "|SIGNATURE|TOKEN|URL|USER",
+        flags=re.IGNORECASE,
+    )
+
+    def is_active(self, request):
+        return True
+
+    def get_post_parameters(self, request):
+        if request is None:
+            return {}
+        return self._masked(request.POST)
+
+    def get_safe_cookies(self, request):
+        return {name: self.cleansed_substitute for name in getattr(request, "COOKIES", {})}
+
+    def get_safe_request_meta(self, request):
+        return {
+            name: value if name in SAFE_REQUEST_META else self.cleansed_substitute
+            for name, value in getattr(request, "META", {}).items()
+        }
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+    def _masked(self, multivaluedict):
+        masked = multivaluedict.copy()
+        for name in masked:
+            masked[name] = self.cleansed_substitute
+        return masked
+
+
+class RedactingExceptionReporter(ExceptionReporter):
+    """An error report without the query string, GET values or uploaded file names."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        if self.request is not None:
+            substitute = self.filter.cleansed_substitute
+            data["request_GET_items"] = [(name, substitute) for name in self.request.GET]
+            data["request_FILES_items"] = [(name, substitute) for name in self.request.FILES]
+            data["request_insecure_uri"] = self.request.path
+        return data
