@@ -15,20 +15,28 @@ def check_encryption_keys(app_configs, **kwargs):
     errors = []
     for model, field in encrypted_fields():
         try:
-            sample = stored_tokens(model, field).first()
+            unreadable = _first_unreadable(model, field)
         except DatabaseError:
             return []  # No database or no tables yet (before migrate): nothing stored.
-        if sample is None:
-            continue
-        try:
-            crypto.decrypt(sample[1])
-        except crypto.UndecryptableNote:
+        if unreadable is not None:
             errors.append(
                 Error(
                     f"{model._meta.label}.{field.name} holds notes that FIELD_ENCRYPTION_KEYS "
-                    "cannot decrypt: the key they were encrypted with is missing.",
+                    f"cannot decrypt (the first is row {unreadable}): the key they were "
+                    "encrypted with is missing.",
                     hint="Set FIELD_ENCRYPTION_KEYS to the new key followed by the old ones.",
                     id="contacts.E001",
                 )
             )
     return errors
+
+
+def _first_unreadable(model, field):
+    """The pk of the first stored note no configured key decrypts, or None. Every note is
+    read: a re-encrypted first row says nothing about the rows after it."""
+    for pk, token in stored_tokens(model, field).iterator(chunk_size=2000):
+        try:
+            crypto.decrypt(token)
+        except crypto.UndecryptableNote:
+            return pk
+    return None
