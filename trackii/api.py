@@ -1,4 +1,5 @@
-"""API v1 authentication: a token for a username and password, and its revocation."""
+"""REST API v1: the router over both apps' viewsets, and authentication (a token for a
+username and password, and its revocation)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -6,8 +7,11 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from contacts import api as contacts_api
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -33,3 +37,17 @@ class RevokeTokenView(APIView):
     def post(self, request):
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Router(DefaultRouter):
+    include_root_view = False
+
+
+router = Router(trailing_slash=True)
+router.register("me", contacts_api.MeView, basename="me")
+router.register("organizations", contacts_api.OrganizationViewSet, basename="organization")
+router.register("contacts", contacts_api.ContactViewSet, basename="contact")
+router.register("channels", contacts_api.ChannelViewSet, basename="channel")
+router.register("exchanges", contacts_api.ExchangeViewSet, basename="exchange")
+router.register("reminders", contacts_api.ReminderViewSet, basename="reminder")
+router.register("climate", contacts_api.ClimateViewSet, basename="climate")

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from trackii import api, views
 
@@ -13,6 +14,9 @@ admin.site.index_title = "Informal diplomacy network"
 api_v1 = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="token"),
     path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *api.router.urls,
 ]
 
 urlpatterns = [

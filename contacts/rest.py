@@ -1,0 +1,198 @@
+"""What every REST API v1 view shares: one error shape, optimistic concurrency (ETag and
+If-Match), pagination with a hard maximum, and role permissions.
+
+It lives in ``contacts`` (the base app) so that ``events`` can use it too; ``trackii``
+wires the router.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import Http404
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from contacts.access import Role, has_role
+from contacts.errors import DomainError
+
+MAX_PAGE_SIZE = 200
+
+
+# One error shape for 400/401/403/404/405/409/412/429
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it (stale If-Match)."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """Answer every API error as ``{"status", "code", "detail", "fields"}``."""
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        exc = exceptions.ValidationError(fields or {"non_field_errors": [exc.message]})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = _error_body(exc, response.status_code)
+    return response
+
+
+def _error_body(exc, status_code: int) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return {
+            "status": status_code,
+            "code": "invalid",
+            "detail": "The request has invalid fields.",
+            "fields": fields,
+        }
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    return {
+        "status": status_code,
+        "code": codes if isinstance(codes, str) else "error",
+        "detail": str(exc.detail) if hasattr(exc, "detail") else str(exc),
+        "fields": {},
+    }
+
+
+# Optimistic concurrency
+
+
+def etag_of(data) -> str:
+    """A strong ETag over the representation a client read."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+class ETagMixin:
+    """ETag on every detail response; If-Match on PUT/PATCH/DELETE answers 412 when stale.
+    The row is locked while it is compared and written, so two editors cannot both win."""
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = etag_of(response.data)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._check_if_match(request)
+            response = super().update(request, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            response["ETag"] = etag_of(response.data)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self._check_if_match(request)
+            return super().destroy(request, *args, **kwargs)
+
+    def _check_if_match(self, request) -> None:
+        expected = request.headers.get("If-Match")
+        if not expected:
+            return
+        instance = self.get_object()
+        type(instance)._default_manager.select_for_update().filter(pk=instance.pk).exists()
+        current = etag_of(self.get_serializer(instance).data)
+        offered = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
+        if "*" not in offered and current not in offered:
+            raise PreconditionFailed()
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        if response.status_code == status.HTTP_201_CREATED:
+            response["ETag"] = etag_of(response.data)
+        return response
+
+
+# Pagination
+
+
+def _page_size(request, default: int) -> int:
+    raw = request.query_params.get("page_size")
+    if raw is None:
+        return default
+    try:
+        size = int(raw)
+    except ValueError:
+        raise exceptions.ValidationError({"page_size": ["A whole number."]}) from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise exceptions.ValidationError(
+            {"page_size": [f"Between 1 and {MAX_PAGE_SIZE}."]}
+        ) from None
+    return size
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """``?page=`` and ``?page_size=`` (at most MAX_PAGE_SIZE; more is a 400)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        return _page_size(request, self.page_size)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Stable pages over lists that grow while a client reads them (exchanges, reminders)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        return _page_size(request, self.page_size)
+
+
+class ExchangeCursorPagination(CursorPagination):
+    ordering = ("-occurred_at", "-id")
+
+
+class ReminderCursorPagination(CursorPagination):
+    ordering = ("due_at", "id")
+
+
+# Permissions
+
+
+def is_read(request) -> bool:
+    return request.method in permissions.SAFE_METHODS
+
+
+class ReadOrRoles(permissions.BasePermission):
+    """Everyone signed in reads (through visible_to); writes need one of ``write_roles``
+    on the view. Analysts only ever read."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if is_read(request):
+            return True
+        return any(has_role(user, role) for role in getattr(view, "write_roles", ()))
+
+
+def notes_allowed(user) -> bool:
+    """Analysts see aggregates, never private notes: a user whose only roles are analyst's
+    gets no notes field."""
+    if user.is_superuser:
+        return True
+    roles = set(user.groups.values_list("name", flat=True))
+    return not (Role.ANALYST in roles and not roles & {Role.OFFICER, Role.LEAD, Role.ADMIN})
