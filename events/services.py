@@ -42,7 +42,8 @@ def invite(*, event: Event, contact_ids: Iterable[int], role: str, by, now) -> I
     so are ids that are unknown or name a contact ``by`` may not see (reported alike, so a
     report never confirms that a hidden contact exists)."""
     wanted = list(dict.fromkeys(contact_ids))
-    visible = Contact.objects.visible_to(by).filter(pk__in=wanted).in_bulk()
+    # Erased contacts are kept only as counts: nobody invites them any more.
+    visible = Contact.objects.visible_to(by).filter(pk__in=wanted, erased_at__isnull=True).in_bulk()
     already = set(
         Invitation.objects.filter(event=event, contact_id__in=visible).values_list(
             "contact_id", flat=True
@@ -74,7 +75,7 @@ def invite_matching(*, event: Event, by, role: str, now, **criteria) -> InviteRe
         "layer": criteria.get("layer"),
     }
     contacts = Contact.objects.visible_to(by).filter(
-        **{key: value for key, value in filters.items() if value}
+        erased_at__isnull=True, **{key: value for key, value in filters.items() if value}
     )
     ids = contacts.order_by("full_name", "pk").values_list("pk", flat=True).distinct()
     return invite(event=event, contact_ids=list(ids), role=role, by=by, now=now)
@@ -98,7 +99,11 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
         status = _seat_or_waitlist(event)
     invitation.status = status
     invitation.responded_at = now
-    invitation.waitlisted_at = now if status == Invitation.Status.WAITLISTED else None
+    # A waitlisted guest answering again keeps their place in the queue.
+    if status == Invitation.Status.WAITLISTED:
+        invitation.waitlisted_at = invitation.waitlisted_at or now
+    else:
+        invitation.waitlisted_at = None
     invitation.save(update_fields=["status", "responded_at", "waitlisted_at", "updated_at"])
     if held_seat and status != Invitation.Status.ACCEPTED:
         _promote_from_waitlist(event, now)

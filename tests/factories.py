@@ -25,7 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         for name in extracted or []:
-            self.groups.add(Group.objects.get(name=name))
+            # get_or_create: transactional tests flush the groups the migration made.
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
 
     @factory.post_generation
     def teams(self, create, extracted, **kwargs):
@@ -180,3 +181,10 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     kind = events.Programme.Kind.JOINT_RESEARCH
     starts_on = dt.date(2025, 9, 1)
     layer = contacts.Layer.CIVIL_EPISTEMIC
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = events.CalendarFeed
+
+    user = factory.SubFactory(UserFactory)

@@ -1,0 +1,289 @@
+"""The event pages: the public RSVP page (a signed link, no account), the per-event .ics
+and the private calendar feed.
+
+The views read the clock (``timezone.now()``), so events sit at fixed dates far in the
+future, and time passes by moving an event to a fixed date in the past.
+"""
+
+import datetime as dt
+
+import icalendar
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from events import services
+from events.models import CalendarFeed, Event, Invitation, new_feed_token, new_nonce
+from tests import factories
+
+UTC = dt.UTC
+STARTS_AT = dt.datetime(2099, 6, 1, 16, 0, tzinfo=UTC)
+ENDS_AT = STARTS_AT + dt.timedelta(hours=2)
+PAST_STARTS_AT = dt.datetime(2020, 6, 1, 16, 0, tzinfo=UTC)
+ICS_TYPE = "text/calendar; charset=utf-8"
+INVALID = "This invitation link is not valid"
+
+
+def _event(**fields):
+    fields.setdefault("starts_at", STARTS_AT)
+    fields.setdefault("ends_at", fields["starts_at"] + dt.timedelta(hours=2))
+    return factories.EventFactory(**fields)
+
+
+def _rsvp_url(invitation_or_token):
+    token = (
+        invitation_or_token
+        if isinstance(invitation_or_token, str)
+        else services.rsvp_token(invitation_or_token)
+    )
+    return reverse("events:rsvp", args=[token])
+
+
+def _state(invitation):
+    invitation.refresh_from_db()
+    return (invitation.status, invitation.responded_at, invitation.updated_at)
+
+
+@pytest.fixture
+def invitation(db):
+    planner = factories.UserFactory(username="planner-quetzalcoatl")
+    event = _event(title="Spring Poetry Evening", planners=[planner])
+    guest = factories.ContactFactory(
+        full_name="Miriam Guestova", email="miriam@private.example", notes="Prefers tea."
+    )
+    return factories.InvitationFactory(event=event, contact=guest, invited_by=planner)
+
+
+# The public RSVP page
+
+
+def test_the_rsvp_page_shows_the_event_and_the_guest_and_nothing_else(client, invitation):
+    event = invitation.event
+    other_guest = factories.InvitationFactory(
+        event=event, contact__full_name="Yehoshafat Otherguest"
+    ).contact
+    officer = factories.UserFactory(username="officer-xylophone")
+    event.attending_officers.add(officer)
+    factories.ChannelFactory(contact=invitation.contact, officer=officer)
+    factories.ExchangeFactory(
+        contacts=[invitation.contact, other_guest],
+        officers=[officer],
+        summary="Marzipan accord on the harbour",
+    )
+
+    response = client.get(_rsvp_url(invitation))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Spring Poetry Evening" in body
+    assert "Miriam Guestova" in body
+    for secret in (
+        "Yehoshafat Otherguest",
+        "planner-quetzalcoatl",
+        "officer-xylophone",
+        "Marzipan accord",
+        "miriam@private.example",
+        "Prefers tea.",
+        invitation.contact.owner.username,
+    ):
+        assert secret not in body
+    assert "/admin/" not in body
+
+
+def test_posting_an_answer_records_it_and_redirects_to_the_same_page(client, invitation):
+    url = _rsvp_url(invitation)
+
+    response = client.post(url, {"status": "accepted"})
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ACCEPTED
+    assert invitation.responded_at is not None
+    page = client.get(url).content.decode()
+    assert "Thank you, your answer is recorded." in page
+    assert "Your answer so far: <strong>Accepted</strong>" in page
+
+
+def _one_character_changed(token):
+    middle = len(token) // 2
+    while not token[middle].isalnum():
+        middle += 1
+    replacement = "b" if token[middle] == "a" else "a"
+    return token[:middle] + replacement + token[middle + 1 :]
+
+
+@pytest.mark.parametrize("tampering", ["one character", "another salt", "another invitation"])
+def test_a_tampered_link_answers_404_and_changes_nothing(client, invitation, tampering):
+    other = factories.InvitationFactory(event=invitation.event)
+    if tampering == "one character":
+        token = _one_character_changed(services.rsvp_token(invitation))
+    elif tampering == "another salt":
+        token = signing.dumps(
+            [invitation.pk, invitation.rsvp_nonce], salt="events.other", compress=True
+        )
+    else:
+        token = signing.dumps(
+            [other.pk, invitation.rsvp_nonce], salt=services.RSVP_SALT, compress=True
+        )
+    before = (_state(invitation), _state(other))
+
+    shown = client.get(_rsvp_url(token))
+    posted = client.post(_rsvp_url(token), {"status": "accepted"})
+
+    for response in (shown, posted):
+        assert response.status_code == 404
+        assert INVALID in response.content.decode()
+        assert "Spring Poetry Evening" not in response.content.decode()
+    assert (_state(invitation), _state(other)) == before
+
+
+def _end_the_event(invitation):
+    Event.objects.filter(pk=invitation.event_id).update(
+        starts_at=PAST_STARTS_AT, ends_at=PAST_STARTS_AT + dt.timedelta(hours=2)
+    )
+
+
+def _revoke(invitation):
+    services.revoke(invitation=invitation, now=dt.datetime(2099, 5, 1, tzinfo=UTC))
+
+
+def _renew_the_nonce(invitation):
+    Invitation.objects.filter(pk=invitation.pk).update(rsvp_nonce=new_nonce())
+
+
+def _cancel_the_event(invitation):
+    Event.objects.filter(pk=invitation.event_id).update(status=Event.Status.CANCELLED)
+
+
+@pytest.mark.parametrize(
+    "close",
+    [_end_the_event, _revoke, _renew_the_nonce, _cancel_the_event],
+    ids=lambda f: f.__name__,
+)
+def test_the_link_stops_working_when_the_invitation_closes(client, invitation, close):
+    url = _rsvp_url(invitation)
+    assert client.get(url).status_code == 200
+    close(invitation)
+    before = _state(invitation)
+
+    shown = client.get(url)
+    posted = client.post(url, {"status": "accepted"})
+
+    for response in (shown, posted):
+        assert response.status_code == 404
+        assert INVALID in response.content.decode()
+    assert _state(invitation) == before
+
+
+def test_a_new_nonce_gives_a_new_link_that_works(client, invitation):
+    old_url = _rsvp_url(invitation)
+    _renew_the_nonce(invitation)
+    invitation.refresh_from_db()
+
+    assert client.get(_rsvp_url(invitation)).status_code == 200
+    assert client.get(old_url).status_code == 404
+
+
+@pytest.mark.parametrize("status", ["maybe", "attended", "waitlisted", ""])
+def test_an_invalid_answer_shows_an_error_and_changes_nothing(client, invitation, status):
+    url = _rsvp_url(invitation)
+    before = _state(invitation)
+
+    response = client.post(url, {"status": status})
+
+    assert response.status_code == 302
+    assert _state(invitation) == before
+    page = client.get(url).content.decode()
+    assert "Answer accepted, declined or tentative." in page
+    assert "Your answer so far: <strong>Invited</strong>" in page
+
+
+def test_an_answer_the_rules_refuse_shows_the_reason(client, invitation):
+    url = _rsvp_url(invitation)
+    services.check_in(invitation=invitation, attended=False, by=None, now=STARTS_AT)
+    before = _state(invitation)
+
+    client.post(url, {"status": "accepted"})
+
+    assert _state(invitation) == before
+    assert "Attendance is recorded already." in client.get(url).content.decode()
+
+
+# The per-event calendar file
+
+
+def test_the_event_ics_needs_a_login(client, db):
+    event = _event()
+    url = reverse("events:event_ics", args=[event.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('admin:login')}?next={url}"
+
+
+def test_the_event_ics_is_a_calendar_file(client, owner):
+    event = _event(title="Media briefing")
+    client.force_login(owner)
+
+    response = client.get(reverse("events:event_ics", args=[event.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == ICS_TYPE
+    assert response["Content-Disposition"] == f'attachment; filename="event-{event.pk}.ics"'
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert [str(vevent["uid"]) for vevent in calendar.events] == [f"event-{event.pk}@track-ii"]
+
+
+# The private calendar feed
+
+
+@pytest.fixture
+def feed(planner):
+    """The planner's feed, and the events that it lists and that it does not."""
+    planned = _event(title="Planned", planners=[planner])
+    attended = _event(title="Attended", starts_at=STARTS_AT + dt.timedelta(days=1))
+    attended.attending_officers.add(planner)
+    _event(title="Someone else's", planners=[factories.UserFactory()])
+    _event(title="Long over", starts_at=PAST_STARTS_AT, planners=[planner])
+    subscription = factories.CalendarFeedFactory(user=planner)
+    return {"subscription": subscription, "listed": [planned, attended]}
+
+
+def _feed_url(token):
+    return reverse("events:feed", args=[token])
+
+
+def test_the_feed_lists_the_users_events_without_a_login(client, feed):
+    response = client.get(_feed_url(feed["subscription"].token))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == ICS_TYPE
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert [str(vevent["uid"]) for vevent in calendar.events] == [
+        f"event-{event.pk}@track-ii" for event in feed["listed"]
+    ]
+
+
+def test_a_deleted_feed_answers_404(client, feed):
+    url = _feed_url(feed["subscription"].token)
+    feed["subscription"].delete()
+
+    assert client.get(url).status_code == 404
+
+
+def test_a_replaced_feed_token_retires_the_old_url(client, feed):
+    old_url = _feed_url(feed["subscription"].token)
+    new_token = new_feed_token()
+    CalendarFeed.objects.filter(pk=feed["subscription"].pk).update(token=new_token)
+
+    assert client.get(old_url).status_code == 404
+    assert client.get(_feed_url(new_token)).status_code == 200
+
+
+def test_the_feed_of_an_inactive_user_answers_404(client, feed, planner):
+    planner.is_active = False
+    planner.save(update_fields=["is_active"])
+
+    assert client.get(_feed_url(feed["subscription"].token)).status_code == 404
