@@ -68,3 +68,13 @@ def feed(request, token):
     )
     body = calendar.calendar_for(events, name="Track II events", now=now)
     return HttpResponse(body, content_type=ICS_TYPE)
+
+
+@login_required
+def event_list(request):
+    return render(request, "events/event_list.html", {})
+
+
+@login_required
+def programme_list(request):
+    return render(request, "events/programme_list.html", {})

@@ -30,7 +30,16 @@ def lockout_response(request: HttpRequest, original_response, credentials) -> Ht
 
     cool_off_seconds = int(get_cool_off(request).total_seconds())
     if request.path_info.startswith(API_PATH_PREFIX):
-        response = JsonResponse({"detail": str(get_lockout_message())}, status=LOCKOUT_STATUS)
+        # The API's one error shape (contacts.rest.exception_handler).
+        response = JsonResponse(
+            {
+                "status": LOCKOUT_STATUS,
+                "code": "locked_out",
+                "detail": str(get_lockout_message()),
+                "fields": {},
+            },
+            status=LOCKOUT_STATUS,
+        )
     else:
         context = {
             **admin.site.each_context(request),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
     "django_celery_beat",
     "simple_history",
     "contacts",
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "contacts.middleware.UserTimezoneMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into a 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "contacts.context_processors.climate",
             ],
         },
     },
@@ -146,7 +150,9 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "today"
+LOGOUT_REDIRECT_URL = "login"
 
 # E-mail: printed to the console unless EMAIL_URL names a real server.
 # email_url() returns EMAIL_BACKEND, EMAIL_HOST and friends as one dict.

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from trackii import api, views
@@ -23,6 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", views.healthz, name="healthz"),
-    path("", include("events.urls")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("trackii.web_urls")),
 ]

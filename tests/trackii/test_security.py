@@ -313,7 +313,12 @@ def test_token_endpoint_refuses_a_wrong_password_with_400(client, owner):
     response = _obtain_token(client, "owner", WRONG_PASSWORD)
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert response.json() == {
+        "status": 400,
+        "code": "invalid",
+        "detail": "The request has invalid fields.",
+        "fields": {"non_field_errors": ["Unable to log in with provided credentials."]},
+    }
     assert Token.objects.exists() is False
 
 
@@ -326,7 +331,12 @@ def test_revoke_deletes_the_token_and_the_token_is_refused_afterwards(client, ow
     assert revoked.status_code == 204
     assert Token.objects.filter(user=owner).exists() is False
     assert again.status_code == 401
-    assert again.json() == {"detail": "Invalid token."}
+    assert again.json() == {
+        "status": 401,
+        "code": "authentication_failed",
+        "detail": "Invalid token.",
+        "fields": {},
+    }
 
 
 def test_revoke_without_a_token_is_401(client, owner):
@@ -349,7 +359,12 @@ def test_token_endpoint_locks_out_at_the_failure_limit_even_with_the_right_passw
 
     assert [failure.status_code for failure in failures] == [400, 400, 400, 400, 429]
     assert response.status_code == 429
-    assert response.json() == {"detail": LOCKOUT_MESSAGE}
+    assert response.json() == {
+        "status": 429,
+        "code": "locked_out",
+        "detail": LOCKOUT_MESSAGE,
+        "fields": {},
+    }
     assert response["Retry-After"] == "3600"
     assert Token.objects.filter(user=owner).exists() is False
     attempt = AccessAttempt.objects.get(username="owner", ip_address="127.0.0.1")
@@ -382,7 +397,10 @@ def test_token_endpoint_is_throttled_at_ten_a_minute(client, owner):
     assert throttled.status_code == 429
     assert throttled["Retry-After"] == "60"
     assert throttled.json() == {
-        "detail": "Request was throttled. Expected available in 60 seconds."
+        "status": 429,
+        "code": "throttled",
+        "detail": "Request was throttled. Expected available in 60 seconds.",
+        "fields": {},
     }
     assert Token.objects.exists() is False
 

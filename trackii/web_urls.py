@@ -1,0 +1,21 @@
+"""The web app's URL map: sign-in, Today, network health and each app's pages."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from trackii import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("", views.today, name="today"),
+    path("health/", views.network_health, name="network_health"),
+    path("", include("contacts.urls")),
+    path("", include("events.urls")),
+]
