@@ -26,11 +26,15 @@ class ContactFilter(UpdatedSinceFilterSet):
 
 
 class ChannelFilter(UpdatedSinceFilterSet):
+    # Plain numbers, not model choices: a choice filter answers 400 for a missing contact
+    # but an empty list for a hidden one, which would confirm that the hidden one exists.
+    contact = django_filters.NumberFilter(field_name="contact")
+    officer = django_filters.NumberFilter(field_name="officer")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Channel
-        fields = ["officer", "contact", "kind", "priority", "status"]
+        fields = ["kind", "priority", "status"]
 
     def filter_overdue(self, queryset, name, value):
         # The list annotates next_due_at and overdue under the climate in force now.

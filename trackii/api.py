@@ -12,6 +12,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from contacts import api as contacts_api
+from events import api as events_api
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -51,3 +52,6 @@ router.register("channels", contacts_api.ChannelViewSet, basename="channel")
 router.register("exchanges", contacts_api.ExchangeViewSet, basename="exchange")
 router.register("reminders", contacts_api.ReminderViewSet, basename="reminder")
 router.register("climate", contacts_api.ClimateViewSet, basename="climate")
+router.register("events", events_api.EventViewSet, basename="event")
+router.register("invitations", events_api.InvitationViewSet, basename="invitation")
+router.register("programmes", events_api.ProgrammeViewSet, basename="programme")

@@ -1,0 +1,199 @@
+"""REST API v1 viewsets of the events app. Invitations go through visible_to; every
+rule-carrying write (invite, answer, withdraw, check in, calendar sequence) goes through
+events.services."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from contacts.access import Role
+from contacts.models import Contact, Organization
+from contacts.rest import ETagMixin, ReadOrRoles
+from events import filters, serializers, services
+from events.models import Event, Invitation, Programme
+
+User = get_user_model()
+
+# A change to any of these must reach calendar clients (iCalendar SEQUENCE), as in the admin.
+CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue", "online_url", "status")
+INVITE_ERRORS = {"already invited": "This contact is already invited to this event."}
+
+
+def _by_pk(relation: str, queryset) -> Prefetch:
+    # Ordered, so that a representation (and its ETag) does not depend on the plan.
+    return Prefetch(relation, queryset=queryset.order_by("pk"))
+
+
+class EventViewSet(ETagMixin, viewsets.ModelViewSet):
+    """Events; everyone signed in reads, planners and admins write."""
+
+    queryset = Event.objects.none()  # for the schema; get_queryset() scopes
+    serializer_class = serializers.EventSerializer
+    permission_classes = [ReadOrRoles]
+    write_roles = (Role.PLANNER, Role.ADMIN)
+    filterset_class = filters.EventFilter
+    search_fields = ["title", "venue"]
+    ordering_fields = ["starts_at", "updated_at"]
+    ordering = ["starts_at", "id"]
+
+    def get_queryset(self):
+        return Event.objects.prefetch_related(
+            _by_pk("planners", User.objects.all()),
+            _by_pk("attending_officers", User.objects.all()),
+        )
+
+    def perform_create(self, serializer):
+        serializer.save()
+        _refetch(self, serializer)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        before = _calendar_state(serializer.instance)
+        event = serializer.save()
+        if _calendar_state(event) != before:
+            services.bump_sequence(event)
+        _refetch(self, serializer)
+
+
+def _refetch(view, serializer) -> None:
+    """Answer a write through the view's queryset again: saving a many-to-many field drops
+    its prefetch (ordered, and for programmes visible-only)."""
+    serializer.instance = view.get_queryset().get(pk=serializer.instance.pk)
+
+
+def _calendar_state(event: Event) -> tuple:
+    return tuple(
+        str(event.timezone) if name == "timezone" else getattr(event, name)
+        for name in CALENDAR_FIELDS
+    )
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        description=(
+            "Withdraw the invitation (services.revoke): the row stays with `revoked_at` "
+            "set, its RSVP link stops working and its seat goes to the earliest "
+            "waitlisted guest."
+        ),
+        responses={status.HTTP_204_NO_CONTENT: None},
+    ),
+    create=extend_schema(
+        description=(
+            "Invite one contact (services.invite). A contact already invited to the event "
+            "is a 400 on `contact`."
+        )
+    ),
+)
+class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
+    """Invitations whose guest the caller may see; planners and admins write. Answers go
+    through ``rsvp``, attendance through ``check_in``; DELETE withdraws."""
+
+    queryset = Invitation.objects.none()  # for the schema; get_queryset() scopes
+    serializer_class = serializers.InvitationSerializer
+    permission_classes = [ReadOrRoles]
+    write_roles = (Role.PLANNER, Role.ADMIN)
+    filterset_class = filters.InvitationFilter
+    search_fields = ["contact__full_name", "contact__native_name", "event__title"]
+    ordering_fields = ["created_at", "updated_at", "responded_at", "status"]
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self):
+        return Invitation.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        result = services.invite(
+            event=data["event"],
+            contact_ids=[data["contact"].pk],
+            role=data.get("role", Invitation.Role.GUEST),
+            by=self.request.user,
+            now=timezone.now(),
+        )
+        if not result.invited:
+            _, why = result.skipped[0]
+            raise ValidationError({"contact": [INVITE_ERRORS.get(why, why)]})
+        serializer.instance = self.get_queryset().get(event=data["event"], contact=data["contact"])
+
+    def perform_destroy(self, instance):
+        if instance.revoked_at is None:
+            services.revoke(invitation=instance, now=timezone.now())
+
+    @extend_schema(
+        request=serializers.RsvpSerializer,
+        responses={
+            200: serializers.InvitationSerializer,
+            400: OpenApiResponse(description="Invalid, or the invitation is not open"),
+        },
+        description=(
+            "Record the guest's answer (services.respond). An acceptance beyond capacity "
+            "answers with status `waitlisted`."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def rsvp(self, request, pk=None):
+        invitation = self.get_object()
+        payload = serializers.RsvpSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation = services.respond(
+            invitation=invitation, status=payload.validated_data["status"], now=timezone.now()
+        )
+        return Response(self.get_serializer(invitation).data)
+
+    @extend_schema(
+        request=serializers.CheckInSerializer,
+        responses={
+            200: serializers.InvitationSerializer,
+            400: OpenApiResponse(description="Invalid, or check-in is not open"),
+        },
+        description=(
+            "Mark the guest attended (recording an exchange of kind `event`) or no_show "
+            "(services.check_in)."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def check_in(self, request, pk=None):
+        invitation = self.get_object()
+        payload = serializers.CheckInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation = services.check_in(
+            invitation=invitation,
+            attended=payload.validated_data["attended"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(self.get_serializer(invitation).data)
+
+
+class ProgrammeViewSet(ETagMixin, viewsets.ModelViewSet):
+    """Programmes; their participants are only those the caller may see."""
+
+    queryset = Programme.objects.none()  # for the schema; get_queryset() scopes
+    serializer_class = serializers.ProgrammeSerializer
+    permission_classes = [ReadOrRoles]
+    write_roles = (Role.PLANNER, Role.LEAD, Role.ADMIN)
+    filterset_class = filters.ProgrammeFilter
+    search_fields = ["title"]
+    ordering_fields = ["starts_on", "updated_at", "title"]
+    ordering = ["starts_on", "id"]
+
+    def get_queryset(self):
+        return Programme.objects.prefetch_related(
+            _by_pk("partners", Organization.objects.all()),
+            _by_pk("participants", Contact.objects.visible_to(self.request.user)),
+            _by_pk("officers", User.objects.all()),
+        )
+
+    def perform_create(self, serializer):
+        serializer.save()
+        _refetch(self, serializer)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        serializer.save()
+        _refetch(self, serializer)
