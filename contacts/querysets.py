@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -23,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from contacts.access import Role, has_role
 from contacts.expressions import PlusHours
@@ -144,6 +145,59 @@ class ChannelQuerySet(ExposesContactQuerySet):
             .annotate(escalates_at=PlusHours(F("next_due_at"), grace_hours))
             .filter(escalates_at__lt=now)
         )
+
+    def status_counts(self) -> dict[str, int]:
+        """How many channels hold each status, zeros included: ``{status: count}``."""
+        return self.aggregate(
+            **{status: Count("pk", filter=Q(status=status)) for status in _channel_statuses(self)}
+        )
+
+    def kept_within_cadence_by(self, field: str, now) -> models.QuerySet:
+        """Active channels per ``field`` value: ``channels``, ``kept`` (not overdue), ``share``."""
+        return (
+            self.active()
+            .with_due(now)
+            .order_by()
+            .values(field)
+            .annotate(channels=Count("pk"), kept=Count("pk", filter=Q(next_due_at__gt=now)))
+            .annotate(share=_percent("kept", "channels"))
+            .order_by(field)
+        )
+
+    def overdue_by_officer(self, now) -> models.QuerySet:
+        """Per officer: active ``channels`` and those ``overdue`` at ``now``, most overdue first."""
+        return (
+            self.active()
+            .with_due(now)
+            .order_by()
+            .values("officer_id", "officer__username")
+            .annotate(channels=Count("pk"), overdue=Count("pk", filter=Q(next_due_at__lte=now)))
+            .order_by("-overdue", "officer__username", "officer_id")
+        )
+
+    def single_channel_organizations(self) -> models.QuerySet:
+        """Organizations whose contacts here hold exactly one active channel in all."""
+        return (
+            self.active()
+            .filter(contact__organization__isnull=False)
+            .order_by()
+            .values("contact__organization", "contact__organization__name")
+            .annotate(channels=Count("pk"))
+            .filter(channels=1)
+            .order_by("contact__organization__name", "contact__organization")
+        )
+
+
+def _channel_statuses(queryset) -> list[str]:
+    return [value for value, _ in queryset.model._meta.get_field("status").choices]
+
+
+def _percent(part: str, whole: str):
+    """``100 × part / whole`` as a float, computed by the database."""
+    return ExpressionWrapper(
+        Cast(part, FloatField()) * Value(100.0) / Cast(whole, FloatField()),
+        output_field=FloatField(),
+    )
 
 
 class ExchangeQuerySet(models.QuerySet):
