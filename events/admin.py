@@ -13,9 +13,7 @@ from contacts.errors import DomainError
 from contacts.models import Reminder
 from events import services
 from events.models import CalendarFeed, Event, EventReminder, Invitation, Programme
-
-# A change to any of these must reach calendar clients (iCalendar SEQUENCE).
-CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "timezone", "venue", "online_url", "status"}
+from events.services import CALENDAR_FIELDS
 
 
 class InvitationInline(VisibleToAdminMixin, admin.TabularInline):

@@ -21,7 +21,6 @@ from events.models import Event, Invitation, Programme
 User = get_user_model()
 
 # A change to any of these must reach calendar clients (iCalendar SEQUENCE), as in the admin.
-CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "timezone", "venue", "online_url", "status")
 INVITE_ERRORS = {"already invited": "This contact is already invited to this event."}
 
 
@@ -70,7 +69,7 @@ def _refetch(view, serializer) -> None:
 def _calendar_state(event: Event) -> tuple:
     return tuple(
         str(event.timezone) if name == "timezone" else getattr(event, name)
-        for name in CALENDAR_FIELDS
+        for name in services.CALENDAR_FIELDS
     )
 
 

@@ -16,8 +16,12 @@ from django.db.models import F
 from contacts import services as contact_services
 from contacts.errors import DomainError
 from contacts.models import Channel, Contact, Exchange, Reminder
-from events.models import Event, EventReminder, Invitation
+from events.models import CalendarFeed, Event, EventReminder, Invitation
 
+# A change to any of these must reach calendar clients (iCalendar SEQUENCE).
+CALENDAR_FIELDS = frozenset(
+    {"title", "starts_at", "ends_at", "timezone", "venue", "online_url", "status"}
+)
 RSVP_SALT = "events.rsvp"
 ANSWERS = (Invitation.Status.ACCEPTED, Invitation.Status.DECLINED, Invitation.Status.TENTATIVE)
 SEATED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
@@ -315,3 +319,13 @@ def bump_sequence(event: Event) -> None:
     """A change calendar clients must notice (time, place, status): SEQUENCE + 1."""
     Event.objects.filter(pk=event.pk).update(sequence=F("sequence") + 1)
     event.refresh_from_db(fields=["sequence"])
+
+
+# The private calendar feed
+
+
+@transaction.atomic
+def replace_calendar_feed(*, user) -> CalendarFeed:
+    """Revoke a user's feed URL and issue a new one: the old token stops working at once."""
+    CalendarFeed.objects.filter(user=user).delete()
+    return CalendarFeed.objects.create(user=user)

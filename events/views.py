@@ -1,16 +1,34 @@
-"""Event pages that need no Track II account (the public RSVP page, the calendar feed)
-and the per-event calendar file."""
+"""Event pages: the list and month calendar, the event form, the event page with its guest
+list, inviting, check-in, the personal feed page, programmes; and the pages that need no
+Track II account (the public RSVP page, the calendar feed) with the per-event calendar file.
+
+Guests are shown through Invitation.objects.visible_to and participants through
+Contact.objects.visible_to, so a contact the reader may not see appears nowhere, not even
+in a count.
+"""
+
+import calendar as month_calendar
+import datetime as dt
+import functools
+from collections import Counter, defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from contacts.access import Role, has_role
 from contacts.errors import DomainError
-from events import calendar, services
-from events.models import CalendarFeed, Event, Invitation
+from contacts.models import Contact, Organization
+from events import calendar, forms, services
+from events.models import CalendarFeed, Event, Invitation, Programme
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
@@ -70,11 +88,363 @@ def feed(request, token):
     return HttpResponse(body, content_type=ICS_TYPE)
 
 
+# Who manages events
+
+PAGE_SIZE = 25
+MIN_YEAR, MAX_YEAR = 2, 9998  # the month grid reaches into the weeks around the month
+CHECK_IN_STATUSES = (
+    Invitation.Status.INVITED,
+    Invitation.Status.ACCEPTED,
+    Invitation.Status.TENTATIVE,
+    Invitation.Status.ATTENDED,
+    Invitation.Status.NO_SHOW,
+)
+ON_BEHALF_ANSWERS = [
+    (Invitation.Status.ACCEPTED, "Accept"),
+    (Invitation.Status.TENTATIVE, "Tentative"),
+    (Invitation.Status.DECLINED, "Decline"),
+]
+
+
+def can_manage_events(user) -> bool:
+    """Planners and admins create, edit, invite and check in."""
+    return has_role(user, Role.PLANNER) or has_role(user, Role.ADMIN)
+
+
+def planner_required(view):
+    """Signed in, and a planner or an admin; anyone else gets 403."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not can_manage_events(request.user):
+            raise PermissionDenied("Only planners and admins manage events.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_invitation_for_user(request, pk) -> Invitation:
+    """An invitation whose guest the user may see, else 404."""
+    visible = Invitation.objects.visible_to(request.user).select_related("event", "contact")
+    return get_object_or_404(visible, pk=pk)
+
+
+def _paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# The list and the month calendar
+
+
 @login_required
 def event_list(request):
-    return render(request, "events/event_list.html", {})
+    form = forms.EventFilterForm(request.GET)
+    events = form.filter(Event.objects.select_related("host_organization"), now=timezone.now())
+    context = {
+        "form": form,
+        "page": _paginate(request, events),
+        "when": form.tab,
+        "can_manage": can_manage_events(request.user),
+    }
+    return render(request, "events/event_list.html", context)
+
+
+@login_required
+def event_calendar_now(request):
+    today = timezone.localdate()
+    return redirect("events:calendar", year=today.year, month=today.month)
+
+
+@login_required
+def event_calendar(request, year, month):
+    """A month grid; each event sits on the day it starts in its own zone."""
+    if not (1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR):
+        raise Http404("No such month.")
+    grid = month_calendar.Calendar(firstweekday=month_calendar.MONDAY)
+    weeks = grid.monthdatescalendar(year, month)
+    by_day = _events_by_local_day(weeks[0][0], weeks[-1][-1])
+    today = timezone.localdate()
+    context = {
+        "month": dt.date(year, month, 1),
+        "weekdays": [month_calendar.day_abbr[day] for day in grid.iterweekdays()],
+        "weeks": [
+            [
+                {
+                    "date": day,
+                    "in_month": day.month == month,
+                    "is_today": day == today,
+                    "events": by_day.get(day, []),
+                }
+                for day in week
+            ]
+            for week in weeks
+        ],
+        "has_events": any(day.month == month for day in by_day),
+        "previous": _shift_month(year, month, -1),
+        "next": _shift_month(year, month, 1),
+        "can_manage": can_manage_events(request.user),
+    }
+    return render(request, "events/event_calendar.html", context)
+
+
+def _events_by_local_day(first: dt.date, last: dt.date) -> dict:
+    # Zones run from UTC-12 to UTC+14: a day either side of the grid catches every event
+    # whose local start falls inside it.
+    window = (
+        dt.datetime.combine(first - dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC),
+        dt.datetime.combine(last + dt.timedelta(days=2), dt.time.min, tzinfo=dt.UTC),
+    )
+    events = Event.objects.filter(starts_at__gte=window[0], starts_at__lt=window[1])
+    by_day = defaultdict(list)
+    for event in events.order_by("starts_at", "pk"):
+        day = timezone.localtime(event.starts_at, event.timezone).date()
+        if first <= day <= last:
+            by_day[day].append(event)
+    return by_day
+
+
+def _shift_month(year: int, month: int, step: int) -> dt.date | None:
+    year, month = divmod(year * 12 + month - 1 + step, 12)
+    return dt.date(year, month + 1, 1) if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+# Creating and editing
+
+
+@planner_required
+@require_http_methods(["GET", "POST"])
+def event_create(request):
+    form = forms.EventForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        with transaction.atomic():
+            event = form.save()
+            event.planners.add(request.user)
+        messages.success(request, f"Created “{event.title}”.")
+        return redirect("events:detail", pk=event.pk)
+    return render(request, "events/event_form.html", {"form": form, "event": None})
+
+
+@planner_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    form = forms.EventForm(request.POST if request.method == "POST" else None, instance=event)
+    if form.is_bound and form.is_valid():
+        with transaction.atomic():
+            event = form.save()
+            if services.CALENDAR_FIELDS & set(form.changed_data):
+                services.bump_sequence(event)
+        messages.success(request, f"Saved “{event.title}”.")
+        return redirect("events:detail", pk=event.pk)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+# The event page and what planners do from it
+
+
+@login_required
+def event_detail(request, pk):
+    event = get_object_or_404(Event.objects.select_related("host_organization"), pk=pk)
+    visible = (
+        Invitation.objects.visible_to(request.user).filter(event=event).select_related("contact")
+    )
+    invitations = list(visible.order_by("contact__full_name", "pk"))
+    guests = [invitation for invitation in invitations if invitation.revoked_at is None]
+    tally = Counter(invitation.status for invitation in guests)
+    can_manage = can_manage_events(request.user)
+    open_for_answers = event.status != Event.Status.CANCELLED and timezone.now() < event.ends_at
+    context = {
+        "event": event,
+        "planners": event.planners.order_by("username", "pk"),
+        "attending_officers": event.attending_officers.order_by("username", "pk"),
+        "guests": _guest_rows(request, guests, with_links=can_manage and open_for_answers),
+        "withdrawn": [invitation for invitation in invitations if invitation.revoked_at],
+        "waitlist": visible.filter(
+            status=Invitation.Status.WAITLISTED, revoked_at__isnull=True
+        ).order_by("waitlisted_at", "pk"),
+        "counts": [(value, label, tally[value]) for value, label in Invitation.Status.choices],
+        "can_manage": can_manage,
+        "open_for_answers": open_for_answers,
+        "answers": ON_BEHALF_ANSWERS,
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+def _guest_rows(request, guests, *, with_links: bool) -> list[dict]:
+    """Each guest, with their absolute RSVP link when asked for."""
+    return [
+        {
+            "invitation": invitation,
+            "rsvp_url": request.build_absolute_uri(
+                reverse("events:rsvp", args=[services.rsvp_token(invitation)])
+            )
+            if with_links
+            else None,
+        }
+        for invitation in guests
+    ]
+
+
+def _back_to_guest(invitation) -> str:
+    return f"{reverse('events:detail', args=[invitation.event_id])}#guest-{invitation.pk}"
+
+
+@planner_required
+@require_POST
+def invitation_respond(request, pk):
+    """Answer for a guest (they told us on the phone)."""
+    invitation = get_invitation_for_user(request, pk)
+    name = invitation.contact.full_name
+    try:
+        invitation = services.respond(
+            invitation=invitation, status=request.POST.get("status", ""), now=timezone.now()
+        )
+    except DomainError as error:
+        messages.error(request, f"{name}: {error.message}")
+    else:
+        messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
+    return redirect(_back_to_guest(invitation))
+
+
+@planner_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_invitation_for_user(request, pk)
+    if invitation.revoked_at is None:
+        services.revoke(invitation=invitation, now=timezone.now())
+    messages.success(
+        request,
+        f"Withdrew the invitation of {invitation.contact.full_name}; "
+        "their RSVP link no longer works.",
+    )
+    return redirect("events:detail", pk=invitation.event_id)
+
+
+# Inviting
+
+
+@planner_required
+@require_http_methods(["GET", "POST"])
+def event_invite(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    mode = request.POST.get("mode") if request.method == "POST" else None
+    one = forms.InviteOneForm(
+        request.POST if mode == "one" else None, user=request.user, prefix="one"
+    )
+    bulk = forms.InviteBulkForm(request.POST if mode == "bulk" else None, prefix="bulk")
+    now, result = timezone.now(), None
+    if mode == "one" and one.is_valid():
+        result = services.invite(
+            event=event,
+            contact_ids=[one.cleaned_data["contact"].pk],
+            role=one.cleaned_data["role"],
+            by=request.user,
+            now=now,
+        )
+    elif mode == "bulk" and bulk.is_valid():
+        result = services.invite_matching(
+            event=event, by=request.user, role=bulk.cleaned_data["role"], now=now, **bulk.criteria()
+        )
+    if result is not None:
+        one = forms.InviteOneForm(user=request.user, prefix="one")
+        bulk = forms.InviteBulkForm(prefix="bulk")
+    context = {"event": event, "one": one, "bulk": bulk, "result": result}
+    return render(request, "events/event_invite.html", context)
+
+
+# Check-in on the day
+
+
+@planner_required
+def event_checkin(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    guests = (
+        Invitation.objects.visible_to(request.user)
+        .filter(event=event, revoked_at__isnull=True, status__in=CHECK_IN_STATUSES)
+        .select_related("contact")
+        .order_by("contact__full_name", "pk")
+    )
+    return render(request, "events/event_checkin.html", {"event": event, "guests": guests})
+
+
+@planner_required
+@require_POST
+def invitation_checkin(request, pk):
+    """Attended (``attended=1``) or no show (``attended=0``); htmx gets the row back."""
+    invitation = get_invitation_for_user(request, pk)
+    attended = request.POST.get("attended")
+    if attended not in ("0", "1"):
+        return HttpResponseBadRequest("attended must be 1 or 0.")
+    error = None
+    try:
+        invitation = services.check_in(
+            invitation=invitation, attended=attended == "1", by=request.user, now=timezone.now()
+        )
+    except DomainError as domain_error:
+        error = domain_error.message
+    if request.htmx:
+        context = {"invitation": invitation, "error": error}
+        return render(request, "events/_checkin_row.html", context)
+    name = invitation.contact.full_name
+    if error:
+        messages.error(request, f"{name}: {error}")
+    else:
+        messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
+    return redirect(f"{reverse('events:checkin', args=[invitation.event_id])}#checkin-{pk}")
+
+
+# The personal calendar feed
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def feed_manage(request):
+    """The user's private feed URL: create it, or revoke it and get a new one."""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            CalendarFeed.objects.get_or_create(user=request.user)
+            messages.success(request, "Your private feed URL is ready.")
+        elif action == "replace":
+            services.replace_calendar_feed(user=request.user)
+            messages.success(request, "The old URL no longer works; use this new one.")
+        else:
+            return HttpResponseBadRequest("Unknown action.")
+        return redirect("events:feed_manage")
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    feed_url = (
+        request.build_absolute_uri(reverse("events:feed", args=[feed.token])) if feed else None
+    )
+    context = {"feed": feed, "feed_url": feed_url}
+    return render(request, "events/feed_manage.html", context)
+
+
+# Programmes
 
 
 @login_required
 def programme_list(request):
-    return render(request, "events/programme_list.html", {})
+    form = forms.ProgrammeFilterForm(request.GET)
+    partners = Prefetch("partners", queryset=Organization.objects.order_by("name", "pk"))
+    programmes = form.filter(Programme.objects.prefetch_related(partners))
+    context = {"form": form, "page": _paginate(request, programmes)}
+    return render(request, "events/programme_list.html", context)
+
+
+@login_required
+def programme_detail(request, pk):
+    programme = get_object_or_404(Programme, pk=pk)
+    participants = (
+        Contact.objects.visible_to(request.user)
+        .filter(programmes=programme)
+        .select_related("organization")
+        .order_by("full_name", "pk")
+    )
+    context = {
+        "programme": programme,
+        "partners": programme.partners.order_by("name", "pk"),
+        "officers": programme.officers.order_by("username", "pk"),
+        "participants": participants,
+    }
+    return render(request, "events/programme_detail.html", context)

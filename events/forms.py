@@ -1,0 +1,197 @@
+"""Forms of the event pages: list filters, the event form (times entered in the event's own
+zone), inviting one contact or many, and programme filters."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+
+from contacts.models import Contact, Layer, Organization, Tag
+from events.models import Event, Invitation, Programme
+
+User = get_user_model()
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _blank(choices, label="Any"):
+    return [("", label), *choices]
+
+
+class EventFilterForm(forms.Form):
+    """The events list: upcoming or past, by status, kind and layer."""
+
+    UPCOMING, PAST = "upcoming", "past"
+
+    when = forms.ChoiceField(
+        choices=[(UPCOMING, "Upcoming"), (PAST, "Past")], required=False, widget=forms.HiddenInput
+    )
+    status = forms.ChoiceField(choices=_blank(Event.Status.choices), required=False)
+    kind = forms.ChoiceField(choices=_blank(Event.Kind.choices), required=False)
+    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+
+    def filter(self, events, *, now):
+        """The events chosen, upcoming (not over) soonest first, past latest first."""
+        wanted = self.cleaned_data if self.is_valid() else {}
+        criteria = {name: wanted.get(name) for name in ("status", "kind", "layer")}
+        events = events.filter(**{name: value for name, value in criteria.items() if value})
+        if self.tab == self.PAST:
+            return events.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+        return events.filter(ends_at__gt=now).order_by("starts_at", "pk")
+
+    @property
+    def tab(self) -> str:
+        """Upcoming unless the past was asked for."""
+        if self.is_valid() and self.cleaned_data["when"] == self.PAST:
+            return self.PAST
+        return self.UPCOMING
+
+
+class ProgrammeFilterForm(forms.Form):
+    kind = forms.ChoiceField(choices=_blank(Programme.Kind.choices), required=False)
+    status = forms.ChoiceField(choices=_blank(Programme.Status.choices), required=False)
+    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+
+    def filter(self, programmes):
+        """The programmes chosen, latest start first."""
+        wanted = self.cleaned_data if self.is_valid() else {}
+        criteria = {name: wanted.get(name) for name in ("kind", "status", "layer")}
+        programmes = programmes.filter(**{name: value for name, value in criteria.items() if value})
+        return programmes.order_by("-starts_on", "-pk")
+
+
+class WallClockField(forms.DateTimeField):
+    """A date and time as read on a clock, without a zone: the form makes it aware in the
+    event's own zone, which is another field."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+
+    def to_python(self, value):
+        # Parsed in UTC, which has no gaps or folds, then stripped back to the clock reading.
+        with timezone.override(dt.UTC):
+            moment = super().to_python(value)
+        return moment.replace(tzinfo=None) if moment else moment
+
+    def prepare_value(self, value):
+        return value
+
+
+def _https_by_default(model_field, **kwargs):
+    """A link typed without a scheme is an https one."""
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+class EventForm(forms.ModelForm):
+    starts_at = WallClockField(label="Starts", help_text="In the event's own time zone.")
+    ends_at = WallClockField(label="Ends", help_text="In the event's own time zone.")
+    capacity = forms.IntegerField(
+        min_value=1, required=False, help_text="Seats; leave empty for no limit."
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "status",
+            "layer",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "venue",
+            "online_url",
+            "capacity",
+            "host_organization",
+            "description",
+            "planners",
+            "attending_officers",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        labels = {"timezone": "Time zone", "online_url": "Online link"}
+        formfield_callback = _https_by_default
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_organization"].queryset = Organization.objects.order_by("name", "pk")
+        people = User.objects.filter(is_active=True).order_by("username", "pk")
+        self.fields["planners"].queryset = people
+        self.fields["attending_officers"].queryset = people
+        self.fields["planners"].help_text = "You become a planner of an event you create."
+        if self.instance.pk:
+            zone = self.instance.timezone
+            for name in ("starts_at", "ends_at"):
+                moment = getattr(self.instance, name)
+                self.initial[name] = timezone.localtime(moment, zone).replace(tzinfo=None)
+        else:
+            self.initial.setdefault("timezone", timezone.get_current_timezone_name())
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = cleaned.get("timezone")
+        for name in ("starts_at", "ends_at"):
+            clock = cleaned.get(name)
+            if clock is None or zone is None:
+                continue
+            moment = clock.replace(tzinfo=zone)
+            if moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != clock:
+                self.add_error(name, f"This time does not exist in {zone} (the clocks change).")
+            else:
+                cleaned[name] = moment
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if _aware(starts_at) and _aware(ends_at) and ends_at <= starts_at:
+            self.add_error("ends_at", "The event must end after it starts.")
+        return cleaned
+
+
+def _aware(value) -> bool:
+    return isinstance(value, dt.datetime) and timezone.is_aware(value)
+
+
+class InviteOneForm(forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), label="Contact")
+    role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = (
+            Contact.objects.visible_to(user)
+            .filter(erased_at__isnull=True)
+            .select_related("organization")
+            .order_by("full_name", "pk")
+        )
+
+
+class InviteBulkForm(forms.Form):
+    category = forms.ChoiceField(choices=_blank(Contact.Category.choices), required=False)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.order_by("name", "pk"), required=False, empty_label="Any"
+    )
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.order_by("name", "pk"),
+        to_field_name="name",
+        required=False,
+        empty_label="Any",
+    )
+    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+    role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in ("category", "organization", "tag", "layer")):
+            raise forms.ValidationError(
+                "Choose at least one of category, organization, tag or layer."
+            )
+        return cleaned
+
+    def criteria(self) -> dict:
+        """The keyword arguments of services.invite_matching."""
+        data = self.cleaned_data
+        return {
+            "category": data["category"],
+            "organization": data["organization"].pk if data["organization"] else None,
+            "tag": data["tag"].name if data["tag"] else None,
+            "layer": data["layer"],
+        }
