@@ -1,0 +1,413 @@
+"""The OpenAPI 3 schema and its docs page (DESIGN.md, "REST API v1"), and a bounded
+schemathesis run against the live schema, in-process, through Django's WSGI handler."""
+
+import datetime as dt
+import re
+
+import pytest
+import schemathesis
+from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from contacts.models import Climate, Contact, Reminder, Sensitivity
+from tests import factories
+
+API = "/api/v1"
+SCHEMA_URL = f"{API}/schema/"
+# DESIGN.md paths implemented by the contacts app and the token endpoint.
+CORE_PATHS = {
+    f"{API}/auth/token/": {"post"},
+    f"{API}/me/": {"get"},
+    f"{API}/organizations/": {"get", "post"},
+    f"{API}/organizations/{{id}}/": {"get", "put", "patch", "delete"},
+    f"{API}/contacts/": {"get", "post"},
+    f"{API}/contacts/{{id}}/": {"get", "put", "patch", "delete"},
+    f"{API}/channels/": {"get", "post"},
+    f"{API}/channels/{{id}}/": {"get", "put", "patch", "delete"},
+    f"{API}/exchanges/": {"get", "post"},
+    f"{API}/exchanges/{{id}}/": {"get", "put", "patch", "delete"},
+    f"{API}/reminders/": {"get"},
+    f"{API}/reminders/{{id}}/": {"get"},
+    f"{API}/reminders/{{id}}/snooze/": {"post"},
+    f"{API}/reminders/{{id}}/dismiss/": {"post"},
+    f"{API}/climate/": {"get", "post"},
+    f"{API}/climate/current/": {"get"},
+}
+# Added by the events app; asserted only when present.
+OPTIONAL_RESOURCES = ["events", "invitations", "programmes"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    cache.clear()
+
+
+def _schema(client=None, **headers) -> dict:
+    response = (client or APIClient()).get(f"{SCHEMA_URL}?format=json", **headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+def _components(document: dict) -> dict:
+    return document["components"]["schemas"]
+
+
+def _read_only(component: dict) -> set[str]:
+    return {name for name, spec in component["properties"].items() if spec.get("readOnly")}
+
+
+# The document
+
+
+def test_schema_is_served_as_openapi_3_json(db):
+    client = APIClient()
+
+    by_format = client.get(f"{SCHEMA_URL}?format=json")
+    by_accept = client.get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    by_json_accept = client.get(SCHEMA_URL, HTTP_ACCEPT="application/json")
+    default = client.get(SCHEMA_URL)
+
+    assert by_format.status_code == 200
+    assert by_format["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert by_accept["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert by_json_accept["Content-Type"] == "application/json"
+    assert by_format.json() == by_accept.json() == by_json_accept.json()
+    assert re.fullmatch(r"3\.\d+\.\d+", by_format.json()["openapi"])
+    assert by_format.json()["info"]["title"] == "Track II API"
+    assert default.status_code == 200
+    assert default["Content-Type"] == "application/vnd.oai.openapi; charset=utf-8"
+    assert default.content.startswith(b"openapi: 3.")
+
+
+def test_schema_lists_every_implemented_path(db):
+    paths = _schema()["paths"]
+
+    for path, methods in CORE_PATHS.items():
+        assert path in paths, path
+        assert set(paths[path]) == methods, path
+    for resource in OPTIONAL_RESOURCES:
+        if f"{API}/{resource}/" in paths:
+            assert {"get", "post"} <= set(paths[f"{API}/{resource}/"])
+            assert {"get", "patch"} <= set(paths[f"{API}/{resource}/{{id}}/"])
+    if f"{API}/invitations/" in paths:
+        assert set(paths[f"{API}/invitations/{{id}}/rsvp/"]) == {"post"}
+        assert set(paths[f"{API}/invitations/{{id}}/check_in/"]) == {"post"}
+
+
+def test_schema_documents_the_list_filters(db):
+    paths = _schema()["paths"]
+
+    def query(path):
+        return {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+
+    assert {"search", "category", "sensitivity", "layer", "organization", "tag"} <= query(
+        f"{API}/contacts/"
+    )
+    assert {"officer", "contact", "overdue", "page", "page_size"} <= query(f"{API}/channels/")
+    assert {"status", "cursor", "page_size"} <= query(f"{API}/reminders/")
+    assert {"cursor"} <= query(f"{API}/exchanges/")
+
+
+def test_schema_enums_match_the_models(db):
+    components = _components(_schema())
+
+    assert components["CategoryEnum"]["enum"] == list(Contact.Category.values)
+    assert components["SensitivityEnum"]["enum"] == list(Sensitivity.values)
+    assert components["LevelEnum"]["enum"] == list(Climate.Level.values)
+    assert components["ReminderStatusEnum"]["enum"] == list(Reminder.Status.values)
+    assert components["ChannelKindEnum"]["enum"] == ["informal", "formal"]
+    assert components["PriorityEnum"]["enum"] == ["key", "normal", "peripheral"]
+
+
+def test_schema_required_and_read_only_fields(db):
+    components = _components(_schema())
+
+    assert sorted(components["ContactRequest"]["required"]) == ["category", "full_name", "layer"]
+    assert {"id", "created_at", "updated_at", "erased_at"} <= _read_only(components["Contact"])
+    assert "owner" not in components["ContactRequest"]["required"]
+    assert components["ChannelRequest"]["required"] == ["contact"]
+    assert {"last_touch_at", "next_due_at", "overdue"} <= _read_only(components["Channel"])
+    assert sorted(components["ExchangeRequest"]["required"]) == ["contacts", "kind", "summary"]
+    assert {"created_by"} <= _read_only(components["Exchange"])
+    reminder = components["Reminder"]
+    assert _read_only(reminder) == set(reminder["properties"])
+    assert components["SnoozeRequest"]["required"] == ["until"]
+    assert components["ClimateRequest"]["required"] == ["level"]
+    assert {"created_by", "created_at"} <= _read_only(components["Climate"])
+
+
+def test_schema_declares_token_authentication(db):
+    schemes = _schema()["components"]["securitySchemes"]
+
+    assert schemes["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Token-based authentication with required prefix "Token"',
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: me/ is a ViewSet 'list' action, so drf-spectacular documents its 200 as "
+    "an array of Me while it answers one object.",
+)
+def test_schema_describes_me_as_one_object(db):
+    me = _schema()["paths"][f"{API}/me/"]["get"]["responses"]["200"]
+
+    assert me["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Me"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the schema documents no error response (the contract's 400/401/403/404/"
+    "412 with one shape), so every error an integration meets is undocumented.",
+)
+def test_schema_documents_the_error_responses(db):
+    paths = _schema()["paths"]
+
+    for path, methods in CORE_PATHS.items():
+        for method in methods - {"post"} if path.endswith("token/") else methods:
+            responses = paths[path][method]["responses"]
+            assert "401" in responses or "default" in responses, (method, path)
+            if "{id}" in path:
+                assert "404" in responses or "default" in responses, (method, path)
+
+
+# The docs page
+
+
+def test_docs_render_from_local_static_files_only(db):
+    client = APIClient()
+
+    page = client.get(f"{API}/docs/")
+    script = client.get(f"{API}/docs/?script=")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    references = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', html)
+    assert len(references) >= 4
+    for reference in references:
+        assert reference.startswith("/") or reference.startswith("http://testserver/"), reference
+        assert not reference.startswith("//"), reference
+    for reference in references:
+        if reference.startswith("/static/"):
+            assert finders.find(reference.removeprefix("/static/")) is not None, reference
+    assert re.findall(r"https?://(?!testserver)", html) == []
+    assert script.status_code == 200
+    assert 'url: "/api/v1/schema/"' in script.content.decode()
+    assert re.findall(r"https?://", script.content.decode()) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: Swagger UI keeps its default validatorUrl "
+    "(https://validator.swagger.io/validator), so on any non-localhost host the docs "
+    "page asks a third party to fetch the schema (blocked today only by CSP img-src).",
+)
+def test_docs_disable_the_online_validator(db):
+    script = APIClient().get(f"{API}/docs/?script=").content.decode()
+
+    settings_json = re.search(r"const swaggerSettings = (\{.*?\});", script, re.S).group(1)
+    assert re.search(r'"validatorUrl":\s*(null|"none")', settings_json)
+
+
+# schemathesis against the live schema
+
+
+@pytest.fixture
+def wsgi_app(db, settings, monkeypatch):
+    """Django's WSGI handler, run inside the test's transaction like the test client does:
+    without close_old_connections on request start and finish."""
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    settings.SECURE_SSL_REDIRECT = False
+    # DRF reads the rates when the class is defined; hundreds of generated calls would
+    # otherwise meet the 600/minute user throttle.
+    monkeypatch.setattr(
+        UserRateThrottle, "THROTTLE_RATES", {**UserRateThrottle.THROTTLE_RATES, "user": None}
+    )
+    cache.clear()
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def rows(admin_user, owner, grantee):
+    """A superuser's token and a few rows of every kind, by resource name."""
+    organization = factories.OrganizationFactory()
+    contact = factories.ContactFactory(
+        owner=admin_user, organization=organization, notes="Private.", tags=[factories.TagFactory()]
+    )
+    protected = factories.ContactFactory(owner=owner, sensitivity="protected")
+    factories.GrantFactory(contact=protected, user=grantee)
+    channel = factories.ChannelFactory(
+        contact=contact, officer=admin_user, created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    )
+    factories.ChannelFactory(contact=protected, officer=owner)
+    exchange = factories.ExchangeFactory(
+        contacts=[contact, protected], officers=[admin_user], created_by=admin_user
+    )
+    reminder = factories.ReminderFactory(channel=channel)
+    climate = factories.ClimateFactory(level="elevated", note="Tension.")
+    event = factories.EventFactory(planners=[admin_user])
+    invitation = factories.InvitationFactory(event=event, contact=contact)
+    programme = factories.ProgrammeFactory()
+    return {
+        "token": Token.objects.create(user=admin_user).key,
+        "organizations": organization.pk,
+        "contacts": contact.pk,
+        "channels": channel.pk,
+        "exchanges": exchange.pk,
+        "reminders": reminder.pk,
+        "climate": climate.pk,
+        "events": event.pk,
+        "invitations": invitation.pk,
+        "programmes": programme.pk,
+    }
+
+
+class _RolledBack(Exception):
+    """Undo one generated call's writes so that every example starts from the same rows."""
+
+
+# Offsets past +-15:59, which Python accepts and PostgreSQL refuses.
+OUT_OF_RANGE_OFFSET = re.compile(r"[+-](1[6-9]|2\d):?\d\d$")
+
+
+def _avoid_known_bugs(case):
+    """Keep generated input away from the bugs that xfail tests already pin, so that this
+    run finds new ones; remove each mask with its bug."""
+    # tests/contacts/test_api.py::test_a_datetime_filter_offset_beyond_15_59_is_not_a_500
+    for name, value in list((case.query or {}).items()):
+        if isinstance(value, str) and OUT_OF_RANGE_OFFSET.search(value):
+            del case.query[name]
+    # tests/contacts/test_api.py::test_a_contact_without_a_country_is_listed_shown_and_created
+    on_contacts = case.operation.path.startswith(f"{API}/contacts/")
+    if on_contacts and isinstance(case.body, dict) and case.body.get("country") in (None, ""):
+        case.body["country"] = "IL"
+    return case
+
+
+def _run(operation, *, token: str, path_parameters: dict, checks, max_examples: int = 20):
+    strategy = operation.as_strategy(
+        path_parameters=path_parameters, headers={"Authorization": f"Token {token}"}
+    ).map(_avoid_known_bugs)
+
+    @given(case=strategy)
+    @hypothesis_settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case):
+        try:
+            with transaction.atomic():
+                case.call_and_validate(checks=checks)
+                raise _RolledBack
+        except _RolledBack:
+            pass
+
+    call()
+
+
+CONFORMANCE = [not_a_server_error, response_schema_conformance]
+GET_PATHS = [
+    "/me/",
+    "/organizations/",
+    "/organizations/{id}/",
+    "/contacts/",
+    "/contacts/{id}/",
+    "/channels/",
+    "/channels/{id}/",
+    "/exchanges/",
+    "/exchanges/{id}/",
+    "/reminders/",
+    "/reminders/{id}/",
+    "/climate/",
+    "/climate/{id}/",
+    "/climate/current/",
+    # The events app's, when present.
+    *(f"/{resource}/{suffix}" for resource in OPTIONAL_RESOURCES for suffix in ("", "{id}/")),
+]
+ME_BUG = pytest.mark.xfail(
+    strict=True, reason="BUG: GET me/ answers an object where the schema documents an array."
+)
+OPERATIONS = [
+    *(
+        pytest.param("GET", path, marks=[ME_BUG] if path == "/me/" else [], id=f"GET {path}")
+        for path in GET_PATHS
+    ),
+    pytest.param("POST", "/contacts/", id="POST /contacts/"),
+    pytest.param("PATCH", "/contacts/{id}/", id="PATCH /contacts/{id}/"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(wsgi_app, rows, method, path):
+    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+    if f"{API}{path}" not in schema:
+        pytest.skip(f"{path} is not implemented yet")
+    operation = schema[f"{API}{path}"][method]
+    resource = path.strip("/").split("/")[0]
+    path_parameters = {"id": rows[resource]} if "{id}" in path else {}
+
+    _run(operation, token=rows["token"], path_parameters=path_parameters, checks=CONFORMANCE)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: GET climate/current/ with no record answers id=null, started_at=null and "
+    "no created_by/created_at, which the Climate schema it documents forbids.",
+)
+def test_schemathesis_current_climate_without_a_record_conforms(wsgi_app, rows):
+    Climate.objects.all().delete()
+    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+
+    _run(
+        schema[f"{API}/climate/current/"]["GET"],
+        token=rows["token"],
+        path_parameters={},
+        checks=CONFORMANCE,
+        max_examples=1,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the schema documents no 404, so schemathesis' status_code_conformance "
+    "fails on the contract's own 'unknown id is 404'.",
+)
+def test_schemathesis_status_codes_are_documented(wsgi_app, rows):
+    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+
+    _run(
+        schema[f"{API}/contacts/{{id}}/"]["GET"],
+        token=rows["token"],
+        path_parameters={"id": 987654321},
+        checks=[not_a_server_error, status_code_conformance],
+        max_examples=1,
+    )
