@@ -4,30 +4,39 @@ rule-carrying write goes through contacts.services."""
 from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from contacts import filters, serializers, services
 from contacts.access import Role, has_role
-from contacts.models import AccessLog, Channel, Climate, Contact, Exchange, Organization, Reminder
+from contacts.models import (
+    AccessLog,
+    Channel,
+    Climate,
+    Contact,
+    Exchange,
+    Organization,
+    Reminder,
+    Signal,
+)
 from contacts.rest import (
     ETagMixin,
     ExchangeCursorPagination,
     ReadOrRoles,
     ReminderCursorPagination,
-    notes_allowed,
 )
 
 EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 
 
-class MeView(viewsets.ViewSet):
+class MeView(APIView):
     """The caller: id, username, roles and teams."""
 
     @extend_schema(responses=serializers.MeSerializer)
-    def list(self, request):
+    def get(self, request):
         return Response(serializers.MeSerializer(request.user).data)
 
 
@@ -67,7 +76,7 @@ class ContactViewSet(ETagMixin, viewsets.ModelViewSet):
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
         page = getattr(self.paginator, "page", None)
-        if page is not None and notes_allowed(request.user):
+        if page is not None:
             _log_views(request, list(page), AccessLog.Surface.API)
         return response
 
@@ -109,12 +118,16 @@ class ChannelViewSet(ETagMixin, viewsets.ModelViewSet):
             .select_related("contact", "officer")
         )
 
+    def update(self, request, *args, **kwargs):
+        # Refuse a non-holder before validating, so they get 403, not a field message.
+        self._check_holder(self.get_object())
+        return super().update(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.save()
         self._annotate(serializer)
 
     def perform_update(self, serializer):
-        self._check_holder(serializer.instance)
         serializer.save()
         self._annotate(serializer)
 
@@ -142,7 +155,7 @@ class ExchangeViewSet(ETagMixin, viewsets.ModelViewSet):
     filterset_class = filters.ExchangeFilter
     pagination_class = ExchangeCursorPagination
     search_fields = ["summary", "contacts__full_name", "contacts__native_name"]
-    ordering_fields = None  # Cursor pagination fixes the order: newest first.
+    ordering_fields = []  # Cursor pagination fixes the order: newest first.
 
     def get_queryset(self):
         return Exchange.objects.visible_to(self.request.user).prefetch_related(
@@ -210,7 +223,7 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ReminderSerializer
     filterset_class = filters.ReminderFilter
     pagination_class = ReminderCursorPagination
-    ordering_fields = None
+    ordering_fields = []
 
     def get_queryset(self):
         return Reminder.objects.visible_to(self.request.user).select_related("event_link")
@@ -271,14 +284,32 @@ class ClimateViewSet(
     def perform_create(self, serializer):
         serializer.save(created_by=self.request.user)
 
-    @extend_schema(responses={200: serializers.ClimateSerializer})
+    @extend_schema(responses={200: serializers.CurrentClimateSerializer})
     @action(detail=False, methods=["get"])
     def current(self, request):
-        """The level in force now (``normal`` with no id when none was ever recorded)."""
-        record = Climate.objects.current(timezone.now())
-        if record is None:
-            return Response(
-                {"id": None, "level": "normal", "note": "", "started_at": None},
-                status=status.HTTP_200_OK,
-            )
-        return Response(self.get_serializer(record).data)
+        """The level in force now: ``normal`` with null id and dates when no level was
+        ever recorded."""
+        record = Climate.objects.current(timezone.now()) or Climate(
+            level=Climate.Level.NORMAL, started_at=None
+        )
+        return Response(serializers.CurrentClimateSerializer(record).data)
+
+
+class SignalViewSet(ETagMixin, viewsets.ModelViewSet):
+    """Signals logged from outside the CRM; everyone signed in reads (analysts without the
+    note), officers, leads and admins write."""
+
+    queryset = Signal.objects.none()  # for the schema; get_queryset() scopes
+    serializer_class = serializers.SignalSerializer
+    permission_classes = [ReadOrRoles]
+    write_roles = EDITORS
+    filterset_class = filters.SignalFilter
+    search_fields = ["title", "platform", "organization__name"]
+    ordering_fields = ["occurred_on", "tone", "audience", "updated_at", "created_at"]
+    ordering = ["-occurred_on", "-id"]
+
+    def get_queryset(self):
+        return Signal.objects.select_related("organization")
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)

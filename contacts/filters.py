@@ -1,14 +1,43 @@
 """django-filter sets for the REST API lists (DESIGN.md query parameters)."""
 
-import django_filters
+import datetime as dt
 
-from contacts.models import Channel, Climate, Contact, Exchange, Organization, Reminder
+import django_filters
+from django import forms
+
+from contacts.models import (
+    Channel,
+    Climate,
+    Contact,
+    Exchange,
+    Organization,
+    Reminder,
+    Signal,
+)
+
+
+class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment turned into UTC, so that an offset PostgreSQL refuses (beyond
+    ±15:59) or a moment past the calendar's end is a 400, not a database error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError("Out of range.") from error
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """``?updated_since=`` (ISO 8601) for clients that sync."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class OrganizationFilter(UpdatedSinceFilterSet):
@@ -44,8 +73,8 @@ class ChannelFilter(UpdatedSinceFilterSet):
 class ExchangeFilter(UpdatedSinceFilterSet):
     contact = django_filters.NumberFilter(field_name="contacts", distinct=True)
     officer = django_filters.NumberFilter(field_name="officers", distinct=True)
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Exchange
@@ -53,12 +82,24 @@ class ExchangeFilter(UpdatedSinceFilterSet):
 
 
 class ReminderFilter(django_filters.FilterSet):
+    channel = django_filters.NumberFilter(field_name="channel")  # plain id: see ChannelFilter
+
     class Meta:
         model = Reminder
-        fields = ["status", "kind", "channel"]
+        fields = ["status", "kind"]
 
 
 class ClimateFilter(django_filters.FilterSet):
     class Meta:
         model = Climate
         fields = ["level"]
+
+
+class SignalFilter(UpdatedSinceFilterSet):
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lt")
+    organization = django_filters.NumberFilter(field_name="organization_id")
+
+    class Meta:
+        model = Signal
+        fields = ["kind", "theme", "layer", "severity", "outcome", "country"]

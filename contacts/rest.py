@@ -11,10 +11,11 @@ import hashlib
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, status
+from rest_framework import exceptions, filters, pagination, permissions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contacts.access import Role, has_role
@@ -32,6 +33,12 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
@@ -43,6 +50,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         exc = exceptions.ValidationError(fields or {"non_field_errors": [exc.message]})
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -196,3 +205,16 @@ def notes_allowed(user) -> bool:
         return True
     roles = set(user.groups.values_list("name", flat=True))
     return not (Role.ANALYST in roles and not roles & {Role.OFFICER, Role.LEAD, Role.ADMIN})
+
+
+# Ordering
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` with ``id`` always last, so that pages never repeat or skip a row."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"id", "-id", "pk", "-pk"} & set(ordering):
+            ordering = [*ordering, "id"]
+        return ordering

@@ -7,13 +7,13 @@ one would confirm that the hidden contact exists.
 
 import django_filters
 
-from contacts.filters import UpdatedSinceFilterSet
+from contacts.filters import UpdatedSinceFilterSet, UtcIsoDateTimeFilter
 from events.models import Event, Invitation, Programme
 
 
 class EventFilter(UpdatedSinceFilterSet):
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcIsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
 
     class Meta:
         model = Event

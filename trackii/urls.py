@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from contacts import api as contacts_api
 from trackii import api, views
 
 admin.site.site_header = "Track II"
@@ -13,6 +14,7 @@ admin.site.index_title = "Informal diplomacy network"
 api_v1 = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="token"),
     path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
+    path("me/", contacts_api.MeView.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *api.router.urls,

@@ -236,12 +236,6 @@ def test_an_analyst_cannot_create_an_organization(analyst):
     assert Organization.objects.exists() is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an organization with a blank country (allowed, blank=True) answers 500: "
-    "ModelSerializer maps CountryField to a ChoiceField that returns the Country object "
-    "itself for '', which neither DRF's renderer nor etag_of can encode.",
-)
 def test_an_organization_without_a_country_is_served_and_created(owner):
     blank = factories.OrganizationFactory(name="Nowhere Institute", country="")
     client = api(owner, raise_request_exception=False)
@@ -334,12 +328,6 @@ def test_contact_ordering(owner):
     assert [row["full_name"] for row in descending] == ["Chaim", "Boaz", "Aviva"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ?ordering= replaces the view's ordering, unique tie-breaker included, so "
-    "pages of rows that tie overlap: paging 60 contacts by category shows some twice and "
-    "never shows others.",
-)
 def test_paging_a_client_ordering_shows_every_contact_once(owner):
     made = {
         factories.ContactFactory(
@@ -444,12 +432,6 @@ def test_readers_cannot_create_or_change_contacts(request, persona, contact):
     assert list(Contact.objects.values_list("full_name", flat=True)) == ["Anna Zuid"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a contact with a blank country (allowed, blank=True) makes the contacts "
-    "list, detail, create and update answer 500 (CountryField serialized as a Country "
-    "object: 'Object of type Country is not JSON serializable').",
-)
 def test_a_contact_without_a_country_is_listed_shown_and_created(owner):
     blank = factories.ContactFactory(full_name="No Country", owner=owner, country="")
     client = api(owner, raise_request_exception=False)
@@ -568,12 +550,6 @@ def test_a_channel_holder_updates_and_deletes_it(owner, contact):
     assert Channel.objects.exists() is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-holder's PATCH of a visible channel answers 400 {'officer': ...} "
-    "from ChannelSerializer.validate (a field the client never sent) instead of the 403 "
-    "that ChannelViewSet._check_holder was written to give.",
-)
 def test_a_non_holder_changing_a_visible_channel_is_forbidden(owner, teammate, contact):
     channel = factories.ChannelFactory(contact=contact, officer=owner, cadence_days=30)
 
@@ -665,12 +641,6 @@ def test_exchange_list_is_cursor_paginated(owner, contact):
     assert second.json()["next"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ExchangeViewSet.ordering_fields = None means 'every serializer field' to "
-    "DRF's OrderingFilter, not 'none': ?ordering=contacts joins the M2M and lists each "
-    "exchange once per contact (ReminderViewSet has the same setting).",
-)
 def test_exchanges_ignore_a_client_ordering(owner, contact):
     second = factories.ContactFactory(owner=owner)
     made = [
@@ -716,11 +686,6 @@ def test_only_an_exchange_s_officers_change_it(owner, teammate, contact):
     assert exchange.summary == "Lunch."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PATCH/PUT of an exchange skips services._check_exchange, so an occurred_at "
-    "in the future (refused on create) is stored and pushes the channel's last touch there.",
-)
 def test_an_exchange_cannot_be_moved_into_the_future(owner, contact):
     occurred_at = NOW - dt.timedelta(days=1)
     exchange = factories.ExchangeFactory(
@@ -743,11 +708,6 @@ def test_an_exchange_cannot_be_moved_into_the_future(owner, contact):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PATCH of an exchange accepts officers=[] (create refuses it: 'Name at "
-    "least one officer.'), leaving an exchange with no officer.",
-)
 def test_an_exchange_keeps_at_least_one_officer(owner, contact):
     exchange = factories.ExchangeFactory(contacts=[contact], officers=[owner], created_by=owner)
 
@@ -913,7 +873,14 @@ def test_current_climate_is_normal_with_no_record(owner):
     response = api(owner).get(f"{API}/climate/current/")
 
     assert response.status_code == 200
-    assert response.json() == {"id": None, "level": "normal", "note": "", "started_at": None}
+    assert response.json() == {
+        "id": None,
+        "level": "normal",
+        "note": "",
+        "started_at": None,
+        "created_by": None,
+        "created_at": None,
+    }
 
 
 def test_current_climate_is_the_latest_started_level(owner):
@@ -1109,12 +1076,6 @@ def test_bad_input_is_a_400_with_the_shape_and_stores_nothing(owner, contact, pa
     assert model.objects.count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB summary) raises "
-    "RequestDataTooBig, which contacts.rest.exception_handler does not map, so Django "
-    "answers its HTML 400 page instead of the JSON error shape.",
-)
 def test_a_ten_megabyte_summary_is_refused_with_the_error_shape(owner, contact):
     response = _bad_write(owner, contact, "exchanges", {**EXCHANGE, "summary": "s" * 10_000_000})
 
@@ -1145,11 +1106,6 @@ def test_bad_list_parameters_are_4xx_with_the_shape(owner, contact, query, statu
         assert list(body["fields"]) == [query.split("=")[0]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: IsoDateTimeFilter passes an aware datetime with its offset to PostgreSQL, "
-    "which refuses offsets past +-15:59 (InvalidTimeZoneDisplacementValue): 500.",
-)
 @pytest.mark.parametrize(
     ("path", "name"),
     [

@@ -35,11 +35,6 @@ PATCHES = {
     "exchanges": ({"summary": "Renamed"}, "summary"),
     "reminders": ({"status": "dismissed"}, "status"),
 }
-CHANNEL_PATCH_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-holder's PATCH of a visible channel is answered 400 {'officer': "
-    "['Officers manage their own channels.']} by ChannelSerializer.validate, not 403.",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +90,7 @@ def _matrix():
                     and persona in EDITORS - {"owner", "admin_user"}
                     and sees_contact(persona, sensitivity)
                 ):
-                    marks = [CHANNEL_PATCH_BUG]
+                    marks = []
                 yield pytest.param(
                     endpoint,
                     sensitivity,
@@ -285,11 +280,6 @@ def test_filtering_channels_by_a_hidden_contact_is_like_a_missing_one(outsider, 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ?channel= on reminders/ is a ModelChoiceFilter over every Channel, so the "
-    "id of a channel with a hidden contact answers 200 and a missing id 400: an oracle.",
-)
 def test_filtering_reminders_by_a_hidden_channel_is_like_a_missing_one(outsider, hidden, owner):
     channel = factories.ChannelFactory(contact=hidden, officer=owner)
     client = api(outsider)
@@ -360,12 +350,6 @@ def test_an_analyst_cannot_write(analyst, owner, method, path, body):
     assert (contact.notes, exchange.summary) == (NOTES, "Tea.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ContactViewSet.list logs the page only when notes_allowed(user), so an "
-    "analyst granted a protected contact reads its name, e-mail and phone in the list "
-    "with no access-log row.",
-)
 def test_an_analyst_listing_a_protected_contact_is_logged(analyst, owner):
     contact = factories.ContactFactory(owner=owner, sensitivity="protected")
     factories.GrantFactory(contact=contact, user=analyst)

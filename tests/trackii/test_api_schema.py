@@ -160,22 +160,12 @@ def test_schema_declares_token_authentication(db):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: me/ is a ViewSet 'list' action, so drf-spectacular documents its 200 as "
-    "an array of Me while it answers one object.",
-)
 def test_schema_describes_me_as_one_object(db):
     me = _schema()["paths"][f"{API}/me/"]["get"]["responses"]["200"]
 
     assert me["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Me"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the schema documents no error response (the contract's 400/401/403/404/"
-    "412 with one shape), so every error an integration meets is undocumented.",
-)
 def test_schema_documents_the_error_responses(db):
     paths = _schema()["paths"]
 
@@ -212,12 +202,6 @@ def test_docs_render_from_local_static_files_only(db):
     assert re.findall(r"https?://", script.content.decode()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Swagger UI keeps its default validatorUrl "
-    "(https://validator.swagger.io/validator), so on any non-localhost host the docs "
-    "page asks a third party to fetch the schema (blocked today only by CSP img-src).",
-)
 def test_docs_disable_the_online_validator(db):
     script = APIClient().get(f"{API}/docs/?script=").content.decode()
 
@@ -293,16 +277,7 @@ OUT_OF_RANGE_OFFSET = re.compile(r"[+-](1[6-9]|2\d):?\d\d$")
 
 
 def _avoid_known_bugs(case):
-    """Keep generated input away from the bugs that xfail tests already pin, so that this
-    run finds new ones; remove each mask with its bug."""
-    # tests/contacts/test_api.py::test_a_datetime_filter_offset_beyond_15_59_is_not_a_500
-    for name, value in list((case.query or {}).items()):
-        if isinstance(value, str) and OUT_OF_RANGE_OFFSET.search(value):
-            del case.query[name]
-    # tests/contacts/test_api.py::test_a_contact_without_a_country_is_listed_shown_and_created
-    on_contacts = case.operation.path.startswith(f"{API}/contacts/")
-    if on_contacts and isinstance(case.body, dict) and case.body.get("country") in (None, ""):
-        case.body["country"] = "IL"
+    """No input is steered away any more: the bugs it once avoided are fixed."""
     return case
 
 
@@ -350,14 +325,8 @@ GET_PATHS = [
     # The events app's, when present.
     *(f"/{resource}/{suffix}" for resource in OPTIONAL_RESOURCES for suffix in ("", "{id}/")),
 ]
-ME_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: GET me/ answers an object where the schema documents an array."
-)
 OPERATIONS = [
-    *(
-        pytest.param("GET", path, marks=[ME_BUG] if path == "/me/" else [], id=f"GET {path}")
-        for path in GET_PATHS
-    ),
+    *(pytest.param("GET", path, marks=[], id=f"GET {path}") for path in GET_PATHS),
     pytest.param("POST", "/contacts/", id="POST /contacts/"),
     pytest.param("PATCH", "/contacts/{id}/", id="PATCH /contacts/{id}/"),
 ]
@@ -377,11 +346,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(wsgi_app, ro
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: GET climate/current/ with no record answers id=null, started_at=null and "
-    "no created_by/created_at, which the Climate schema it documents forbids.",
-)
 def test_schemathesis_current_climate_without_a_record_conforms(wsgi_app, rows):
     Climate.objects.all().delete()
     schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
@@ -396,11 +360,6 @@ def test_schemathesis_current_climate_without_a_record_conforms(wsgi_app, rows):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the schema documents no 404, so schemathesis' status_code_conformance "
-    "fails on the contract's own 'unknown id is 404'.",
-)
 def test_schemathesis_status_codes_are_documented(wsgi_app, rows):
     schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
 
