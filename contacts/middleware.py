@@ -15,7 +15,10 @@ class UserTimezoneMiddleware:
             timezone.activate(zone)
         else:
             timezone.deactivate()
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
     @staticmethod
     def _zone_of(user):

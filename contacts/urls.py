@@ -6,5 +6,19 @@ app_name = "contacts"
 
 urlpatterns = [
     path("contacts/", views.contact_list, name="list"),
+    path("contacts/new/", views.contact_create, name="create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="edit"),
+    path("contacts/<int:pk>/delete/", views.contact_delete, name="delete"),
+    path("contacts/<int:pk>/grants/", views.grant_add, name="grant_add"),
+    path(
+        "contacts/<int:pk>/grants/<int:user_pk>/revoke/",
+        views.grant_revoke,
+        name="grant_revoke",
+    ),
+    path("exchanges/new/", views.exchange_new, name="exchange_new"),
+    path("reminders/<int:pk>/snooze/", views.reminder_snooze, name="reminder_snooze"),
+    path("reminders/<int:pk>/dismiss/", views.reminder_dismiss, name="reminder_dismiss"),
     path("organizations/", views.organization_list, name="organization_list"),
+    path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
 ]

@@ -1,14 +1,377 @@
-"""Web pages of the contacts app (server-rendered, htmx for partial updates)."""
+"""Web pages of the contacts app (server-rendered, htmx for partial updates).
 
+Every contact, and every object that names one, is read through ``visible_to``: a contact
+the user may not see is a 404 on every page, never a 403 that would confirm it exists.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from contacts import services
+from contacts.access import Role, has_role
+from contacts.errors import DomainError
+from contacts.forms import (
+    ContactForm,
+    ContactSearchForm,
+    ExchangeForm,
+    GrantForm,
+    OrganizationSearchForm,
+    SnoozeForm,
+)
+from contacts.models import (
+    AccessLog,
+    Affiliation,
+    Channel,
+    Contact,
+    Exchange,
+    Organization,
+    Reminder,
+    Sensitivity,
+)
+from contacts.rest import notes_allowed
+
+User = get_user_model()
+
+PAGE_SIZE = 25
+TIMELINE_SIZE = 50
+EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)
+
+
+# Scoped getters and small helpers
+
+
+def get_contact_for_user(request, pk) -> Contact:
+    """The contact ``pk`` if the user may see it, else 404."""
+    contacts = Contact.objects.visible_to(request.user).select_related("organization", "owner")
+    return get_object_or_404(contacts, pk=pk)
+
+
+def get_reminder_for_user(request, pk) -> Reminder:
+    """One of the user's own reminders (every contact it names visible), else 404."""
+    reminders = (
+        Reminder.objects.visible_to(request.user)
+        .filter(recipient=request.user)
+        .select_related("channel__contact", "exchange", "event_link__event")
+    )
+    return get_object_or_404(reminders, pk=pk)
+
+
+def _is_editor(user) -> bool:
+    return any(has_role(user, role) for role in EDITORS)
+
+
+def _require_editor(user) -> None:
+    if not _is_editor(user):
+        raise PermissionDenied("Only officers, leads and admins change contacts.")
+
+
+def _is_owner(user, contact) -> bool:
+    return user.is_superuser or contact.owner_id == user.pk
+
+
+def _record_view(request, contact) -> None:
+    """Every page that shows a protected contact is an access-logged view."""
+    AccessLog.objects.record(
+        user=request.user, contacts=[contact], surface=AccessLog.Surface.WEB, now=timezone.now()
+    )
+
+
+def _safe_next(request) -> str | None:
+    """The ``next`` URL from the form or query string, only when it is local."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _is_partial(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return errors[0]
+    return "The input is not valid."
+
+
+# Contacts
 
 
 @login_required
+@vary_on_headers("HX-Request")
 def contact_list(request):
-    return render(request, "contacts/contact_list.html", {})
+    form = ContactSearchForm(request.GET)
+    contacts = form.search(
+        Contact.objects.visible_to(request.user), user=request.user, now=timezone.now()
+    )
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "contacts/_contact_results.html" if _is_partial(request) else None
+    return render(
+        request,
+        template or "contacts/contact_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": form.has_filters(),
+            "may_edit": _is_editor(request.user),
+        },
+    )
 
 
 @login_required
+def contact_detail(request, pk):
+    contact = get_contact_for_user(request, pk)
+    _record_view(request, contact)
+    context = {"contact": contact, **_contact_page(contact, request.user, timezone.now())}
+    return render(request, "contacts/contact_detail.html", context)
+
+
+def _contact_page(contact, user, now) -> dict:
+    """What the contact page shows besides the profile, each read through visible_to."""
+    visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
+    manages_grants = contact.sensitivity != Sensitivity.STANDARD and _is_owner(user, contact)
+    return {
+        "notes_allowed": notes_allowed(user),
+        "affiliations": Affiliation.objects.visible_to(user)
+        .filter(contact=contact)
+        .select_related("organization")
+        .order_by(F("ends_on").desc(nulls_first=True), F("starts_on").desc(nulls_last=True), "pk"),
+        "channels": Channel.objects.visible_to(user)
+        .with_due(now)
+        .filter(contact=contact)
+        .select_related("officer")
+        .order_by("next_due_at", "pk"),
+        "exchanges": Exchange.objects.visible_to(user)
+        .filter(contacts=contact)
+        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
+        .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE],
+        "timeline_size": TIMELINE_SIZE,
+        "invitations": contact.invitations.select_related("event").order_by(
+            "-event__starts_at", "-pk"
+        ),
+        "programmes": contact.programmes.order_by("-starts_on", "pk"),
+        "manages_grants": manages_grants,
+        "grants": contact.grants.select_related("user", "granted_by").order_by(
+            "user__username", "pk"
+        )
+        if manages_grants
+        else [],
+        "grant_form": GrantForm(contact=contact) if manages_grants else None,
+        "may_edit": _is_editor(user),
+        "may_delete": _is_owner(user, contact),
+    }
+
+
+@login_required
+def contact_create(request):
+    _require_editor(request.user)
+    form = ContactForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save()
+        messages.success(request, f"{contact.full_name} was added.")
+        return _to_contact_if_visible(request, contact)
+    return render(request, "contacts/contact_form.html", {"form": form, "contact": None})
+
+
+@login_required
+def contact_edit(request, pk):
+    contact = get_contact_for_user(request, pk)
+    _require_editor(request.user)
+    # A bound ModelForm writes the input onto its instance even when it is invalid; the
+    # page title keeps the saved name.
+    name = contact.full_name
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save()
+        messages.success(request, f"{contact.full_name} was saved.")
+        return _to_contact_if_visible(request, contact)
+    _record_view(request, contact)
+    return render(
+        request, "contacts/contact_form.html", {"form": form, "contact": contact, "name": name}
+    )
+
+
+def _to_contact_if_visible(request, contact):
+    # Handing a contact to another owner can take it out of the user's sight.
+    if Contact.objects.visible_to(request.user).filter(pk=contact.pk).exists():
+        return redirect("contacts:detail", pk=contact.pk)
+    return redirect("contacts:list")
+
+
+@login_required
+def contact_delete(request, pk):
+    contact = get_contact_for_user(request, pk)
+    if not _is_owner(request.user, contact):
+        raise PermissionDenied("Only the contact's owner deletes it.")
+    if request.method == "POST":
+        name = contact.full_name
+        contact.delete()
+        messages.success(request, f"{name} was deleted.")
+        return redirect("contacts:list")
+    _record_view(request, contact)
+    return render(request, "contacts/contact_confirm_delete.html", {"contact": contact})
+
+
+@login_required
+@require_POST
+def grant_add(request, pk):
+    contact = get_contact_for_user(request, pk)
+    form = GrantForm(request.POST, contact=contact)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("contacts:detail", pk=contact.pk)
+    user = form.cleaned_data["user"]
+    try:
+        services.grant_access(contact=contact, user=user, granted_by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{user.get_username()} may now see {contact.full_name}.")
+    return redirect("contacts:detail", pk=contact.pk)
+
+
+@login_required
+@require_POST
+def grant_revoke(request, pk, user_pk):
+    contact = get_contact_for_user(request, pk)
+    user = get_object_or_404(User, pk=user_pk)
+    try:
+        services.revoke_access(contact=contact, user=user, revoked_by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{user.get_username()} no longer sees {contact.full_name}.")
+    return redirect("contacts:detail", pk=contact.pk)
+
+
+# Exchanges
+
+
+@login_required
+def exchange_new(request):
+    _require_editor(request.user)
+    now = timezone.now()
+    initial = {"contacts": request.GET.getlist("contact")}
+    form = ExchangeForm(request.POST or None, user=request.user, now=now, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.log_exchange(
+                occurred_at=data["occurred_at"],
+                kind=data["kind"],
+                contacts=data["contacts"],
+                officers=[request.user],
+                summary=data["summary"],
+                notes=data.get("notes", ""),
+                follow_up_on=data["follow_up_on"],
+                created_by=request.user,
+                now=now,
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            names = ", ".join(contact.full_name for contact in data["contacts"])
+            messages.success(request, f"Exchange with {names} logged.")
+            first = data["contacts"].first()
+            return redirect(_safe_next(request) or reverse("contacts:detail", args=[first.pk]))
+    return render(
+        request, "contacts/exchange_form.html", {"form": form, "next": _safe_next(request)}
+    )
+
+
+# Reminders
+
+
+@login_required
+@require_POST
+def reminder_snooze(request, pk):
+    reminder = get_reminder_for_user(request, pk)
+    form = SnoozeForm(request.POST)
+    now = timezone.now()
+    error = None if form.is_valid() else _first_error(form)
+    if error is None:
+        try:
+            services.snooze_reminder(reminder=reminder, until=form.until_from(now), now=now)
+        except DomainError as failure:
+            error = failure.message
+    return _reminder_answer(request, pk, error=error, done="Reminder snoozed.")
+
+
+@login_required
+@require_POST
+def reminder_dismiss(request, pk):
+    reminder = get_reminder_for_user(request, pk)
+    try:
+        services.dismiss_reminder(reminder=reminder, now=timezone.now())
+    except DomainError as failure:
+        return _reminder_answer(request, pk, error=failure.message, done="")
+    if _is_partial(request):
+        # An empty 200 lets hx-swap="outerHTML" remove the row.
+        return HttpResponse("")
+    messages.success(request, "Reminder dismissed.")
+    return redirect(_safe_next(request) or "/")
+
+
+def _reminder_answer(request, pk, *, error, done):
+    """The updated row for htmx, or a message and a redirect back."""
+    if _is_partial(request):
+        context = {
+            "reminder": get_reminder_for_user(request, pk),
+            "reminder_error": error,
+            "next": _safe_next(request) or "/",
+        }
+        return render(request, "contacts/_reminder_row.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_safe_next(request) or "/")
+
+
+# Organizations
+
+
+@login_required
+@vary_on_headers("HX-Request")
 def organization_list(request):
-    return render(request, "contacts/organization_list.html", {})
+    form = OrganizationSearchForm(request.GET)
+    organizations = form.search(Organization.objects.all())
+    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "contacts/_organization_results.html" if _is_partial(request) else None
+    return render(
+        request,
+        template or "contacts/organization_list.html",
+        {"form": form, "page": page, "filtered": form.has_filters()},
+    )
+
+
+@login_required
+def organization_detail(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    user = request.user
+    context = {
+        "organization": organization,
+        "people": Contact.objects.visible_to(user)
+        .filter(organization=organization)
+        .order_by("full_name", "pk"),
+        "affiliations": Affiliation.objects.visible_to(user)
+        .filter(organization=organization)
+        .select_related("contact")
+        .order_by(F("ends_on").desc(nulls_first=True), "contact__full_name", "pk"),
+        "events": organization.hosted_events.order_by("-starts_at", "-pk"),
+        "programmes": organization.programmes.order_by("-starts_on", "pk"),
+    }
+    return render(request, "contacts/organization_detail.html", context)

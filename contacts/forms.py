@@ -1,0 +1,275 @@
+"""Forms of the contacts web pages: search and filters, contact edit, grants, logging an
+exchange and snoozing a reminder. Choices that name a contact come from ``visible_to``."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django_countries import countries
+
+from contacts.models import Channel, Contact, Exchange, Layer, Organization, Sensitivity
+from contacts.rest import notes_allowed
+
+User = get_user_model()
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_LOCAL)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _blank(choices, label="Any"):
+    return [("", label), *choices]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        full_name = user.get_full_name()
+        return f"{full_name} ({user.username})" if full_name else user.username
+
+
+class ContactChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, contact):
+        if contact.native_name:
+            return f"{contact.full_name} ({contact.native_name})"
+        return contact.full_name
+
+
+# Lists
+
+
+class ContactSearchForm(forms.Form):
+    """The contacts list's search box, filters and sort order (all optional)."""
+
+    SORTS = {
+        "name": ("full_name", "pk"),
+        "category": ("category", "full_name", "pk"),
+        "updated": ("-updated_at", "-pk"),
+    }
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name in any script"}),
+    )
+    category = forms.ChoiceField(choices=_blank(Contact.Category.choices), required=False)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.order_by("name", "pk"), required=False, empty_label="Any"
+    )
+    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+    sensitivity = forms.ChoiceField(choices=_blank(Sensitivity.choices), required=False)
+    overdue = forms.BooleanField(label="Overdue with me", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("name", "Name"), ("category", "Category"), ("updated", "Recently updated")],
+        required=False,
+    )
+
+    def search(self, contacts, *, user, now):
+        """The given contacts narrowed by the valid inputs, with ``overdue_for_me`` (an
+        overdue channel of ``user``'s with the contact) annotated, in the chosen order."""
+        # An invalid input is shown with its error and left out; the others still apply.
+        self.is_valid()
+        data = self.cleaned_data
+        mine_overdue = Channel.objects.overdue(now).filter(officer=user, contact=OuterRef("pk"))
+        contacts = contacts.select_related("organization").annotate(
+            overdue_for_me=Exists(mine_overdue)
+        )
+        if data.get("q"):
+            term = data["q"].strip()
+            contacts = contacts.filter(
+                Q(full_name__icontains=term)
+                | Q(native_name__icontains=term)
+                | Q(organization__name__icontains=term)
+                | Q(organization__native_name__icontains=term)
+            )
+        for name in ("category", "organization", "layer", "sensitivity"):
+            if data.get(name):
+                contacts = contacts.filter(**{name: data[name]})
+        if data.get("overdue"):
+            contacts = contacts.filter(overdue_for_me=True)
+        return contacts.order_by(*self.SORTS.get(data.get("sort") or "name"))
+
+    def has_filters(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")
+
+
+class OrganizationSearchForm(forms.Form):
+    """The organizations list's search box and filters."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or city"}),
+    )
+    kind = forms.ChoiceField(choices=_blank(Organization.Kind.choices), required=False)
+    country = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        used = set(Organization.objects.exclude(country="").values_list("country", flat=True))
+        self.fields["country"].choices = _blank(
+            [(code, name) for code, name in countries if code in used]
+        )
+
+    def search(self, organizations):
+        """The organizations narrowed by the valid inputs, by name."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q"):
+            term = data["q"].strip()
+            organizations = organizations.filter(
+                Q(name__icontains=term) | Q(native_name__icontains=term) | Q(city__icontains=term)
+            )
+        for name in ("kind", "country"):
+            if data.get(name):
+                organizations = organizations.filter(**{name: data[name]})
+        return organizations.order_by("name", "pk")
+
+    def has_filters(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+
+# Contacts
+
+
+class ContactForm(forms.ModelForm):
+    """Create or edit a contact. Who owns it and how sensitive it is decide who may see
+    it, so only the owner (or a superuser) changes them on an existing contact."""
+
+    languages = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="Language codes separated by commas, e.g. ru, he, en.",
+    )
+    owner = UserChoiceField(queryset=User.objects.none())
+
+    class Meta:
+        model = Contact
+        fields = [
+            "full_name",
+            "native_name",
+            "category",
+            "organization",
+            "email",
+            "phone",
+            "country",
+            "languages",
+            "layer",
+            "sensitivity",
+            "owner",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.order_by("name", "pk")
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by(
+            "username", "pk"
+        )
+        if self.instance.pk is None:
+            self.initial.setdefault("owner", user.pk)
+        else:
+            self.initial["languages"] = ", ".join(self.instance.languages or [])
+            if not (user.is_superuser or self.instance.owner_id == user.pk):
+                for name in ("owner", "sensitivity"):
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = "Only the contact's owner changes this."
+        if not notes_allowed(user):
+            del self.fields["notes"]
+
+    def clean_languages(self):
+        codes = [code.strip() for code in self.cleaned_data["languages"].split(",")]
+        codes = [code for code in codes if code]
+        if any(len(code) > 12 for code in codes):
+            raise forms.ValidationError("A language code has at most 12 characters.")
+        return codes
+
+
+class GrantForm(forms.Form):
+    user = UserChoiceField(queryset=User.objects.none(), label="Give access to")
+
+    def __init__(self, *args, contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        granted = contact.grants.values("user_id")
+        self.fields["user"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(pk=contact.owner_id)
+            .exclude(pk__in=granted)
+            .order_by("username", "pk")
+        )
+
+
+# Exchanges and reminders
+
+
+class ExchangeForm(forms.Form):
+    """Log an exchange: who, when, what kind and a summary; the rest is optional."""
+
+    contacts = ContactChoiceField(
+        queryset=Contact.objects.none(),
+        label="Who",
+        help_text="One or more contacts; hold Ctrl (or Cmd) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
+    kind = forms.ChoiceField(choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    notes = forms.CharField(
+        label="Private notes",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Encrypted at rest; never shown to analysts.",
+    )
+    follow_up_on = forms.DateField(label="Follow up on", required=False, widget=DateInput())
+
+    def __init__(self, *args, user, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = Contact.objects.visible_to(user).order_by(
+            "full_name", "pk"
+        )
+        self.initial.setdefault(
+            "occurred_at", timezone.localtime(now).replace(second=0, microsecond=0)
+        )
+        if not notes_allowed(user):
+            del self.fields["notes"]
+
+
+class SnoozeForm(forms.Form):
+    """Snooze until a moment, or by a number of days from now."""
+
+    until = forms.DateTimeField(label="Snooze until", required=False, widget=DateTimeLocalInput())
+    days = forms.TypedChoiceField(
+        choices=[(1, "1 day"), (3, "3 days"), (7, "7 days")],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and cleaned.get("until") is None and cleaned.get("days") is None:
+            raise forms.ValidationError("Choose how long to snooze.")
+        return cleaned
+
+    def until_from(self, now) -> dt.datetime:
+        """The moment to snooze until: the one given, else ``days`` from ``now``."""
+        until = self.cleaned_data.get("until")
+        return until if until is not None else now + dt.timedelta(days=self.cleaned_data["days"])
