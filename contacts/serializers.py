@@ -4,7 +4,12 @@ Every related-object field takes its choices from ``visible_to(request.user)``, 
 naming an object the caller may not see fails exactly like one naming nothing at all.
 """
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
 from contacts.models import (
@@ -14,6 +19,7 @@ from contacts.models import (
     Exchange,
     Organization,
     Reminder,
+    Signal,
     Tag,
 )
 from contacts.rest import notes_allowed
@@ -38,11 +44,14 @@ class ActiveUsers(serializers.PrimaryKeyRelatedField):
 class NotesMixin:
     """Drop private notes for analysts (DESIGN.md: analysts never see private notes)."""
 
+    private_fields = ("notes",)
+
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and not notes_allowed(request.user):
-            fields.pop("notes", None)
+            for name in self.private_fields:
+                fields.pop(name, None)
         return fields
 
 
@@ -55,7 +64,7 @@ class TagNames(serializers.ListField):
         return sorted(tag.name for tag in data.all())
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
@@ -72,7 +81,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContactSerializer(NotesMixin, serializers.ModelSerializer):
+class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializer):
     owner = ActiveUsers(required=False, help_text="Defaults to the caller.")
     tags = TagNames(required=False, max_length=50)
     languages = serializers.ListField(
@@ -163,7 +172,7 @@ class ChannelSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         user = _user(self.context)
         officer = attrs.get("officer") or (self.instance.officer if self.instance else user)
-        if officer != user and not user.is_superuser:
+        if "officer" in attrs and officer != user and not user.is_superuser:
             raise serializers.ValidationError({"officer": ["Officers manage their own channels."]})
         contact = attrs.get("contact") or self.instance.contact
         taken = Channel.objects.filter(contact=contact, officer=officer)
@@ -207,6 +216,17 @@ class ExchangeSerializer(NotesMixin, serializers.ModelSerializer):
             "occurred_at": {"required": False},
         }
 
+    def validate_occurred_at(self, value):
+        # The same rule as services.log_exchange, for updates too.
+        if value > timezone.now() + dt.timedelta(minutes=5):
+            raise serializers.ValidationError("An exchange cannot be logged in the future.")
+        return value
+
+    def validate_officers(self, value):
+        if not value:
+            raise serializers.ValidationError("Name at least one officer.")
+        return value
+
 
 class ReminderSerializer(serializers.ModelSerializer):
     event = serializers.SerializerMethodField()
@@ -246,6 +266,17 @@ class ClimateSerializer(serializers.ModelSerializer):
         extra_kwargs = {"note": {"max_length": 5000}, "started_at": {"required": False}}
 
 
+class CurrentClimateSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(allow_null=True, read_only=True)
+    started_at = serializers.DateTimeField(allow_null=True, read_only=True)
+    created_at = serializers.DateTimeField(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Climate
+        fields = ["id", "level", "note", "started_at", "created_by", "created_at"]
+        read_only_fields = fields
+
+
 class MeSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     teams = serializers.SerializerMethodField()
@@ -262,3 +293,59 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_teams(self, user) -> list[str]:
         return sorted(user.teams.values_list("name", flat=True))
+
+
+class SignalSerializer(NotesMixin, CountryFieldMixin, serializers.ModelSerializer):
+    """A signal; the rules of its kind are ``Signal.clean()``, as in the admin and the CSV
+    import. Analysts get no note."""
+
+    private_fields = ("note",)
+
+    class Meta:
+        model = Signal
+        fields = [
+            "id",
+            "kind",
+            "occurred_on",
+            "organization",
+            "title",
+            "language",
+            "tone",
+            "theme",
+            "link",
+            "platform",
+            "audience",
+            "severity",
+            "outcome",
+            "layer",
+            "country",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+        extra_kwargs = {
+            "layer": {
+                "required": False,
+                "help_text": "Defaults to security for incidents and coordination, "
+                "narrative otherwise.",
+            },
+            "country": {"help_text": "Defaults to the organization's country."},
+            "note": {"max_length": 20_000},
+        }
+
+    def validate(self, attrs):
+        current = {}
+        if self.instance is not None:
+            current = {
+                field.name: getattr(self.instance, field.name)
+                for field in Signal._meta.concrete_fields
+                if field.name in self.fields and not field.primary_key
+            }
+        signal = Signal(**{**current, **attrs})
+        try:
+            signal.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return {**attrs, "layer": signal.layer, "country": str(signal.country)}

@@ -188,3 +188,16 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
         model = events.CalendarFeed
 
     user = factory.SubFactory(UserFactory)
+
+
+class SignalFactory(factory.django.DjangoModelFactory):
+    """A coordination meeting by default: the one kind that needs no outlet or tone."""
+
+    class Meta:
+        model = contacts.Signal
+
+    kind = contacts.Signal.Kind.COORDINATION
+    occurred_on = dt.date(2026, 2, 1)
+    title = factory.Sequence(lambda n: f"Signal {n}")
+    outcome = contacts.Signal.Outcome.HELD
+    layer = factory.LazyAttribute(lambda signal: contacts.Signal.default_layer(signal.kind))

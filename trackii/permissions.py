@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {
                 "contacts.exchange",
                 "contacts.grant",
                 "contacts.reminder",
+                "contacts.signal",
             ],
         ),
         (
@@ -45,7 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {
         (EDIT, ["events.event", "events.invitation", "events.programme", "contacts.organization"]),
         (VIEW, ["contacts.contact", "auth.user"]),
     ],
-    Role.LEAD: [(VIEW, ["contacts", "events"])],
+    Role.LEAD: [(VIEW, ["contacts", "events"]), (EDIT, ["contacts.signal"])],
     Role.ANALYST: [
         (VIEW, ["contacts.organization", "contacts.climate", "events.event", "events.programme"]),
     ],

@@ -86,6 +86,7 @@ def network(owner, teammate, outsider, grantee, planner):
         kind=Reminder.Kind.FOLLOW_UP, channel=None, exchange=secret_exchange, recipient=owner
     )
     factories.ClimateFactory(level=Climate.Level.ELEVATED, note="Tense week")
+    factories.SignalFactory(title="Hotline call")
     OfficerProfile.objects.create(user=owner, timezone="Asia/Jerusalem")
     event = factories.EventFactory(title="Spring forum", planners=[planner])
     event.host_organization = org
@@ -584,7 +585,7 @@ def _every(action, app_labels):
 
 
 def test_officer_permissions_after_migrations(db):
-    edited = ["contact", "affiliation", "channel", "exchange", "grant", "reminder"]
+    edited = ["contact", "affiliation", "channel", "exchange", "grant", "reminder", "signal"]
     expected = {
         f"contacts.{action}_{model}" for action in ("view", "add", "change") for model in edited
     } | {
@@ -620,7 +621,10 @@ def test_lead_analyst_and_admin_permissions_after_migrations(db):
     )
 
     assert "contacts.view_contact" in _every("view", our_apps)
-    assert _codenames("lead") == _every("view", our_apps)
+    assert _codenames("lead") == _every("view", our_apps) | {
+        "contacts.add_signal",
+        "contacts.change_signal",
+    }
     assert _codenames("analyst") == {
         "contacts.view_organization",
         "contacts.view_climate",

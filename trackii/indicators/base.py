@@ -1,0 +1,255 @@
+"""Windows, buckets and results of the indicators, and the folding of one query's grouped
+rows into series: a loop over groups (a few per bucket), never over rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIODS = tuple(PERIOD_MONTHS)
+MAX_BUCKETS = 60
+
+COUNT, SUM, SHARE, MEAN = "count", "sum", "share", "mean"
+TOTAL, PREVIOUS = "total", "previous"
+ALL_FILTERS = ("layer", "category", "country")
+SIGNAL_FILTERS = ("layer", "country")
+
+
+# Windows and buckets
+
+
+def period_start(day: dt.date, period: str) -> dt.date:
+    """The first day of the month, quarter or year that ``day`` falls in."""
+    months = PERIOD_MONTHS[period]
+    return day.replace(month=(day.month - 1) // months * months + 1, day=1)
+
+
+def add_months(first_of_month: dt.date, months: int) -> dt.date:
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def count_buckets(start: dt.date, end: dt.date, period: str) -> int:
+    first, last = period_start(start, period), period_start(end, period)
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return months // PERIOD_MONTHS[period] + 1
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: dt.date  # the period's first day: the label
+    lower: dt.date  # the part of the period inside the window: [lower, upper)
+    upper: dt.date
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date  # included
+    period: str
+    now: dt.datetime
+
+    @property
+    def stop(self) -> dt.date:
+        return self.end + dt.timedelta(days=1)
+
+    def buckets(self) -> list[Bucket]:
+        step = PERIOD_MONTHS[self.period]
+        first = period_start(self.start, self.period)
+        count = count_buckets(self.start, self.end, self.period)
+        labels = [add_months(first, step * index) for index in range(count)]
+        return [
+            Bucket(label, max(label, self.start), min(add_months(label, step), self.stop))
+            for label in labels
+        ]
+
+    def previous(self) -> Window:
+        """The window just before: as many whole months, or else as many days."""
+        if self.start.day == 1 and self.stop.day == 1:
+            months = (self.stop.year - self.start.year) * 12 + self.stop.month - self.start.month
+            start = add_months(self.start, -months)
+        else:
+            start = self.start - (self.stop - self.start)
+        return Window(start, self.start - dt.timedelta(days=1), self.period, self.now)
+
+
+def moment(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the current time zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+# Results
+
+
+@dataclass(frozen=True)
+class Point:
+    start: dt.date
+    value: float | int | None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One slice of an indicator: ``by`` names the dimension, ``key`` its value."""
+
+    by: str
+    key: str
+    series: list[Point]
+    total: float | int | None
+    previous: float | int | None
+    change: float | int | None
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    area: str
+    title: str
+    unit: str
+    period: str
+    start: dt.date
+    end: dt.date
+    filters: tuple[str, ...]
+    series: list[Point]
+    total: float | int | None
+    previous: float | int | None
+    change: float | int | None
+    breakdown: list[Part] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    area: str
+    title: str
+    unit: str
+    filters: tuple[str, ...]
+    compute: Callable[..., Result]
+
+
+REGISTRY: dict[str, Definition] = {}
+
+
+def indicator(name: str, *, area: str, title: str, unit: str, filters=ALL_FILTERS):
+    """Register an indicator function under ``name``."""
+
+    def register(function):
+        REGISTRY[name] = Definition(name, area, title, unit, tuple(filters), function)
+        return function
+
+    return register
+
+
+def compute(name: str, user, **filters) -> Result:
+    """One indicator by name (KeyError for an unknown name)."""
+    return REGISTRY[name].compute(user, **filters)
+
+
+def compute_all(user, **filters) -> list[Result]:
+    """Every indicator, in the order of DESIGN.md's list."""
+    return [definition.compute(user, **filters) for definition in REGISTRY.values()]
+
+
+# Folding the grouped rows of one query into series (a loop over groups, never over rows)
+
+
+class Tally:
+    """Numerator and denominator per slot: a bucket's start, TOTAL or PREVIOUS."""
+
+    def __init__(self):
+        self.slots: dict = defaultdict(lambda: [0, 0])
+
+    def add(self, slot, numerator, denominator=0) -> None:
+        counts = self.slots[slot]
+        counts[0] += numerator or 0
+        counts[1] += denominator or 0
+
+
+def _value(unit: str, numerator, denominator):
+    if unit in (COUNT, SUM):
+        return int(numerator)
+    if not denominator:
+        return None
+    return round(numerator / denominator, 4 if unit == SHARE else 2)
+
+
+def _change(total, previous):
+    if total is None or previous is None:
+        return None
+    return round(total - previous, 4)
+
+
+def _figures(tally: Tally, unit: str, window: Window, *, missing=(), of: Tally | None = None):
+    """(series, total, previous) of a tally; ``of``: each slot's value is the tally's
+    denominator as a share of that of ``of`` (the share of each theme in all coverage)."""
+
+    def value(slot):
+        if slot in missing:
+            return None
+        numerator, denominator = tally.slots.get(slot, (0, 0))
+        if of is not None:
+            numerator, denominator = denominator, of.slots.get(slot, (0, 0))[1]
+        return _value(unit, numerator, denominator)
+
+    series = [Point(bucket.start, value(bucket.start)) for bucket in window.buckets()]
+    return series, value(TOTAL), value(PREVIOUS)
+
+
+def build_result(name, window, overall: Tally, parts=None, *, missing=(), share_of_total=False):
+    definition = REGISTRY[name]
+    series, total, previous = _figures(overall, definition.unit, window, missing=missing)
+    breakdown = []
+    for (by, key), tally in sorted((parts or {}).items(), key=lambda item: item[0]):
+        of = overall if share_of_total else None
+        part_series, part_total, part_previous = _figures(
+            tally, definition.unit, window, missing=missing, of=of
+        )
+        change = _change(part_total, part_previous)
+        breakdown.append(Part(by, key, part_series, part_total, part_previous, change))
+    return Result(
+        name=name,
+        area=definition.area,
+        title=definition.title,
+        unit=definition.unit,
+        period=window.period,
+        start=window.start,
+        end=window.end,
+        filters=definition.filters,
+        series=series,
+        total=total,
+        previous=previous,
+        change=_change(total, previous),
+        breakdown=breakdown,
+    )
+
+
+def fold(rows, slots_of, dimensions=()) -> tuple[Tally, dict]:
+    """Sum each group row into the overall tally and into one tally per (dimension, key).
+    ``slots_of(row)`` yields (slot, numerator, denominator)."""
+    overall, parts = Tally(), defaultdict(Tally)
+    for row in rows:
+        for slot, numerator, denominator in slots_of(row):
+            overall.add(slot, numerator, denominator)
+            for by, column in dimensions:
+                parts[(by, str(row[column] or ""))].add(slot, numerator, denominator)
+    return overall, parts
+
+
+def flow_slots(row):
+    if row["in_window"]:
+        yield row["bucket"], row["numerator"], row.get("denominator")
+        yield TOTAL, row["numerator"], row.get("denominator")
+    else:
+        yield PREVIOUS, row["numerator"], row.get("denominator")
+
+
+def column_slots(slots):
+    def slots_of(row):
+        for slot, column in slots:
+            yield slot, row[f"n_{column}"], row.get(f"d_{column}")
+
+    return slots_of

@@ -1,0 +1,68 @@
+"""Security: friction incidents and the stability of coordination."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from contacts.models import Signal
+from trackii.indicators.base import (
+    COUNT,
+    SHARE,
+    SIGNAL_FILTERS,
+    Window,
+    build_result,
+    flow_slots,
+    fold,
+    indicator,
+)
+from trackii.indicators.queries import flow, signals_of
+
+
+@indicator(
+    "friction_incidents",
+    area="security",
+    title="Friction incidents",
+    unit=COUNT,
+    filters=SIGNAL_FILTERS,
+)
+def friction_incidents(user, *, start, end, period, now, layer=None, category=None, country=None):
+    """Logged friction incidents, by severity."""
+    window = Window(start, end, period, now)
+    incidents = signals_of(Signal.Kind.FRICTION_INCIDENT, layer=layer, country=country)
+    rows = flow(
+        incidents,
+        "occurred_on",
+        window,
+        is_moment=False,
+        keys=["severity"],
+        numerator=Count("pk"),
+    )
+    overall, parts = fold(rows, flow_slots, [("severity", "severity")])
+    return build_result("friction_incidents", window, overall, parts)
+
+
+@indicator(
+    "coordination_outcomes",
+    area="security",
+    title="Coordination meetings held as planned",
+    unit=SHARE,
+    filters=SIGNAL_FILTERS,
+)
+def coordination_outcomes(
+    user, *, start, end, period, now, layer=None, category=None, country=None
+):
+    """The share of logged coordination meetings that were held; the breakdown gives each
+    outcome's share."""
+    window = Window(start, end, period, now)
+    meetings = signals_of(Signal.Kind.COORDINATION, layer=layer, country=country)
+    rows = flow(
+        meetings,
+        "occurred_on",
+        window,
+        is_moment=False,
+        keys=["outcome"],
+        numerator=Count("pk", filter=Q(outcome=Signal.Outcome.HELD)),
+        denominator=Count("pk"),
+    )
+    overall, parts = fold(rows, flow_slots, [("outcome", "outcome")])
+    return build_result("coordination_outcomes", window, overall, parts, share_of_total=True)
