@@ -504,7 +504,7 @@ SCENARIOS = (
 
 
 def count_overdue(conn, informal_hours: float) -> int:
-    """Active channels due at NOW (with no pending reminder: run on an empty table)."""
+    """Active channels due at NOW, whether or not they have a pending reminder."""
     params = {"now": NOW, "informal_hours": informal_hours}
     return conn.execute(COUNT_DUE_SQL, params).fetchone()[0]
 
@@ -728,7 +728,7 @@ def markdown(results, dataset, command, info, repeat, exchange_note) -> str:
             "(including VACUUM (FREEZE, ANALYZE)).",
             "",
             "Method: before every run the reminders are truncated (for the climate and "
-            "re-run scenarios, then refilled with the normal climate's pending reminders "
+            "re-run scenarios, then refilled with the normal climate's pending reminders"
             "), then VACUUM ANALYZE (so an emptied table is analysed as empty, as after a "
             "fresh install) and CHECKPOINT, so that each run does the same work. The sweep "
             "and the floor skip channels that already have a pending reminder through the "
