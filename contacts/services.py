@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     DateTimeField,
-    Exists,
     F,
     OuterRef,
     QuerySet,
@@ -159,24 +158,17 @@ def _channel_due_rows(now) -> QuerySet:
 
 
 def _follow_up_rows(now, today) -> QuerySet:
+    # As for channel_due: the unique index reminder_one_follow_up_per_officer, through
+    # ON CONFLICT DO NOTHING, skips the pairs already reminded (no anti-join).
     through = Exchange.officers.through
-    already = Reminder.objects.filter(
-        kind=Reminder.Kind.FOLLOW_UP,
-        exchange=OuterRef("exchange_id"),
-        recipient=OuterRef("user_id"),
-    )
-    return (
-        through.objects.filter(exchange__follow_up_on__lte=today)
-        .filter(~Exists(already))
-        .annotate(
-            r_kind=Value(Reminder.Kind.FOLLOW_UP),
-            r_recipient_id=F("user_id"),
-            r_channel_id=Cast(Value(None), BigIntegerField()),
-            r_exchange_id=F("exchange_id"),
-            r_due_at=Cast("exchange__follow_up_on", DateTimeField()),
-            r_status=Value(Reminder.Status.OPEN),
-            r_created_at=Value(now, output_field=DateTimeField()),
-        )
+    return through.objects.filter(exchange__follow_up_on__lte=today).annotate(
+        r_kind=Value(Reminder.Kind.FOLLOW_UP),
+        r_recipient_id=F("user_id"),
+        r_channel_id=Cast(Value(None), BigIntegerField()),
+        r_exchange_id=F("exchange_id"),
+        r_due_at=Cast("exchange__follow_up_on", DateTimeField()),
+        r_status=Value(Reminder.Status.OPEN),
+        r_created_at=Value(now, output_field=DateTimeField()),
     )
 
 
