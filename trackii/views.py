@@ -1,17 +1,34 @@
-"""Project-level pages: the health check, Today, and network health (they read both apps)."""
+"""Project-level pages: the health check, Today, network health, the indicators (dashboard,
+exports, monthly report) and the signals they read (they read both apps)."""
 
+from functools import partial
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from contacts.access import Role, has_role
-from contacts.models import Channel, Contact, Layer, Reminder
-from events.models import Event
-from trackii.charts import bar_chart
+from contacts.api import SignalViewSet
+from contacts.models import Channel, Contact, Exchange, Layer, Organization, Reminder, Signal
+from contacts.signals_import import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    SignalCsvForm,
+    SignalForm,
+    import_signals_csv,
+)
+from events.models import Event, Programme
+from trackii import exports, indicators
+from trackii.api import INDICATOR_READERS
+from trackii.charts import bar_chart, column_chart
+from trackii.forms import IndicatorFilterForm, ReportFilterForm, SignalFilterForm
 
 UPCOMING_EVENTS = 10
 
@@ -135,3 +152,335 @@ def _share_chart(title: str, rows: list[dict]):
         ],
         maximum=100,
     )
+
+
+# Indicators: the dashboard, its exports and the monthly report
+
+AREAS = {
+    "narrative": "Narrative",
+    "digital": "Digital",
+    "civil": "Civil cooperation",
+    "presence": "Presence",
+    "network_health": "Network health",
+    "security": "Security",
+}
+DIMENSIONS = {
+    "kind": "Kind",
+    "event_kind": "Kind of event",
+    "theme": "Theme",
+    "platform": "Platform",
+    "severity": "Severity",
+    "outcome": "Outcome",
+    "layer": "Layer",
+    "category": "Category",
+    "officer": "Officer",
+}
+KEY_LABELS = {
+    "theme": dict(Signal.Theme.choices),
+    "severity": dict(Signal.Severity.choices),
+    "outcome": dict(Signal.Outcome.choices),
+    "layer": dict(Layer.choices),
+    "category": dict(Contact.Category.choices),
+    "event_kind": dict(Event.Kind.choices),
+}
+# "kind" is the kind of what the indicator counts.
+KIND_LABELS = {
+    "journalist_exchanges": dict(Exchange.Kind.choices),
+    "events_held": dict(Event.Kind.choices),
+    "programmes_started": dict(Programme.Kind.choices),
+    "programmes_active": dict(Programme.Kind.choices),
+    "partner_institutions": dict(Organization.Kind.choices),
+    "single_channel_organizations": dict(Organization.Kind.choices),
+}
+SCALES = {indicators.SHARE: (0, 1), indicators.MEAN: (-2, 2)}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_indicator_reader(user) -> None:
+    if not any(has_role(user, role) for role in INDICATOR_READERS):
+        raise PermissionDenied("The indicators are for leads and analysts.")
+
+
+def _filter_form(form_class, request, now):
+    return form_class(request.GET, today=timezone.localdate(now))
+
+
+@login_required
+def dashboard(request):
+    """Every indicator for the filters: a chart, a headline figure with its change against
+    the window before, and the table of each; aggregates only."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    results = []
+    if form.is_valid():
+        results = indicators.compute_all(request.user, **form.filters, now=now)
+    context = {"form": form, "areas": _areas(results), "query": ""}
+    if results:
+        filters = form.filters
+        window = indicators.Window(filters["start"], filters["end"], filters["period"], now)
+        context.update(query=form.query_string(), window=window, previous=window.previous())
+    return render(request, "trackii/dashboard.html", context)
+
+
+@never_cache
+@login_required
+def dashboard_export(request, file_format: str):
+    """Every indicator for the filters as one CSV or XLSX file."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    if not form.is_valid():
+        return _bad_filters(form)
+    results = indicators.compute_all(request.user, **form.filters, now=now)
+    return _export(results, form.filters, "indicators", file_format)
+
+
+@never_cache
+@login_required
+def indicator_export(request, name: str, file_format: str):
+    """One indicator for the filters as a CSV or XLSX file."""
+    _require_indicator_reader(request.user)
+    if name not in indicators.REGISTRY:
+        raise Http404("No indicator of this name.")
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    if not form.is_valid():
+        return _bad_filters(form)
+    result = indicators.compute(name, request.user, **form.filters, now=now)
+    return _export([result], form.filters, name, file_format)
+
+
+@login_required
+def indicator_report(request):
+    """One printable page per month of the range: each indicator's value that month and its
+    change against the month before."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(ReportFilterForm, request, now)
+    months = []
+    if form.is_valid():
+        filters = form.filters
+        # One month more before the first, so that the first month has a change too.
+        earlier = indicators.add_months(filters["start"], -1)
+        results = indicators.compute_all(request.user, **{**filters, "start": earlier}, now=now)
+        months = _report_months(results)
+    context = {"form": form, "months": months, "filters": form.filters}
+    return render(request, "trackii/report.html", context)
+
+
+def _bad_filters(form) -> HttpResponse:
+    problems = "; ".join(
+        f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+    return HttpResponseBadRequest(
+        f"Invalid filters: {problems}", content_type="text/plain; charset=utf-8"
+    )
+
+
+def _export(results, filters: dict, subject: str, file_format: str) -> HttpResponse:
+    if file_format == "csv":
+        # The byte order mark makes spreadsheets read the file as UTF-8.
+        body, content_type = "\ufeff" + exports.to_csv(results), "text/csv; charset=utf-8"
+    else:
+        body, content_type = exports.to_xlsx(results, filters), XLSX
+    name = exports.filename(subject, filters, file_format)
+    return HttpResponse(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _areas(results) -> list[dict]:
+    panels = [_panel(result) for result in results]
+    return [
+        {"key": key, "label": label, "panels": [p for p in panels if p["area"] == key]}
+        for key, label in AREAS.items()
+        if any(panel["area"] == key for panel in panels)
+    ]
+
+
+def _panel(result) -> dict:
+    """What the dashboard shows of one result, every number formatted for its unit."""
+    unit = result.unit
+    minimum, maximum = SCALES.get(unit, (None, None))
+    rows = [
+        (
+            _period_label(point.start, result.period, short=True),
+            _period_label(point.start, result.period),
+            point.value,
+            _figure(unit, point.value),
+        )
+        for point in result.series
+    ]
+    return {
+        "name": result.name,
+        "area": result.area,
+        "title": result.title,
+        "filters": result.filters,
+        "total": _figure(unit, result.total),
+        "previous": _figure(unit, result.previous),
+        "change": _change_text(unit, result.change),
+        "trend": _trend(result.change),
+        "chart": column_chart(
+            title=result.title,
+            points=rows,
+            axis_text=partial(_axis_text, unit),
+            minimum=minimum,
+            maximum=maximum,
+        ),
+        "rows": [(label, text) for _, label, _, text in rows],
+        "breakdown": [
+            {
+                "by": DIMENSIONS.get(part.by, part.by),
+                "key": _key_label(result.name, part.by, part.key),
+                "total": _figure(unit, part.total),
+                "previous": _figure(unit, part.previous),
+                "change": _change_text(unit, part.change),
+            }
+            for part in result.breakdown
+        ],
+    }
+
+
+def _report_months(results) -> list[dict]:
+    """Per month (the first bucket only serves as the month before), each indicator's
+    value and its change against the month before."""
+    if not results:
+        return []
+    results = sorted(results, key=lambda result: list(AREAS).index(result.area))
+    months = []
+    for index, point in enumerate(results[0].series[1:], start=1):
+        rows = []
+        for result in results:
+            value, before = result.series[index].value, result.series[index - 1].value
+            change = None if value is None or before is None else round(value - before, 4)
+            rows.append(
+                {
+                    "name": result.name,
+                    "area": AREAS[result.area],
+                    "title": result.title,
+                    "value": _figure(result.unit, value),
+                    "before": _figure(result.unit, before),
+                    "change": _change_text(result.unit, change),
+                    "trend": _trend(change),
+                }
+            )
+        months.append({"start": point.start, "rows": rows})
+    return months
+
+
+def _figure(unit: str, value) -> str:
+    if value is None:
+        return "–"
+    if unit == indicators.SHARE:
+        return f"{value * 100:.1f}%"
+    if unit == indicators.MEAN:
+        return f"{value:+.2f}" if value else "0.00"
+    return f"{value:,}"
+
+
+def _axis_text(unit: str, value) -> str:
+    """A scale's end, short enough for the chart's margin: 12k, 1.5M."""
+    if unit in (indicators.COUNT, indicators.SUM) and abs(value) >= 10_000:
+        for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+            if abs(value) >= size:
+                return f"{value / size:.3g}{suffix}"
+    return _figure(unit, value)
+
+
+def _change_text(unit: str, change) -> str:
+    if change is None:
+        return "–"
+    if unit == indicators.SHARE:
+        return f"{change * 100:+.1f} pp" if change else "0.0 pp"
+    if unit == indicators.MEAN:
+        return f"{change:+.2f}" if change else "0.00"
+    return f"{change:+,}" if change else "0"
+
+
+def _trend(change) -> str:
+    if change is None:
+        return "none"
+    return "up" if change > 0 else "down" if change < 0 else "flat"
+
+
+def _period_label(start, period: str, *, short: bool = False) -> str:
+    """The period as "Mar 2026", "Q1 2026" or "2026"; short for an axis: "Mar 26", "Q1 26"."""
+    year = start.strftime("%y") if short else str(start.year)
+    if period == "month":
+        return f"{start:%b} {year}"
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {year}"
+    return str(start.year)
+
+
+def _key_label(name: str, by: str, key: str) -> str:
+    if not key:
+        return "(not recorded)"
+    labels = KIND_LABELS.get(name, {}) if by == "kind" else KEY_LABELS.get(by, {})
+    return labels.get(key, key)
+
+
+# Signals: logged by officers, leads and admins (as in the API); read by everyone
+
+SIGNAL_PAGE_SIZE = 25
+
+
+def _writes_signals(user) -> bool:
+    return any(has_role(user, role) for role in SignalViewSet.write_roles)
+
+
+def _require_signal_writer(user) -> None:
+    if not _writes_signals(user):
+        raise PermissionDenied("Officers, leads and admins log signals.")
+
+
+@login_required
+def signal_list(request):
+    """Logged signals, newest first, by kind; no notes (analysts read this list too)."""
+    form = SignalFilterForm(request.GET)
+    signals = Signal.objects.select_related("organization").order_by("-occurred_on", "-pk")
+    if form.is_valid() and form.cleaned_data["kind"]:
+        signals = signals.filter(kind=form.cleaned_data["kind"])
+    page = Paginator(signals, SIGNAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "can_write": _writes_signals(request.user)}
+    return render(request, "trackii/signal_list.html", context)
+
+
+@login_required
+def signal_create(request):
+    """Log one signal with the rules of its kind (the form the admin uses)."""
+    _require_signal_writer(request.user)
+    form = SignalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        signal = form.save(commit=False)
+        signal.created_by = request.user
+        signal.save()
+        messages.success(request, f"Logged: {signal}.")
+        return redirect("signal_list")
+    return render(request, "trackii/signal_form.html", {"form": form})
+
+
+@login_required
+def signal_upload(request):
+    """Upload a CSV file of signals: every row is stored, or none and a per-row report."""
+    _require_signal_writer(request.user)
+    form = SignalCsvForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = import_signals_csv(
+            file=form.cleaned_data["file"], user=request.user, now=timezone.now()
+        )
+        if report.ok:
+            messages.success(request, f"Imported {report.created} signal(s).")
+            return redirect("signal_list")
+    context = {
+        "form": form,
+        "report": report,
+        "columns": COLUMNS,
+        "required_columns": REQUIRED_COLUMNS,
+    }
+    return render(request, "trackii/signal_upload.html", context)
