@@ -27,6 +27,7 @@ def climate(request):
             "factor": factor,
             "meaning": MEANINGS[level].format(pct=round(factor * 100)),
         },
-        "can_read_network_health": has_role(request.user, Role.LEAD)
-        or has_role(request.user, Role.ANALYST),
+        "can_read_network_health": any(
+            has_role(request.user, role) for role in (Role.LEAD, Role.ANALYST, Role.ADMIN)
+        ),
     }

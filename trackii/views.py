@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from contacts.access import Role, has_role
+from contacts.access import has_role
 from contacts.api import SignalViewSet
 from contacts.models import Channel, Contact, Exchange, Layer, Organization, Reminder, Signal
 from contacts.signals_import import (
@@ -79,8 +79,8 @@ def _upcoming_events_of(user, now):
 def network_health(request):
     """Aggregates of the channels the reader may see; leads and analysts only."""
     user = request.user
-    if not (has_role(user, Role.LEAD) or has_role(user, Role.ANALYST)):
-        raise PermissionDenied("Network health is for leads and analysts.")
+    if not any(has_role(user, role) for role in INDICATOR_READERS):
+        raise PermissionDenied("Network health is for leads, analysts and admins.")
     return render(request, "trackii/network_health.html", _network_health(user, now=timezone.now()))
 
 

@@ -64,7 +64,14 @@ from trackii.indicators.network import channels_within_cadence, single_channel_o
 from trackii.indicators.presence import acceptance_rate, attendance_rate, events_held, speaker_share
 from trackii.indicators.security import coordination_outcomes, friction_incidents
 
+# The areas in the order of DESIGN.md's list (imports above are sorted by name instead).
+AREA_ORDER = ("narrative", "digital", "civil", "presence", "network_health", "security")
+_ordered = sorted(REGISTRY.values(), key=lambda definition: AREA_ORDER.index(definition.area))
+REGISTRY.clear()
+REGISTRY.update((definition.name, definition) for definition in _ordered)
+
 __all__ = [
+    "AREA_ORDER",
     "COUNT",
     "MAX_BUCKETS",
     "MEAN",
