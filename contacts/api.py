@@ -3,7 +3,7 @@ rule-carrying write goes through contacts.services."""
 
 from django.db import transaction
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -20,6 +20,7 @@ from contacts.models import (
     Exchange,
     Organization,
     Reminder,
+    Sensitivity,
     Signal,
 )
 from contacts.rest import (
@@ -28,8 +29,65 @@ from contacts.rest import (
     ReadOrRoles,
     ReminderCursorPagination,
 )
+from contacts.schema import write_example, write_examples
 
 EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)
+
+
+# Request examples (OpenAPI only). Ids name rows of a typical database: organization 7 a
+# university, 12 a media outlet; contacts 42 and 57; officers (users) 3 and 5.
+
+ORGANIZATION = {
+    "name": "Institute of Oriental Studies",
+    "native_name": "Институт востоковедения",
+    "kind": "research_institute",
+    "country": "RU",
+    "city": "Moscow",
+    "website": "https://oriental.example.org/",
+    "description": "Middle East department; hosts a yearly round table on regional security.",
+}
+CONTACT = {
+    "full_name": "Anna Petrova",
+    "native_name": "Анна Петрова",
+    "category": "academic",
+    "organization": 7,
+    "email": "a.petrova@oriental.example.org",
+    "phone": "+7 495 555 01 23",
+    "country": "RU",
+    "languages": ["ru", "en", "he"],
+    "layer": "civil_epistemic",
+    "sensitivity": "restricted",
+    "tags": ["middle-east", "round-table"],
+    "notes": "Met at the Primakov readings side event; prefers to talk off the record.",
+}
+CHANNEL = {
+    "contact": 42,
+    "kind": "informal",
+    "priority": "key",
+    "cadence_days": 30,
+    "status": "active",
+}
+EXCHANGE = {
+    "occurred_at": "2025-05-14T18:30:00+03:00",
+    "kind": "meeting",
+    "contacts": [42, 57],
+    "officers": [3],
+    "summary": "Coffee after the round table: views on the student visa backlog.",
+    "notes": "Asked us not to quote her on the ministry's position.",
+    "topics": ["student visas", "academic exchange"],
+    "follow_up_on": "2025-05-28",
+}
+SIGNAL_COVERAGE = {
+    "kind": "coverage",
+    "occurred_on": "2025-05-20",
+    "organization": 12,
+    "title": "Weekly column on the joint water-technology programme",
+    "language": "ru",
+    "tone": 1,
+    "theme": "innovation",
+    "link": "https://news.example.ru/2025/05/20/water-technology",
+    "note": "Quotes two of our programme participants by name.",
+}
 
 
 class MeView(APIView):
@@ -40,6 +98,13 @@ class MeView(APIView):
         return Response(serializers.MeSerializer(request.user).data)
 
 
+@write_examples(
+    create=[write_example("Create an organization", ORGANIZATION)],
+    update=[write_example("Replace an organization", {**ORGANIZATION, "city": "Saint Petersburg"})],
+    partial_update=[
+        write_example("Change the website", {"website": "https://www.oriental.example.org/"})
+    ],
+)
 class OrganizationViewSet(ETagMixin, viewsets.ModelViewSet):
     queryset = Organization.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.OrganizationSerializer
@@ -54,6 +119,25 @@ class OrganizationViewSet(ETagMixin, viewsets.ModelViewSet):
         return Organization.objects.all()
 
 
+@write_examples(
+    create=[
+        write_example("Create a contact", CONTACT, description="owner defaults to the caller."),
+        write_example(
+            "Create with the required fields only",
+            {"full_name": "Yossi Mizrahi", "category": "journalist", "layer": "narrative"},
+        ),
+    ],
+    update=[
+        write_example(
+            "Replace a contact",
+            {**CONTACT, "owner": 3, "tags": ["middle-east"], "sensitivity": "protected"},
+            description="Only the owner (or an admin) changes owner and sensitivity.",
+        )
+    ],
+    partial_update=[
+        write_example("Move to another organization", {"organization": 12, "tags": ["alumni"]})
+    ],
+)
 class ContactViewSet(ETagMixin, viewsets.ModelViewSet):
     """Contacts the caller may see. Views of protected contacts are access-logged."""
 
@@ -67,11 +151,10 @@ class ContactViewSet(ETagMixin, viewsets.ModelViewSet):
     ordering = ["full_name", "id"]
 
     def get_queryset(self):
-        return (
-            Contact.objects.visible_to(self.request.user)
-            .select_related("organization", "owner")
-            .prefetch_related("tags")
-        )
+        # No select_related("organization", "owner"): the representation names them by id
+        # (organization_id, owner_id), and joining them costs a deep page a join per
+        # skipped row.
+        return Contact.objects.visible_to(self.request.user).prefetch_related("tags")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -82,7 +165,9 @@ class ContactViewSet(ETagMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        _log_views(request, [self.get_object()], AccessLog.Surface.API)
+        # The contact the answer was made from (DRF's ReturnDict keeps its serializer), not
+        # a second get_object(), which would filter and query again.
+        _log_views(request, [response.data.serializer.instance], AccessLog.Surface.API)
         return response
 
     def perform_destroy(self, instance):
@@ -93,11 +178,26 @@ class ContactViewSet(ETagMixin, viewsets.ModelViewSet):
 
 
 def _log_views(request, contacts, surface) -> None:
-    AccessLog.objects.record(
-        user=request.user, contacts=contacts, surface=surface, now=timezone.now()
-    )
+    # Only protected contacts are logged; with none, skip the call, whose bulk_create()
+    # would open and commit a transaction for nothing.
+    protected = [contact for contact in contacts if contact.sensitivity == Sensitivity.PROTECTED]
+    if protected:
+        AccessLog.objects.record(
+            user=request.user, contacts=protected, surface=surface, now=timezone.now()
+        )
 
 
+@write_examples(
+    create=[
+        write_example("Open a channel", CHANNEL, description="officer defaults to the caller.")
+    ],
+    update=[
+        write_example(
+            "Replace a channel", {**CHANNEL, "officer": 3, "kind": "formal", "cadence_days": 45}
+        )
+    ],
+    partial_update=[write_example("Pause a channel", {"status": "paused"})],
+)
 class ChannelViewSet(ETagMixin, viewsets.ModelViewSet):
     """Channels the caller may see; an officer manages their own."""
 
@@ -145,6 +245,32 @@ class ChannelViewSet(ETagMixin, viewsets.ModelViewSet):
             raise PermissionDenied("Officers manage their own channels.")
 
 
+@write_examples(
+    create=[
+        write_example("Log an exchange", EXCHANGE),
+        write_example(
+            "Log a call now as the caller",
+            {"kind": "call", "contacts": [42], "summary": "Confirmed she will speak in June."},
+            description="occurred_at defaults to now and officers to the caller.",
+        ),
+    ],
+    update=[
+        write_example(
+            "Replace an exchange",
+            {**EXCHANGE, "officers": [3, 5], "follow_up_on": None},
+            description="Only the exchange's officers (or an admin) change it.",
+        )
+    ],
+    partial_update=[
+        write_example(
+            "Correct the summary",
+            {
+                "summary": "Coffee after the round table: the student visa backlog and the "
+                "autumn school."
+            },
+        )
+    ],
+)
 class ExchangeViewSet(ETagMixin, viewsets.ModelViewSet):
     """Exchanges all of whose contacts the caller may see."""
 
@@ -234,6 +360,9 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
             200: serializers.ReminderSerializer,
             400: OpenApiResponse(description="Invalid"),
         },
+        examples=[
+            write_example("Snooze until Monday morning", {"until": "2025-06-09T09:00:00+03:00"})
+        ],
     )
     @action(detail=True, methods=["post"])
     def snooze(self, request, pk=None):
@@ -263,6 +392,25 @@ class AdminsWriteClimate(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or has_role(request.user, Role.ADMIN)
 
 
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            write_example(
+                "Raise the level",
+                {
+                    "level": "elevated",
+                    "note": "Expulsions announced; informal meetings at one remove for now.",
+                    "started_at": "2025-04-03T08:00:00+03:00",
+                },
+            ),
+            write_example(
+                "Back to normal from now",
+                {"level": "normal"},
+                description="started_at defaults to now.",
+            ),
+        ]
+    )
+)
 class ClimateViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -295,6 +443,55 @@ class ClimateViewSet(
         return Response(serializers.CurrentClimateSerializer(record).data)
 
 
+@write_examples(
+    create=[
+        write_example(
+            "Media coverage",
+            SIGNAL_COVERAGE,
+            description="Names a media_outlet organization and a tone; layer defaults to "
+            "narrative and country to the outlet's.",
+        ),
+        write_example(
+            "Digital reach",
+            {
+                "kind": "digital_reach",
+                "occurred_on": "2025-05-21",
+                "title": "Short video on the Hebrew summer school",
+                "language": "ru",
+                "theme": "cultural",
+                "link": "https://t.me/example_channel/1842",
+                "platform": "Telegram",
+                "audience": 48_000,
+                "country": "RU",
+            },
+        ),
+        write_example(
+            "Friction incident",
+            {
+                "kind": "friction_incident",
+                "occurred_on": "2025-05-23",
+                "title": "Seminar venue withdrew its booking the day before",
+                "severity": "medium",
+                "country": "RU",
+                "note": "The venue cited 'technical reasons'; moved online.",
+            },
+        ),
+        write_example(
+            "Coordination meeting",
+            {
+                "kind": "coordination",
+                "occurred_on": "2025-05-27",
+                "title": "Monthly coordination with the partner embassies",
+                "outcome": "held",
+                "country": "RU",
+            },
+        ),
+    ],
+    update=[
+        write_example("Replace a signal", {**SIGNAL_COVERAGE, "tone": 2, "layer": "narrative"})
+    ],
+    partial_update=[write_example("Correct the tone", {"tone": 0})],
+)
 class SignalViewSet(ETagMixin, viewsets.ModelViewSet):
     """Signals logged from outside the CRM; everyone signed in reads (analysts without the
     note), officers, leads and admins write."""

@@ -5,7 +5,27 @@ contacts.rest, so importing it from there would be circular.
 """
 
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers
+
+
+def write_example(
+    name: str, value: dict, *, description: str = "", media_type: str | None = None
+) -> OpenApiExample:
+    """A request body example for a write operation (``request_only``: never shown as a
+    response)."""
+    return OpenApiExample(
+        name, value=value, description=description, request_only=True, media_type=media_type
+    )
+
+
+def write_examples(*, create: list, update: list, partial_update: list):
+    """A class decorator: request examples for a viewset's POST, PUT and PATCH."""
+    return extend_schema_view(
+        create=extend_schema(examples=create),
+        update=extend_schema(examples=update),
+        partial_update=extend_schema(examples=partial_update),
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from contacts.access import Role
 from contacts.models import Contact, Organization
 from contacts.rest import ETagMixin, ReadOrRoles
+from contacts.schema import write_example, write_examples
 from events import filters, serializers, services
 from events.models import Event, Invitation, Programme
 
@@ -24,11 +25,75 @@ User = get_user_model()
 INVITE_ERRORS = {"already invited": "This contact is already invited to this event."}
 
 
+# Request examples (OpenAPI only). Ids name rows of a typical database: organizations 7 and
+# 9, contacts 42 and 57, officers (users) 3 and 5, event 12.
+
+EVENT = {
+    "title": "Round table: universities and the visa regime",
+    "kind": "dialogue",
+    "description": "Closed-door, Chatham House rule. Russian and English.",
+    "starts_at": "2025-09-18T18:00:00+03:00",
+    "ends_at": "2025-09-18T21:00:00+03:00",
+    "timezone": "Europe/Moscow",
+    "venue": "Institute of Oriental Studies, room 214",
+    "capacity": 40,
+    "status": "planned",
+    "layer": "civil_epistemic",
+    "host_organization": 7,
+    "planners": [3],
+    "attending_officers": [3, 5],
+}
+INVITATION = {"event": 12, "contact": 42, "role": "speaker"}
+PROGRAMME = {
+    "title": "Joint summer school in water technology",
+    "kind": "joint_research",
+    "description": "Two weeks in Rehovot for twelve doctoral students, then a joint paper.",
+    "partners": [7, 9],
+    "participants": [42, 57],
+    "officers": [3],
+    "starts_on": "2025-07-01",
+    "ends_on": "2025-12-31",
+    "status": "planned",
+    "outcome": "",
+    "layer": "civil_epistemic",
+}
+
+
 def _by_pk(relation: str, queryset) -> Prefetch:
     # Ordered, so that a representation (and its ETag) does not depend on the plan.
     return Prefetch(relation, queryset=queryset.order_by("pk"))
 
 
+@write_examples(
+    create=[
+        write_example("Plan an event", EVENT, description="planners default to the caller."),
+        write_example(
+            "An online event with no seat limit",
+            {
+                "title": "Webinar: Hebrew-language media in Russia",
+                "kind": "media",
+                "starts_at": "2025-10-02T16:00:00+03:00",
+                "ends_at": "2025-10-02T17:30:00+03:00",
+                "online_url": "https://meet.example.org/hebrew-media",
+                "capacity": None,
+                "layer": "narrative",
+            },
+        ),
+    ],
+    update=[
+        write_example(
+            "Replace an event",
+            {**EVENT, "status": "confirmed", "venue": "Institute of Oriental Studies, hall"},
+            description="A change of time, place or status reaches calendars (SEQUENCE).",
+        )
+    ],
+    partial_update=[
+        write_example(
+            "Move by an hour",
+            {"starts_at": "2025-09-18T19:00:00+03:00", "ends_at": "2025-09-18T22:00:00+03:00"},
+        )
+    ],
+)
 class EventViewSet(ETagMixin, viewsets.ModelViewSet):
     """Events; everyone signed in reads, planners and admins write."""
 
@@ -86,8 +151,26 @@ def _calendar_state(event: Event) -> tuple:
         description=(
             "Invite one contact (services.invite). A contact already invited to the event "
             "is a 400 on `contact`."
-        )
+        ),
+        examples=[
+            write_example("Invite a speaker", INVITATION),
+            write_example(
+                "Invite a guest",
+                {"event": 12, "contact": 57},
+                description="role defaults to guest.",
+            ),
+        ],
     ),
+    update=extend_schema(
+        examples=[
+            write_example(
+                "Change the role",
+                {**INVITATION, "role": "moderator"},
+                description="An invitation keeps its event and contact.",
+            )
+        ]
+    ),
+    partial_update=extend_schema(examples=[write_example("Change the role", {"role": "press"})]),
 )
 class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
     """Invitations whose guest the caller may see; planners and admins write. Answers go
@@ -129,6 +212,10 @@ class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
             200: serializers.InvitationSerializer,
             400: OpenApiResponse(description="Invalid, or the invitation is not open"),
         },
+        examples=[
+            write_example("Accept", {"status": "accepted"}),
+            write_example("Decline", {"status": "declined"}),
+        ],
         description=(
             "Record the guest's answer (services.respond). An acceptance beyond capacity "
             "answers with status `waitlisted`."
@@ -150,6 +237,10 @@ class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
             200: serializers.InvitationSerializer,
             400: OpenApiResponse(description="Invalid, or check-in is not open"),
         },
+        examples=[
+            write_example("Attended", {"attended": True}),
+            write_example("No-show", {"attended": False}),
+        ],
         description=(
             "Mark the guest attended (recording an exchange of kind `event`) or no_show "
             "(services.check_in)."
@@ -169,6 +260,17 @@ class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(invitation).data)
 
 
+@write_examples(
+    create=[write_example("Create a programme", PROGRAMME)],
+    update=[
+        write_example(
+            "Replace a programme",
+            {**PROGRAMME, "status": "completed", "outcome": "A joint paper submitted."},
+            description="Participants the caller may not see stay linked.",
+        )
+    ],
+    partial_update=[write_example("Start a programme", {"status": "active"})],
+)
 class ProgrammeViewSet(ETagMixin, viewsets.ModelViewSet):
     """Programmes; their participants are only those the caller may see."""
 

@@ -3,7 +3,12 @@ username and password, and its revocation)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -16,11 +21,23 @@ from rest_framework.views import APIView
 
 from contacts import api as contacts_api
 from contacts.access import Role, has_role
+from contacts.schema import write_example
 from events import api as events_api
 from trackii import indicators
 from trackii import serializers as trackii_serializers
 
+# The token endpoint also takes form bodies (DRF's ObtainAuthToken): one example for each.
+TOKEN_EXAMPLES = [
+    write_example(
+        "Username and password",
+        {"username": "a.levi", "password": "correct-horse-battery-staple"},
+        media_type=media_type,
+    )
+    for media_type in (parser.media_type for parser in ObtainAuthToken.parser_classes)
+]
 
+
+@extend_schema_view(post=extend_schema(examples=TOKEN_EXAMPLES))
 class ObtainTokenView(ObtainAuthToken):
     """Return the caller's token (created on first use) for a valid username and password."""
 

@@ -4,6 +4,7 @@ schemathesis run against the live schema, in-process, through Django's WSGI hand
 import datetime as dt
 import re
 
+import jsonschema
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
@@ -370,3 +371,95 @@ def test_schemathesis_status_codes_are_documented(wsgi_app, rows):
         checks=[not_a_server_error, status_code_conformance],
         max_examples=1,
     )
+
+
+# Request examples: one for each write, valid against its own request schema
+
+WRITE_METHODS = {"post", "put", "patch"}
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's ``nullable`` as JSON Schema: null joins the allowed types."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if "type" in node:
+            node["type"] = [node["type"], "null"]
+            if "enum" in node:
+                node["enum"] = [*node["enum"], None]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def _format_checker():
+    """The formats the request schemas use, checked without optional packages: a date, a
+    date-time with its offset, an absolute http(s) URL, an address with an @."""
+    checker = jsonschema.FormatChecker(formats=())
+
+    @checker.checks("date", raises=ValueError)
+    def is_date(value):
+        return not isinstance(value, str) or bool(dt.date.fromisoformat(value))
+
+    @checker.checks("date-time", raises=ValueError)
+    def is_date_time(value):
+        if not isinstance(value, str):
+            return True
+        return "T" in value and dt.datetime.fromisoformat(value).tzinfo is not None
+
+    @checker.checks("uri")
+    def is_uri(value):
+        return not isinstance(value, str) or bool(re.fullmatch(r"https?://[^\s/]+\S*", value))
+
+    @checker.checks("email")
+    def is_email(value):
+        return not isinstance(value, str) or bool(re.fullmatch(r"[^@\s]+@[^@\s]+\.\w+", value))
+
+    return checker
+
+
+def test_every_write_has_a_request_example_valid_against_its_schema(db):
+    document = _schema()
+    components = _json_schema(document["components"])
+    checker = _format_checker()
+    checked = []
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in WRITE_METHODS or "requestBody" not in operation:
+                continue  # dismiss/ and auth/token/revoke/ take no body
+            for media_type, content in operation["requestBody"]["content"].items():
+                where = f"{method.upper()} {path} ({media_type})"
+                assert content.get("examples"), f"{where}: no request example"
+                name = content["schema"]["$ref"].rsplit("/", 1)[1]
+                # Strict: a misspelt field in an example fails instead of passing unseen.
+                schema = {**components["schemas"][name], "additionalProperties": False}
+                validator = jsonschema.Draft4Validator(
+                    {**schema, "components": components}, format_checker=checker
+                )
+                for key, example in content["examples"].items():
+                    errors = [
+                        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+                        for error in validator.iter_errors(example["value"])
+                    ]
+                    assert not errors, f"{where}, example {key}: {errors}"
+                    checked.append((method, path))
+
+    written = {(method, path) for method, path in checked}
+    # Every write of the contract is there, with its body (DESIGN.md, "REST API v1").
+    for resource in ["organizations", "contacts", "channels", "exchanges", "signals"]:
+        assert ("post", f"{API}/{resource}/") in written, resource
+        assert ("put", f"{API}/{resource}/{{id}}/") in written, resource
+        assert ("patch", f"{API}/{resource}/{{id}}/") in written, resource
+    for resource in OPTIONAL_RESOURCES:
+        if f"{API}/{resource}/" in document["paths"]:
+            assert ("post", f"{API}/{resource}/") in written, resource
+            assert ("patch", f"{API}/{resource}/{{id}}/") in written, resource
+    assert {
+        ("post", f"{API}/climate/"),
+        ("post", f"{API}/reminders/{{id}}/snooze/"),
+        ("post", f"{API}/auth/token/"),
+    } <= written

@@ -1,0 +1,107 @@
+"""URLs of the REST API benchmark (benchmarks/api.py): the project's, plus the floor.
+
+The floor is the least a plain Django view must do to answer the same question as
+``GET /api/v1/contacts/`` and ``GET /api/v1/contacts/{id}/``: find the caller from the
+same token, read the same rows through the same ``visible_to`` filter, in the same order
+and page size, with ``.values()`` for the same fields (tags by one more query, as the API's
+prefetch), and write them as JSON with the same count and links. No DRF, no serializer,
+no filter backends, no ETag, no access log.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.urls import path
+from rest_framework.authtoken.models import Token
+
+from contacts.models import Contact
+from trackii.urls import urlpatterns as project_urlpatterns
+
+# The fields of contacts.serializers.ContactSerializer, tags apart.
+FIELDS = (
+    "id",
+    "full_name",
+    "native_name",
+    "category",
+    "organization",
+    "email",
+    "phone",
+    "country",
+    "languages",
+    "layer",
+    "sensitivity",
+    "notes",
+    "owner",
+    "created_at",
+    "updated_at",
+    "erased_at",
+)
+PAGE_SIZE = 50
+
+
+def _json(data, status: int = 200) -> HttpResponse:
+    # As DRF's JSONRenderer writes it: compact, UTF-8.
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/json", status=status)
+
+
+def _caller(request):
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Token" or not key:
+        return None
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token is not None and token.user.is_active else None
+
+
+def _with_tags(rows: list[dict]) -> list[dict]:
+    names: dict[int, list[str]] = {}
+    links = Contact.tags.through.objects.filter(contact_id__in=[row["id"] for row in rows])
+    for contact_id, name in links.values_list("contact_id", "tag__name"):
+        names.setdefault(contact_id, []).append(name)
+    for row in rows:
+        row["tags"] = sorted(names.get(row["id"], []))
+    return rows
+
+
+def contact_list(request):
+    user = _caller(request)
+    if user is None:
+        return _json({"detail": "Authentication credentials were not provided."}, 401)
+    page = int(request.GET.get("page", "1"))
+    size = int(request.GET.get("page_size", PAGE_SIZE))
+    contacts = Contact.objects.visible_to(user).order_by("full_name", "id")
+    count = contacts.count()
+    start = (page - 1) * size
+    rows = _with_tags(list(contacts.values(*FIELDS)[start : start + size]))
+    query = request.GET.copy()
+
+    def link(number: int) -> str:
+        query["page"] = str(number)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return _json(
+        {
+            "count": count,
+            "next": link(page + 1) if start + size < count else None,
+            "previous": link(page - 1) if page > 1 else None,
+            "results": rows,
+        }
+    )
+
+
+def contact_detail(request, pk: int):
+    user = _caller(request)
+    if user is None:
+        return _json({"detail": "Authentication credentials were not provided."}, 401)
+    rows = list(Contact.objects.visible_to(user).filter(pk=pk).values(*FIELDS))
+    if not rows:
+        return _json({"detail": "Not found."}, 404)
+    return _json(_with_tags(rows)[0])
+
+
+urlpatterns = [
+    path("bench/floor/contacts/", contact_list),
+    path("bench/floor/contacts/<int:pk>/", contact_detail),
+    *project_urlpatterns,
+]
