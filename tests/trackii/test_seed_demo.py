@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Avg, Count, Q, Sum
 
 from contacts.models import (
     Affiliation,
@@ -28,12 +29,14 @@ from contacts.models import (
     OfficerProfile,
     Organization,
     Sensitivity,
+    Signal,
     Tag,
     Team,
 )
 from events.models import Event, Invitation, Programme
 from trackii.demo import seed_demo_network
 from trackii.demo.network import count_rows
+from trackii.indicators import add_months, coverage_tone, digital_reach, friction_incidents
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 1)
@@ -304,6 +307,114 @@ def test_programmes_have_partners_participants_officers_and_consistent_dates(see
             assert programme.starts_on <= TODAY
 
 
+def _crisis_months() -> tuple[dt.date, dt.date]:
+    """[first, stop): the months the demo's crisis level overlaps."""
+    crisis = Climate.objects.get(level=Climate.Level.CRISIS)
+    calmer = Climate.objects.filter(started_at__gt=crisis.started_at).earliest("started_at")
+    return crisis.started_at.date().replace(day=1), add_months(
+        calmer.started_at.date().replace(day=1), 1
+    )
+
+
+def _coverage_between(first: dt.date, stop: dt.date):
+    return Signal.objects.filter(
+        kind=Signal.Kind.COVERAGE, occurred_on__gte=first, occurred_on__lt=stop
+    )
+
+
+def test_every_signal_kind_theme_severity_and_outcome_is_present(seeded, db):
+    def of(kind, field):
+        return set(Signal.objects.filter(kind=kind).values_list(field, flat=True).distinct())
+
+    assert values(Signal, "kind") == set(Signal.Kind.values)
+    assert of("coverage", "theme") == set(Signal.Theme.values)
+    assert of("coverage", "tone") == {-2, -1, 0, 1, 2}
+    assert of("coverage", "organization__kind") == {Organization.Kind.MEDIA_OUTLET}
+    assert of("friction_incident", "severity") == set(Signal.Severity.values)
+    assert of("coordination", "outcome") == set(Signal.Outcome.values)
+    assert Signal.objects.filter(occurred_on__gt=TODAY).exists() is False
+    assert Signal.objects.filter(occurred_on__lt=TODAY - dt.timedelta(days=760)).exists() is False
+    assert Signal.objects.filter(kind="digital_reach", audience__isnull=True).exists() is False
+
+
+def test_coverage_tone_dips_in_the_crisis_months_and_recovers_in_the_six_after(seeded, db):
+    first, stop = _crisis_months()
+
+    during = _coverage_between(first, stop).aggregate(tone=Avg("tone"))["tone"]
+    after = _coverage_between(stop, add_months(stop, 6)).aggregate(tone=Avg("tone"))["tone"]
+    lately = _coverage_between(add_months(TODAY.replace(day=1), -6), TODAY)
+
+    assert during < -1 < after
+    assert during < after < lately.aggregate(tone=Avg("tone"))["tone"]
+
+
+def test_coverage_moves_from_security_to_civil_cultural_and_innovation(seeded, db):
+    beyond = Q(theme__in=["civil", "cultural", "innovation"])
+    first, stop = _crisis_months()
+    lately = add_months(TODAY.replace(day=1), -6)
+
+    crisis = _coverage_between(first, stop).aggregate(
+        security=Count("pk", filter=Q(theme="security")), beyond=Count("pk", filter=beyond)
+    )
+    recent = _coverage_between(lately, TODAY).aggregate(
+        security=Count("pk", filter=Q(theme="security")), beyond=Count("pk", filter=beyond)
+    )
+
+    assert crisis["security"] > 5 * crisis["beyond"]
+    assert recent["beyond"] > 3 * recent["security"]
+
+
+def _share(queryset, condition: Q) -> float:
+    counts = queryset.aggregate(part=Count("pk", filter=condition), whole=Count("pk"))
+    return counts["part"] / counts["whole"]
+
+
+def test_incidents_and_failed_coordination_cluster_in_the_spike_and_reach_grows(seeded, db):
+    spike = Climate.objects.exclude(level=Climate.Level.NORMAL).order_by("started_at")
+    calm_again = Climate.objects.filter(started_at__gt=spike.last().started_at).get()
+    in_spike = Q(
+        occurred_on__gte=spike.first().started_at.date(),
+        occurred_on__lt=calm_again.started_at.date(),
+    )
+    incidents = Signal.objects.filter(kind="friction_incident")
+    meetings = Signal.objects.filter(kind="coordination")
+    not_held = ~Q(outcome="held")
+    reach = Signal.objects.filter(kind="digital_reach")
+    first_year = reach.filter(occurred_on__lt=TODAY - dt.timedelta(days=365))
+
+    assert incidents.filter(in_spike).count() > 3 * incidents.exclude(in_spike).count()
+    assert _share(meetings.filter(in_spike), not_held) > 2 * _share(
+        meetings.exclude(in_spike), not_held
+    )
+    assert (
+        reach.exclude(pk__in=first_year).aggregate(views=Sum("audience"))["views"]
+        > 2 * (first_year.aggregate(views=Sum("audience"))["views"])
+    )
+
+
+def test_indicators_show_a_lead_two_years_of_signals(seeded, db):
+    lead = get_user_model().objects.get(groups__name="lead")
+    this_month = TODAY.replace(day=1)
+    window = {
+        "start": add_months(this_month, -24),
+        "end": this_month - dt.timedelta(days=1),
+        "period": "month",
+        "now": NOW,
+    }
+
+    tone = coverage_tone(lead, **window)
+    reach = digital_reach(lead, **window)
+    incidents = friction_incidents(lead, **window)
+
+    assert len(tone.series) == len(reach.series) == len(incidents.series) == 24
+    assert all(point.value is not None for point in tone.series)
+    assert {part.key for part in tone.breakdown} == set(Signal.Theme.values)
+    assert all(point.value > 0 for point in reach.series)
+    assert len(reach.breakdown) >= 3
+    assert incidents.total > 0
+    assert max(point.value for point in incidents.series) >= 5
+
+
 def _fingerprint():
     contacts = sorted(
         Contact.objects.values_list(
@@ -318,11 +429,15 @@ def _fingerprint():
             "contact__email", "contact__full_name", "officer__username", "status", "last_touch_at"
         )
     )
-    return contacts, exchanges, channels
+    signals = list(Signal.objects.order_by("occurred_on", "kind", "title", "pk").values_list(
+        "kind", "occurred_on", "organization__name", "tone", "theme", "audience", "outcome"
+    ))  # fmt: skip
+    return contacts, exchanges, channels, signals
 
 
 def _delete_demo_network():
-    for model in (Exchange, Invitation, Event, Programme, Channel, Grant, Affiliation, Contact):
+    demo = (Exchange, Invitation, Event, Programme, Channel, Grant, Affiliation, Contact, Signal)
+    for model in demo:
         model.objects.all().delete()
     for model in (Organization, Tag, Climate, OfficerProfile, Team, get_user_model()):
         model.objects.all().delete()

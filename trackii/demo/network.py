@@ -19,11 +19,12 @@ from contacts.models import (
     OfficerProfile,
     Organization,
     Reminder,
+    Signal,
     Tag,
     Team,
 )
 from events.models import Event, Invitation, Programme
-from trackii.demo import gatherings, history, people, vocabulary
+from trackii.demo import gatherings, history, people, signals, vocabulary
 
 DEFAULT_SEED = 2026
 FOLLOW_UPS_SETTLED = dt.timedelta(days=14)
@@ -78,6 +79,9 @@ def seed_demo_network(*, now: dt.datetime, seed: int = DEFAULT_SEED) -> DemoSumm
         gatherings.create_programmes(
             rng=rng, now=now, people=contacts, staff=staff, organizations=organizations
         )
+        signals.create_signals(
+            seed=seed, now=now, staff=staff, organizations=organizations, climate=climate
+        )
         # Channels last: attendances at events count as touches too.
         book.save()
         access.save()
@@ -117,6 +121,6 @@ def count_rows() -> dict[str, int]:
     """Rows in the whole database (demo or not) for each model the demo writes."""
     models = (
         get_user_model(), Team, OfficerProfile, Organization, Tag, Contact, Grant, Affiliation,
-        Channel, Exchange, Climate, Event, Invitation, Programme,
+        Channel, Exchange, Climate, Event, Invitation, Programme, Signal,
     )  # fmt: skip
     return {model._meta.verbose_name_plural: model.objects.count() for model in models}
