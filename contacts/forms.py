@@ -5,11 +5,11 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
-from contacts.models import Channel, Contact, Exchange, Layer, Organization, Sensitivity
+from contacts.models import Contact, Exchange, Layer, Organization, Sensitivity
 from contacts.rest import notes_allowed
 
 User = get_user_model()
@@ -85,10 +85,7 @@ class ContactSearchForm(forms.Form):
         # An invalid input is shown with its error and left out; the others still apply.
         self.is_valid()
         data = self.cleaned_data
-        mine_overdue = Channel.objects.overdue(now).filter(officer=user, contact=OuterRef("pk"))
-        contacts = contacts.select_related("organization").annotate(
-            overdue_for_me=Exists(mine_overdue)
-        )
+        contacts = contacts.select_related("organization").with_overdue_for(user, now)
         if data.get("q"):
             term = data["q"].strip()
             contacts = contacts.filter(

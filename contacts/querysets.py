@@ -56,6 +56,12 @@ class ContactQuerySet(models.QuerySet):
             | Q(sensitivity="restricted", owner__in=teammates)
         )
 
+    def with_overdue_for(self, officer, now) -> ContactQuerySet:
+        """Annotate ``overdue_for_me``: the officer holds an overdue channel with the contact."""
+        channel_model = _related_model(self.model, "channels")
+        overdue = channel_model.objects.overdue(now).filter(officer=officer, contact=OuterRef("pk"))
+        return self.annotate(overdue_for_me=Exists(overdue))
+
 
 class ExposesContactQuerySet(models.QuerySet):
     """For models that name exactly one contact: visible when that contact is."""

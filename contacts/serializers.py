@@ -23,6 +23,7 @@ from contacts.models import (
     Tag,
 )
 from contacts.rest import notes_allowed
+from contacts.signals_import import COLUMNS
 
 User = get_user_model()
 
@@ -303,27 +304,8 @@ class SignalSerializer(NotesMixin, CountryFieldMixin, serializers.ModelSerialize
 
     class Meta:
         model = Signal
-        fields = [
-            "id",
-            "kind",
-            "occurred_on",
-            "organization",
-            "title",
-            "language",
-            "tone",
-            "theme",
-            "link",
-            "platform",
-            "audience",
-            "severity",
-            "outcome",
-            "layer",
-            "country",
-            "note",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
+        # The CSV import's columns: one list of what a signal records.
+        fields = ["id", *COLUMNS, "created_by", "created_at", "updated_at"]
         read_only_fields = ["created_by", "created_at", "updated_at"]
         extra_kwargs = {
             "layer": {
