@@ -4,14 +4,14 @@ Every related-object field takes its choices from ``visible_to(request.user)``, 
 naming an object the caller may not see fails exactly like one naming nothing at all.
 """
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
+from contacts import services
+from contacts.errors import DomainError
 from contacts.models import (
     Channel,
     Climate,
@@ -218,9 +218,10 @@ class ExchangeSerializer(NotesMixin, serializers.ModelSerializer):
         }
 
     def validate_occurred_at(self, value):
-        # The same rule as services.log_exchange, for updates too.
-        if value > timezone.now() + dt.timedelta(minutes=5):
-            raise serializers.ValidationError("An exchange cannot be logged in the future.")
+        try:
+            services.check_occurred_at(value, now=timezone.now())
+        except DomainError as error:
+            raise serializers.ValidationError(error.message) from error
         return value
 
     def validate_officers(self, value):

@@ -30,6 +30,7 @@ from contacts.fields import EncryptedTextField
 from contacts.models import Channel, Contact, Exchange, Grant, Reminder, Sensitivity
 
 PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
+EXCHANGE_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,13 @@ def _check_exchange(*, occurred_at, contacts, officers, now) -> None:
         raise DomainError("Name at least one contact.", field="contacts")
     if not officers:
         raise DomainError("Name at least one officer.", field="officers")
-    if occurred_at > now + dt.timedelta(minutes=5):
+    check_occurred_at(occurred_at, now=now)
+
+
+def check_occurred_at(occurred_at, *, now) -> None:
+    """An exchange is something that happened: refuse a time in the future (5 minutes of
+    clock skew allowed). Logging and every later edit share this rule."""
+    if occurred_at > now + EXCHANGE_CLOCK_SKEW:
         raise DomainError("An exchange cannot be logged in the future.", field="occurred_at")
 
 
