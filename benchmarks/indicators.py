@@ -609,11 +609,29 @@ def exchange_tables(gen: Generator, plan, channels: Channels):
     return exchanges(), contacts(), officers()
 
 
+# A channel's last_touch_at is its latest exchange naming both its contact and its officer
+# (what services.record_touches keeps), counting those that name a second contact or officer.
+LATEST_TOUCH = """
+UPDATE contacts_channel ch SET last_touch_at = t.latest
+FROM (
+    SELECT ec.contact_id, eo.user_id, max(e.occurred_at) AS latest
+    FROM contacts_exchange e
+    JOIN contacts_exchange_contacts ec ON ec.exchange_id = e.id
+    JOIN contacts_exchange_officers eo ON eo.exchange_id = e.id
+    GROUP BY 1, 2
+) t
+WHERE t.contact_id = ch.contact_id AND t.user_id = ch.officer_id
+  AND ch.last_touch_at IS DISTINCT FROM t.latest"""
+
+
 def generate(conn, params: dict) -> dict:
     """Fill every table the indicators read with COPY, in one transaction."""
     sizes = params["sizes"]
     gen = Generator(sizes)
-    tables = sql.SQL(", ").join(map(sql.Identifier, [*TABLES, MARKER_TABLE]))
+    # The channels' recorded states go with the channels (cascade); the months too.
+    tables = sql.SQL(", ").join(
+        map(sql.Identifier, [*TABLES, MARKER_TABLE, "contacts_recordedmonth"])
+    )
     rows: dict[str, int] = {}
     started = time.perf_counter()
     with conn.transaction():
@@ -647,6 +665,7 @@ def generate(conn, params: dict) -> dict:
         fill("events_programme_participants", gen.programme_links(12, sizes["contacts"]))
         fill("events_programme_officers", gen.programme_links(1, sizes["users"]))
         fill("contacts_signal", gen.signals())
+        conn.execute(LATEST_TOUCH)
         for table in TABLES:  # the identity sequences continue after the copied ids
             conn.execute(
                 sql.SQL(
@@ -1103,9 +1122,53 @@ def child_indicators() -> dict:
     return {"seconds": total, "each": seconds, "figures": figures}
 
 
+def child_record() -> dict:
+    """Record the channels' month-start states as the hourly task does, up to NOW."""
+    import django
+
+    django.setup()
+    from contacts import states
+
+    started = time.perf_counter()
+    months = states.record_missing_months(now=NOW)
+    return {"months": months, "seconds": time.perf_counter() - started}
+
+
+def record_states(conn, url: str) -> dict:
+    """The month-start states the network-health indicators read, recorded once per data
+    set by the project's own service, and timed."""
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS states jsonb").format(
+            sql.Identifier(MARKER_TABLE)
+        )
+    )
+    stored = conn.execute(sql.SQL("SELECT states FROM {}").format(sql.Identifier(MARKER_TABLE)))
+    states = stored.fetchone()[0]
+    recorded = conn.execute("SELECT count(*) FROM contacts_recordedmonth").fetchone()[0]
+    if states and recorded:
+        return states
+    print("Recording the channels' month-start states (contacts.states)", flush=True)
+    process = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, __file__, "--child", "record"],
+        env=child_env(url),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        check=True,
+    )
+    states = json.loads(process.stdout)
+    states["rows"] = conn.execute("SELECT count(*) FROM contacts_channelstate").fetchone()[0]
+    conn.execute("VACUUM (FREEZE, ANALYZE) contacts_channelstate, contacts_recordedmonth")
+    conn.execute(
+        sql.SQL("UPDATE {} SET states = %s").format(sql.Identifier(MARKER_TABLE)),
+        [json.dumps(states)],
+    )
+    return states
+
+
 def connect_floor(url: str):
-    # Client-side binding, as Django does: the planner sees the same literals.
-    return psycopg.connect(url, cursor_factory=psycopg.ClientCursor)
+    # Client-side binding, as Django does: the planner sees the same literals. JIT off, as
+    # the project's settings do (it only ever made the floor slower here).
+    return psycopg.connect(url, cursor_factory=psycopg.ClientCursor, options="-c jit=off")
 
 
 def child_floor() -> dict:
@@ -1537,9 +1600,14 @@ def main() -> None:
         help="write BENCHMARKS.md (default: only at the full size)",
     )
     parser.add_argument("--explain", metavar="INDICATOR", help="EXPLAIN ANALYZE both sides")
-    parser.add_argument("--child", choices=["indicators", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["indicators", "floor", "record"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
 
+    if args.child == "record":
+        print(json.dumps(child_record()))
+        return
     if args.child:
         report = child_indicators() if args.child == "indicators" else child_floor()
         report["peak_rss_kb"] = peak_rss_kb()
@@ -1561,6 +1629,13 @@ def main() -> None:
         print(
             "  " + ", ".join(f"{t} {n:,}" for t, n in dataset["rows"].items()),
             f"({dataset['generated_seconds']:.0f} s)",
+            flush=True,
+        )
+        dataset["states"] = record_states(conn, url)
+        print(
+            f"  {dataset['states']['months']} month starts, "
+            f"{dataset['states']['rows']:,} contacts_channelstate rows "
+            f"({dataset['states']['seconds']:.0f} s)",
             flush=True,
         )
         if args.explain:

@@ -286,6 +286,39 @@ class Channel(models.Model):
         return f"{self.officer} ↔ {self.contact}"
 
 
+class ChannelState(models.Model):
+    """Whether a channel was kept within its cadence at the start of each month of one
+    year, as recorded by ``contacts.states``: bit ``m`` of ``kept_up`` (0 for January) is
+    set when, at midnight starting that month in ``TIME_ZONE``, the channel existed and was
+    not overdue. The network-health indicators read these instead of every exchange."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="states")
+    year = models.PositiveSmallIntegerField()
+    kept_up = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "year"], name="channel_state_unique_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id} in {self.year}: {self.kept_up:012b}"
+
+
+class RecordedMonth(models.Model):
+    """A month start whose channel states are recorded for every channel that existed."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month.")
+    instant = models.DateTimeField(unique=True, help_text="Midnight starting it (TIME_ZONE).")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} recorded {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
 class Exchange(models.Model):
     """One logged touchpoint with one or more contacts."""
 

@@ -38,6 +38,21 @@ def _related_model(model, field_name: str):
     return model._meta.get_field(field_name).related_model
 
 
+def contact_visible_to(user, prefix: str = "") -> Q:
+    """The condition on a contact (reached through ``prefix``) that a user who is not a
+    superuser may see it: standard to all staff; restricted to the owner, the owner's
+    teammates and grantees; protected to the owner and grantees only."""
+    grant_model = apps.get_model("contacts", "Grant")
+    granted = grant_model.objects.filter(user=user).values("contact_id")
+    teammates = get_user_model().objects.filter(teams__members=user).values("pk")
+    return (
+        Q(**{f"{prefix}sensitivity": "standard"})
+        | Q(**{f"{prefix}owner": user})
+        | Q(**{f"{prefix}pk__in": granted})
+        | Q(**{f"{prefix}sensitivity": "restricted", f"{prefix}owner__in": teammates})
+    )
+
+
 class ContactQuerySet(models.QuerySet):
     def visible_to(self, user) -> ContactQuerySet:
         """Contacts the user may see: standard to all staff; restricted to the owner, the
@@ -46,15 +61,7 @@ class ContactQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        grant_model = _related_model(self.model, "grants")
-        granted = grant_model.objects.filter(user=user).values("contact_id")
-        teammates = get_user_model().objects.filter(teams__members=user).values("pk")
-        return self.filter(
-            Q(sensitivity="standard")
-            | Q(owner=user)
-            | Q(pk__in=granted)
-            | Q(sensitivity="restricted", owner__in=teammates)
-        )
+        return self.filter(contact_visible_to(user))
 
     def with_overdue_for(self, officer, now) -> ContactQuerySet:
         """Annotate ``overdue_for_me``: the officer holds an overdue channel with the contact."""
@@ -74,9 +81,8 @@ class ExposesContactQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        contact_model = _related_model(self.model, self.contact_field)
-        visible = contact_model.objects.visible_to(user).values("pk")
-        return self.filter(**{f"{self.contact_field}__in": visible})
+        # On the joined contact, which the caller often joins anyway for its fields.
+        return self.filter(contact_visible_to(user, prefix=f"{self.contact_field}__"))
 
 
 class AffiliationQuerySet(ExposesContactQuerySet):
@@ -101,6 +107,39 @@ def _hours_per_cadence_day(factor: float):
         When(kind="informal", then=Cast(Value(24.0 * factor), FloatField())),
         default=Cast(Value(24.0), FloatField()),
         output_field=FloatField(),
+    )
+
+
+def cadence_start(when, factor: float):
+    """``when`` minus a channel's effective cadence under the climate ``factor`` in force
+    then: a channel counted from a later moment was not overdue at ``when``."""
+    hours = ExpressionWrapper(
+        F("cadence_days") * _hours_per_cadence_day(factor) * Value(-1.0),
+        output_field=FloatField(),
+    )
+    return PlusHours(Value(when), hours)
+
+
+def kept_up_at(when, since: str) -> Q:
+    """Channels counted from a moment in (``since``, ``when``]: their creation, a restart of
+    their count, or a touch (an exchange naming both their officer and their contact).
+    ``since`` names an annotation of the channels holding their ``cadence_start``.
+
+    ``last_touch_at`` is the latest touch: when it is not after ``when`` it is also the
+    latest touch by then, so the exchanges are read only for channels touched since.
+    """
+    touch = apps.get_model("contacts", "Exchange").objects.filter(
+        contacts=OuterRef("contact_id"),
+        officers=OuterRef("officer_id"),
+        occurred_at__gt=OuterRef(since),
+        occurred_at__lte=when,
+    )
+    start = F(since)
+    return (
+        Q(created_at__gt=start, created_at__lte=when)
+        | Q(count_restarted_at__gt=start, count_restarted_at__lte=when)
+        | Q(last_touch_at__gt=start, last_touch_at__lte=when)
+        | (Q(last_touch_at__gt=when) & Q(Exists(touch)))
     )
 
 

@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from contacts import crypto
+from contacts import crypto, states
 from contacts.errors import DomainError, InvalidReminderTransition
 from contacts.fields import EncryptedTextField
 from contacts.models import Channel, Contact, Exchange, Grant, Reminder, Sensitivity
@@ -98,7 +98,8 @@ def check_occurred_at(occurred_at, *, now) -> None:
 @transaction.atomic
 def record_touches(*, contact_ids: Iterable[int], officer_ids: Iterable[int], now) -> int:
     """Recompute ``last_touch_at`` of the channels between these contacts and officers from
-    their exchanges, then resolve the pending channel reminders no longer overdue.
+    their exchanges, and their recorded month-start states, then resolve the pending
+    channel reminders no longer overdue.
 
     Recomputing (rather than taking the newest) keeps edits and deletions of exchanges
     right. Returns the number of reminders resolved.
@@ -110,6 +111,7 @@ def record_touches(*, contact_ids: Iterable[int], officer_ids: Iterable[int], no
         .values("occurred_at")[:1]
     )
     channels.update(last_touch_at=Subquery(latest))
+    states.rerecord(channels)
     no_longer_due = channels.with_due(now).filter(overdue=False).values("pk")
     return Reminder.objects.filter(
         kind=Reminder.Kind.CHANNEL_DUE, status__in=PENDING, channel__in=no_longer_due

@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from contacts import notifications, services
+from contacts import notifications, services, states
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
 TASK_OPTIONS = {
@@ -42,3 +42,10 @@ def send_notifications() -> dict:
     """Send the digests due now and pending escalations (see contacts.notifications)."""
     result = notifications.send_notifications(now=timezone.now())
     return result.__dict__
+
+
+@shared_task(name="contacts.record_channel_states", autoretry_for=TRANSIENT_ERRORS, **TASK_OPTIONS)
+def record_channel_states() -> int:
+    """Record the channels' states at the month starts not recorded yet (see
+    contacts.states); hourly, so a new month is recorded within the hour."""
+    return states.record_missing_months(now=timezone.now())

@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services, states
 from contacts.models import (
     AccessLog,
     Channel,
@@ -19,6 +20,7 @@ from contacts.models import (
     Grant,
     OfficerProfile,
     Organization,
+    RecordedMonth,
     Reminder,
     Sensitivity,
 )
@@ -108,6 +110,7 @@ def network(owner, teammate, outsider, grantee, planner):
         reminder=prep, event=event, kind=Reminder.Kind.EVENT_PREP, recipient=planner
     )
     CalendarFeed.objects.create(user=planner)
+    states.record_months([timezone.now().date().replace(day=1)], now=timezone.now())
     return SimpleNamespace(
         org=org,
         standard=standard,
@@ -142,7 +145,7 @@ def test_superuser_renders_changelist_add_and_change_page(client, admin_user, ne
     assert changelist.context["cl"].result_count == rows.count()
     # Audit rows are written by the application only: no add page, even for superusers.
     assert add_page.status_code == (
-        403 if model in (AccessLog, ErasureRecord, Grant, EventReminder) else 200
+        403 if model in (AccessLog, ErasureRecord, Grant, EventReminder, RecordedMonth) else 200
     )
     if rows.exists():
         assert client.get(_url(model, "change", rows.first().pk)).status_code == 200
@@ -651,3 +654,27 @@ def test_sync_role_permissions_restores_a_removed_permission_and_is_idempotent(d
 
     assert _codenames("officer") == expected
     assert officer.permissions.count() == len(expected)
+
+
+# Exchanges changed in the admin count as touches like any other.
+
+
+def test_deleting_an_exchange_in_the_admin_recomputes_its_channels_touch(client, admin_user, owner):
+    contact = factories.ContactFactory(owner=owner)
+    channel = factories.ChannelFactory(officer=owner, contact=contact)
+    earlier, latest = (
+        factories.ExchangeFactory(
+            occurred_at=timezone.now() - timezone.timedelta(days=days),
+            contacts=[contact],
+            officers=[owner],
+        )
+        for days in (20, 2)
+    )
+    services.record_touches(contact_ids=[contact.pk], officer_ids=[owner.pk], now=timezone.now())
+    client.force_login(admin_user)
+
+    response = client.post(_url(latest, "delete", latest.pk), {"post": "yes"})
+
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert channel.last_touch_at == earlier.occurred_at

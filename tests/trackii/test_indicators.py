@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from contacts import services, states
 from contacts.models import Channel, Contact, Layer, Organization, Sensitivity, Signal
 from events.models import Event, Invitation, Programme
 from tests import factories
@@ -424,7 +425,15 @@ def test_speaker_share_over_guests_who_attended(network, lead):
 # Network health
 
 
-def test_channels_within_cadence_reads_each_month_end_under_its_climate(network, lead):
+@pytest.fixture(params=["from exchanges", "from recorded states"])
+def month_starts(request, network):
+    """Both ways of reading a channel's state at a month start give the same figures."""
+    if request.param == "from recorded states":
+        states.record_months([dt.date(2025, 12, 1), JAN, FEB, MAR], now=NOW)
+    return request.param
+
+
+def test_channels_within_cadence_reads_each_month_end_under_its_climate(month_starts, lead):
     result = indicators.channels_within_cadence(lead, **Q1)
 
     assert figures(result) == ([0.75, 0.25, 0.5], 0.5, 0.3333, 0.1667)
@@ -435,7 +444,7 @@ def test_channels_within_cadence_reads_each_month_end_under_its_climate(network,
     assert part(result, "officer", "outsider") == ([0.5, 0.0, 0.5], 0.5, 0.0)
 
 
-def test_channels_within_cadence_now_agrees_with_the_keep_in_touch_rules(network, lead):
+def test_channels_within_cadence_now_agrees_with_the_keep_in_touch_rules(month_starts, lead):
     active = Channel.objects.active().with_due(NOW)
     not_overdue = active.filter(overdue=False).count() / active.count()
 
@@ -444,13 +453,46 @@ def test_channels_within_cadence_now_agrees_with_the_keep_in_touch_rules(network
     assert result.total == round(not_overdue, 4) == 0.5
 
 
-def test_channels_within_cadence_has_no_value_for_months_to_come(network, lead):
+def test_channels_within_cadence_has_no_value_for_months_to_come(month_starts, lead):
     year = {**Q1, "end": dt.date(2026, 12, 31)}
 
     result = indicators.channels_within_cadence(lead, **year)
 
     assert series(result) == [0.75, 0.25, 0.5, *[None] * 9]
     assert result.total == 0.5
+
+
+def test_recorded_month_starts_spare_reading_the_exchanges(network, lead):
+    winter = {"start": dt.date(2025, 12, 1), "end": dt.date(2026, 2, 28), "period": "month"}
+    live = indicators.channels_within_cadence(lead, **winter, now=NOW)
+    states.record_months([dt.date(2025, 11, 1), dt.date(2025, 12, 1), JAN, FEB, MAR], now=NOW)
+
+    with CaptureQueriesContext(connection) as queries:
+        recorded = indicators.channels_within_cadence(lead, **winter, now=NOW)
+
+    assert recorded == live
+    assert figures(recorded) == ([0.3333, 0.75, 0.25], 0.25, 0.0, 0.25)
+    assert not [q for q in queries.captured_queries if '"contacts_exchange' in q["sql"]]
+
+
+def test_a_late_exchange_is_recorded_where_it_happened(network, owner, lead):
+    states.record_months([dt.date(2025, 12, 1), JAN, FEB, MAR], now=NOW)
+    before = indicators.channels_within_cadence(lead, **Q1)
+    a1 = network["a1"]
+    # The owner's informal channel with j1 (30 days, touched 5 February) was overdue on
+    # 1 March under the elevated climate; an exchange of 20 February logged late saves it.
+    late = factories.ExchangeFactory(
+        occurred_at=at("2026-02-20"), contacts=[network["j1"], a1], officers=[owner]
+    )
+    services.record_touches(contact_ids=[network["j1"].pk, a1.pk], officer_ids=[owner.pk], now=NOW)
+
+    after = indicators.channels_within_cadence(lead, **Q1)
+
+    assert series(before) == [0.75, 0.25, 0.5]
+    assert series(after) == [0.75, 0.5, 0.5]
+    late.delete()
+    services.record_touches(contact_ids=[network["j1"].pk, a1.pk], officer_ids=[owner.pk], now=NOW)
+    assert indicators.channels_within_cadence(lead, **Q1) == before
 
 
 def test_single_channel_organizations(network, lead):
@@ -530,11 +572,13 @@ def test_each_indicator_is_one_aggregate_query(network, lead):
         with CaptureQueriesContext(connection) as queries:
             indicators.compute(name, lead, **Q1)
         sql = [query["sql"] for query in queries.captured_queries]
-        # Besides: one read of the climate history (channels), one of the reader's roles.
+        # Besides: one read of the climate history and one of the recorded month starts
+        # (channels), one of the reader's roles.
         climate = [text for text in sql if 'FROM "contacts_climate"' in text]
+        recorded = [text for text in sql if 'FROM "contacts_recordedmonth"' in text]
         roles = [text for text in sql if 'FROM "auth_group"' in text]
-        assert len(climate) <= 1 and len(roles) <= 1, name
-        assert len(sql) - len(climate) - len(roles) == 1, name
+        assert len(climate) <= 1 and len(recorded) <= 1 and len(roles) <= 1, name
+        assert len(sql) - len(climate) - len(recorded) - len(roles) == 1, name
 
 
 # visible_to and analysts
@@ -547,12 +591,14 @@ def _everything(reader) -> list:
 
 
 def test_a_protected_contact_changes_no_figure_for_a_reader_who_may_not_see_it(
-    network, owner, outsider, lead, analyst, admin_user
+    network, month_starts, owner, outsider, lead, analyst, admin_user
 ):
     before = {reader.username: _everything(reader) for reader in (lead, analyst)}
     admin_before = _everything(admin_user)
 
     add_protected_journalist(network, owner=owner, outsider=outsider)
+    if month_starts == "from recorded states":
+        states.record_months([dt.date(2025, 12, 1), JAN, FEB, MAR], now=NOW)
 
     for reader in (lead, analyst):
         assert _everything(reader) == before[reader.username], reader.username

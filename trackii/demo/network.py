@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from contacts import states
 from contacts.models import (
     Affiliation,
     Channel,
@@ -86,6 +87,8 @@ def seed_demo_network(*, now: dt.datetime, seed: int = DEFAULT_SEED) -> DemoSumm
         book.save()
         access.save()
         close_old_follow_ups(now=now)
+        # What the hourly task would have recorded at every month start of the history.
+        states.record_missing_months(now=now)
         return DemoSummary(created=True, counts=count_rows())
 
 

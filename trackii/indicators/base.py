@@ -4,10 +4,12 @@ rows into series: a loop over groups (a few per bucket), never over rows."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -237,6 +239,42 @@ def fold(rows, slots_of, dimensions=()) -> tuple[Tally, dict]:
             for by, column in dimensions:
                 parts[(by, str(row[column] or ""))].add(slot, numerator, denominator)
     return overall, parts
+
+
+def fold_columns(rows, slots, dimensions=()) -> tuple[Tally, dict]:
+    """``fold`` for rows holding ``n_<column>`` and ``d_<column>`` for each (slot, column)
+    of ``slots``: each row's figures are summed as one vector (the network-health
+    indicators fold thousands of groups)."""
+    names = [f"{prefix}_{column}" for _, column in slots for prefix in ("n", "d")]
+    overall, parts = [0] * len(names), {}
+    for row in rows:
+        vector = [row.get(name) or 0 for name in names]
+        overall = list(map(operator.add, overall, vector))
+        for by, column in dimensions:
+            key = (by, str(row[column] or ""))
+            summed = parts.get(key)
+            parts[key] = vector if summed is None else list(map(operator.add, summed, vector))
+    return _tally(slots, overall), defaultdict(
+        Tally, {key: _tally(slots, vector) for key, vector in parts.items()}
+    )
+
+
+def _tally(slots, vector) -> Tally:
+    tally = Tally()
+    for index, (slot, _) in enumerate(slots):
+        tally.slots[slot] = vector[2 * index : 2 * index + 2]
+    return tally
+
+
+def fetch_rows(queryset) -> list[dict]:
+    """The rows of a grouped ``values()`` queryset as dicts keyed by their SQL aliases,
+    without Django's per-value converters (counts and labels need none): alias every
+    key with ``annotate``."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def flow_slots(row):

@@ -3,25 +3,12 @@ channel. States, read at instants."""
 
 from __future__ import annotations
 
-import datetime as dt
+from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models.lookups import GreaterThan
 
-from django.db.models import (
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
-
-from contacts.expressions import PlusHours
-from contacts.models import Channel, Exchange
-from contacts.querysets import _hours_per_cadence_day
+from contacts import states
+from contacts.models import Channel, Organization
+from contacts.querysets import cadence_start, kept_up_at
 from contacts.rest import notes_allowed
 from trackii.indicators.base import (
     COUNT,
@@ -29,7 +16,9 @@ from trackii.indicators.base import (
     Window,
     build_result,
     column_slots,
+    fetch_rows,
     fold,
+    fold_columns,
     indicator,
 )
 from trackii.indicators.queries import (
@@ -37,7 +26,6 @@ from trackii.indicators.queries import (
     column_name,
     contact_filter,
     instants_of,
-    organizations_of,
 )
 
 
@@ -53,57 +41,45 @@ def channels_within_cadence(
     """Of the channels active now (that the reader may see) that existed at each instant,
     the share not overdue then: touched, created or restarted within the effective cadence
     under the climate of that instant. By layer, category and (except for analysts)
-    officer."""
+    officer.
+
+    A recorded month start is read from the channels' recorded states (``contacts.states``:
+    one row per channel and year); any other instant (now, the end of a custom range, a
+    month start in another time zone or not recorded yet) from their exchanges."""
     window = Window(start, end, period, now)
     instants, missing = instants_of(window)
-    factors = climate_factors(instants)
+    recorded = states.recorded_instants(when for _, when in instants)
+    live = [(slot, when) for slot, when in instants if when not in recorded]
+    factors = climate_factors(live)
     channels = Channel.objects.visible_to(user).filter(
         contact_filter("contact__", layer=layer, category=category, country=country),
         status=Channel.Status.ACTIVE,
     )
+    for year in sorted({month.year for month in recorded.values()}):
+        channels = channels.annotate(
+            **{f"states_{year}": FilteredRelation("states", condition=Q(states__year=year))}
+        )
     aggregates = {}
     for slot, when in instants:
         column = column_name(slot)
-        channels = channels.annotate(**{f"since_{column}": _cadence_before(when, factors[slot])})
         existed = Q(created_at__lte=when)
-        aggregates[f"n_{column}"] = Count("pk", filter=existed & _touched(column, when))
+        if when in recorded:
+            year, bit = states.bit_of(when, recorded)
+            kept = Q(GreaterThan(F(f"states_{year}__kept_up").bitand(bit), 0))
+        else:
+            since = f"since_{column}"
+            channels = channels.annotate(**{since: cadence_start(when, factors[slot])})
+            kept = kept_up_at(when, since)
+        aggregates[f"n_{column}"] = Count("pk", filter=existed & kept)
         aggregates[f"d_{column}"] = Count("pk", filter=existed)
-    keys = ["contact__layer", "contact__category"]
-    dimensions = [("layer", "contact__layer"), ("category", "contact__category")]
+    keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
     if notes_allowed(user):
-        keys.append("officer__username")
-        dimensions.append(("officer", "officer__username"))
-    rows = channels.order_by().values(*keys).annotate(**aggregates)
+        keys["k_officer"] = F("officer__username")
+    rows = fetch_rows(channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates))
     slots = [(slot, column_name(slot)) for slot, _ in instants]
-    overall, parts = fold(rows, column_slots(slots), dimensions)
+    dimensions = [(key.removeprefix("k_"), key) for key in keys]
+    overall, parts = fold_columns(rows, slots, dimensions)
     return build_result("channels_within_cadence", window, overall, parts, missing=missing)
-
-
-def _cadence_before(when: dt.datetime, factor: float):
-    """``when`` minus the channel's effective cadence under ``factor``."""
-    hours = ExpressionWrapper(
-        F("cadence_days") * _hours_per_cadence_day(factor) * Value(-1.0),
-        output_field=FloatField(),
-    )
-    return PlusHours(Value(when), hours)
-
-
-def _touched(column: str, when: dt.datetime) -> Q:
-    """Counted from a moment in (since, when]: its creation, a restart of its count, or an
-    exchange with both its officer and its contact."""
-    since = F(f"since_{column}")
-    touch = Exchange.objects.filter(
-        contacts=OuterRef("contact_id"),
-        officers=OuterRef("officer_id"),
-        occurred_at__gt=OuterRef(f"since_{column}"),
-        occurred_at__lte=when,
-    )
-    return (
-        Q(created_at__gt=since)
-        | Q(count_restarted_at__gt=since, count_restarted_at__lte=when)
-        | Q(last_touch_at__gt=since, last_touch_at__lte=when)
-        | Q(Exists(touch))
-    )
 
 
 @indicator(
@@ -117,30 +93,54 @@ def single_channel_organizations(
 ):
     """Organizations (of the country) whose contacts (of the layer and category, that the
     reader may see) hold exactly one channel active now that existed at each instant, by
-    kind of organization."""
+    kind of organization (the kinds of the organizations holding any such channel).
+
+    One statement: the channels grouped by organization and counted at each instant, and
+    over those groups one count per kind and instant."""
     window = Window(start, end, period, now)
     instants, missing = instants_of(window)
     channels = Channel.objects.visible_to(user).filter(
         contact_filter("contact__", layer=layer, category=category),
+        contact_filter("contact__organization__", country=country),
         status=Channel.Status.ACTIVE,
-        contact__organization=OuterRef("pk"),
+        contact__organization__isnull=False,
     )
-    organizations = organizations_of(country=country)
-    aggregates = {}
-    for slot, when in instants:
+    held = (
+        channels.annotate(
+            organization=F("contact__organization"),
+            organization_kind=F("contact__organization__kind"),
+        )
+        .order_by()
+        .values("organization", "organization_kind")
+        .annotate(
+            **{
+                f"held_{column_name(slot)}": Count("pk", filter=Q(created_at__lte=when))
+                for slot, when in instants
+            }
+        )
+    )
+    kinds = Organization.Kind.values
+    aggregates = {
+        f"o_{kind}": Count("organization", filter=Q(organization_kind=kind)) for kind in kinds
+    }
+    for slot, _ in instants:
         column = column_name(slot)
-        held = (
-            channels.filter(created_at__lte=when)
-            .order_by()
-            .values("contact__organization")
-            .annotate(held=Count("pk"))
-            .values("held")
-        )
-        organizations = organizations.annotate(
-            **{f"held_{column}": Coalesce(Subquery(held, output_field=IntegerField()), 0)}
-        )
-        aggregates[f"n_{column}"] = Count("pk", filter=Q(**{f"held_{column}": 1}))
-    rows = organizations.order_by().values("kind").annotate(**aggregates)
+        for kind in kinds:
+            aggregates[f"n_{kind}_{column}"] = Count(
+                "organization", filter=Q(organization_kind=kind, **{f"held_{column}": 1})
+            )
+    counts = held.aggregate(**aggregates)
+    rows = [
+        {
+            "kind": kind,
+            **{
+                f"n_{column_name(slot)}": counts[f"n_{kind}_{column_name(slot)}"]
+                for slot, _ in instants
+            },
+        }
+        for kind in kinds
+        if counts[f"o_{kind}"]
+    ]
     slots = [(slot, column_name(slot)) for slot, _ in instants]
     overall, parts = fold(rows, column_slots(slots), [("kind", "kind")])
     return build_result("single_channel_organizations", window, overall, parts, missing=missing)
