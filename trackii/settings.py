@@ -106,13 +106,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles a statement's expressions when its estimated cost is high:
-    # for the indicators' many FILTER aggregates that took longer than running them
-    # (170 ms of 410 ms measured, BENCHMARKS.md). PG_JIT=on restores the server's choice.
-    if not env.bool("PG_JIT", default=False):
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+# PostgreSQL's JIT compiles a statement's expressions when its estimated cost is high: for
+# the indicators' many FILTER aggregates that took longer than running them (170 ms of
+# 410 ms measured, BENCHMARKS.md). PG_JIT=on restores the server's choice.
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool(
+    "PG_JIT", default=False
+):
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -25,9 +25,18 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts import services
-from contacts.models import Channel, Contact, Layer, Notification, OfficerProfile, Reminder
-from contacts.tasks import send_notifications, sweep_reminders
+from contacts import services, states
+from contacts.models import (
+    Channel,
+    ChannelState,
+    Contact,
+    Layer,
+    Notification,
+    OfficerProfile,
+    RecordedMonth,
+    Reminder,
+)
+from contacts.tasks import record_channel_states, send_notifications, sweep_reminders
 from tests import factories
 from tests.workers import Worker, running_worker, worker_environment
 
@@ -340,3 +349,20 @@ def test_two_sweeps_at_the_same_moment_create_one_reminder_per_channel():
     assert errors == []
     assert sorted(result.channel_due for result in results) == [0, CONCURRENT_SWEEP_CHANNELS]
     assert _pending_channel_ids() == channel_ids
+
+
+def test_worker_records_each_month_start_once(broker_url):
+    opened = timezone.now() - dt.timedelta(days=70)
+    channel = factories.ChannelFactory(created_at=opened)
+    expected = states.month_starts(opened.date(), timezone.now().date())
+
+    with running_worker(environment=worker_environment(broker_url=broker_url)) as worker:
+        first = record_channel_states.delay()
+        first_line = worker.wait_for_task(record_channel_states.name, first.id)
+        second = record_channel_states.delay()
+        second_line = worker.wait_for_task(record_channel_states.name, second.id)
+
+    assert first_line.rstrip().endswith(f": {len(expected)}"), first_line
+    assert second_line.rstrip().endswith(": 0"), second_line
+    assert list(RecordedMonth.objects.values_list("month", flat=True)) == expected
+    assert ChannelState.objects.filter(channel=channel).exists()

@@ -187,3 +187,51 @@ def test_embedded_default_seeds_the_demo_and_sweeps_on_sqlite(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "created 0 channel_due" not in first.stdout
     assert "created 0 channel_due and 0 follow_up" in second.stdout
+
+
+INDICATORS_ON_SQLITE = """
+import datetime as dt
+from django.contrib.auth.models import User
+from django.utils import timezone
+from contacts.models import RecordedMonth
+from trackii.indicators import REGISTRY, compute_all
+lead = User.objects.filter(groups__name="lead").first()
+now = timezone.now()
+start = (now.date().replace(day=1) - dt.timedelta(days=300)).replace(day=1)
+results = compute_all(lead, start=start, end=now.date(), period="month", now=now)
+print("names", sorted(r.name for r in results) == sorted(REGISTRY))
+by_name = {r.name: r for r in results}
+print("kept", 0 < by_name["channels_within_cadence"].total < 1)
+print("breakdowns", sorted({p.by for p in by_name["channels_within_cadence"].breakdown}))
+print("recorded", RecordedMonth.objects.count() >= 24)
+"""
+
+
+ANSWERS = {"names", "kept", "breakdowns", "recorded"}
+
+
+def test_embedded_default_computes_every_indicator_on_sqlite(tmp_path):
+    environment = _embedded_env(tmp_path)
+    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+    assert _manage("seed_demo", environment=environment).returncode == 0
+
+    shell = _manage("shell", "-c", INDICATORS_ON_SQLITE, environment=environment)
+
+    assert shell.returncode == 0, shell.stderr
+    answers = [line for line in shell.stdout.splitlines() if line.split(" ")[0] in ANSWERS]
+    assert answers == [
+        "names True",
+        "kept True",
+        "breakdowns ['category', 'layer', 'officer']",
+        "recorded True",
+    ]
+
+
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit():
+    """The indicators' statements ran slower with PostgreSQL's JIT (BENCHMARKS.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

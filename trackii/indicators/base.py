@@ -4,7 +4,6 @@ rows into series: a loop over groups (a few per bucket), never over rows."""
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -241,40 +240,31 @@ def fold(rows, slots_of, dimensions=()) -> tuple[Tally, dict]:
     return overall, parts
 
 
-def fold_columns(rows, slots, dimensions=()) -> tuple[Tally, dict]:
-    """``fold`` for rows holding ``n_<column>`` and ``d_<column>`` for each (slot, column)
-    of ``slots``: each row's figures are summed as one vector (the network-health
-    indicators fold thousands of groups)."""
+def fold_in_sql(queryset, slots, dimensions) -> tuple[Tally, dict]:
+    """``fold`` done by the database, for a grouped ``values()`` queryset holding
+    ``n_<column>`` and ``d_<column>`` for each (slot, column) of ``slots`` and one aliased
+    key per (dimension, alias) of ``dimensions``: one statement sums its groups overall and
+    by each dimension (thousands of groups in, a few hundred rows out)."""
+    quote = connection.ops.quote_name
     names = [f"{prefix}_{column}" for _, column in slots for prefix in ("n", "d")]
-    overall, parts = [0] * len(names), {}
-    for row in rows:
-        vector = [row.get(name) or 0 for name in names]
-        overall = list(map(operator.add, overall, vector))
-        for by, column in dimensions:
-            key = (by, str(row[column] or ""))
-            summed = parts.get(key)
-            parts[key] = vector if summed is None else list(map(operator.add, summed, vector))
-    return _tally(slots, overall), defaultdict(
-        Tally, {key: _tally(slots, vector) for key, vector in parts.items()}
-    )
-
-
-def _tally(slots, vector) -> Tally:
-    tally = Tally()
-    for index, (slot, _) in enumerate(slots):
-        tally.slots[slot] = vector[2 * index : 2 * index + 2]
-    return tally
-
-
-def fetch_rows(queryset) -> list[dict]:
-    """The rows of a grouped ``values()`` queryset as dicts keyed by their SQL aliases,
-    without Django's per-value converters (counts and labels need none): alias every
-    key with ``annotate``."""
-    sql, params = queryset.query.sql_with_params()
+    sums = ", ".join(f"CAST(SUM({quote(name)}) AS BIGINT)" for name in names)
+    # Only the code's own labels and quoted aliases are interpolated; values travel as
+    # the compiled queryset's parameters.
+    selects = [f"SELECT '', NULL, {sums} FROM groups"]  # noqa: S608
+    selects += [
+        f"SELECT '{by}', {quote(alias)}, {sums} FROM groups GROUP BY {quote(alias)}"  # noqa: S608
+        for by, alias in dimensions
+    ]
+    inner, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(f"WITH groups AS ({inner}) " + " UNION ALL ".join(selects), params)
+        rows = cursor.fetchall()
+    overall, parts = Tally(), defaultdict(Tally)
+    for by, key, *vector in rows:
+        tally = overall if not by else parts[(by, str(key or ""))]
+        for index, (slot, _) in enumerate(slots):
+            tally.add(slot, vector[2 * index], vector[2 * index + 1])
+    return overall, parts
 
 
 def flow_slots(row):

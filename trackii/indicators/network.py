@@ -16,9 +16,8 @@ from trackii.indicators.base import (
     Window,
     build_result,
     column_slots,
-    fetch_rows,
     fold,
-    fold_columns,
+    fold_in_sql,
     indicator,
 )
 from trackii.indicators.queries import (
@@ -75,10 +74,10 @@ def channels_within_cadence(
     keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
     if notes_allowed(user):
         keys["k_officer"] = F("officer__username")
-    rows = fetch_rows(channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates))
+    groups = channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates)
     slots = [(slot, column_name(slot)) for slot, _ in instants]
     dimensions = [(key.removeprefix("k_"), key) for key in keys]
-    overall, parts = fold_columns(rows, slots, dimensions)
+    overall, parts = fold_in_sql(groups, slots, dimensions)
     return build_result("channels_within_cadence", window, overall, parts, missing=missing)
 
 
