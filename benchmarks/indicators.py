@@ -891,15 +891,28 @@ def channels_within_cadence_states_sql() -> str:
         f"LEFT JOIN contacts_channelstate s{y} ON s{y}.channel_id = c.id AND s{y}.year = {y}"
         for y in years
     )
+    names = [f"{kind}{i}" for i in range(SLOTS) for kind in ("n", "d")]
+    aliased = ", ".join(
+        f"{column} AS {name}" for column, name in zip(columns.split(", "), names, strict=True)
+    )
+    sums = ", ".join(f"sum({name})::bigint" for name in names)
+    folds = " UNION ALL ".join(
+        f"SELECT '{by}', {by}, {sums} FROM g GROUP BY {by}" for by in ("layer", "category")
+    )
+    # The groups folded into the overall figure and the three breakdowns by the statement.
     return f"""
-WITH {VISIBLE}
-SELECT co.layer, co.category, u.username, {columns}
-FROM contacts_channel c
-JOIN contacts_contact co ON co.id = c.contact_id
-JOIN auth_user u ON u.id = c.officer_id
-{joins}
-WHERE c.status = 'active' AND c.contact_id IN (SELECT id FROM visible)
-GROUP BY 1, 2, 3"""
+WITH {VISIBLE},
+g AS (
+    SELECT co.layer, co.category, u.username AS officer, {aliased}
+    FROM contacts_channel c
+    JOIN contacts_contact co ON co.id = c.contact_id
+    JOIN auth_user u ON u.id = c.officer_id
+    {joins}
+    WHERE c.status = 'active' AND c.contact_id IN (SELECT id FROM visible)
+    GROUP BY 1, 2, 3
+)
+SELECT '', NULL, {sums} FROM g UNION ALL {folds}
+UNION ALL SELECT 'officer', officer, {sums} FROM g GROUP BY officer"""
 
 
 def single_channel_organizations_sql() -> str:
@@ -926,6 +939,8 @@ class Floor:
     dimensions: tuple[str, ...]  # the breakdowns, in the order of the statement's keys
     statement: str
     flow: bool = True  # rows (bucket, *keys, n, d); else (*keys, n0, d0, ..., n13, d13)
+    # rows (dimension, key, n0, d0, ...): already summed overall ('') and per dimension
+    folded: bool = False
     share_of_total: bool = False
 
 
@@ -1044,6 +1059,7 @@ def floors() -> dict[str, Floor]:
             ("layer", "category", "officer"),
             channels_within_cadence_states_sql(),
             flow=False,
+            folded=True,
         ),
         "single_channel_organizations": Floor(
             "count", ("kind",), single_channel_organizations_sql(), flow=False
@@ -1079,7 +1095,14 @@ def floor_figures(floor: Floor, rows, buckets: list[dt.date]) -> dict:
     keys_count = len(floor.dimensions)
     slots = [*(b.isoformat() for b in buckets), "total", "previous"]
     for row in rows:
-        if floor.flow:
+        if floor.folded:
+            by, key, values = row[0], row[1], row[2:]
+            tally = overall if not by else parts.setdefault(f"{by}={key or ''}", {})
+            for index, slot in enumerate(slots):
+                counts = tally.setdefault(slot, [0, 0])
+                counts[0] += values[2 * index] or 0
+                counts[1] += values[2 * index + 1] or 0
+        elif floor.flow:
             bucket, keys, (numerator, denominator) = row[0], row[1:-2], row[-2:]
             if bucket is None:
                 add("previous", keys, numerator, denominator)
@@ -1573,9 +1596,9 @@ BUFFERS) of the indicator's statement as Django sends it, then of the floor's.
    figures) it takes {reference} s. The states cost {recording} s to record for the whole
    history ({months} month starts, `record_missing_months`, what the hourly task does the
    first time); afterwards the task records one month start a month, and
-   `services.record_touches` re-records the few channels an exchange changes. About a
-   third of the indicator's time is Python folding the ~9,000 (layer, category, officer)
-   groups into the three breakdowns.
+   `services.record_touches` re-records the few channels an exchange changes. The ~9,000
+   (layer, category, officer) groups are folded into the three breakdowns by the same
+   statement (`UNION ALL` over them), not in Python.
 2. **`single_channel_organizations`** is one grouped pass over the visible active channels
    by organization, counted per kind and instant over those groups: {sco} s against {sco_floor} s.
 3. **`journalist_exchanges`** ({journalists} s; floor {journalists_floor} s) scans two years of
@@ -1585,12 +1608,18 @@ BUFFERS) of the indicator's statement as Django sends it, then of the floor's.
 
 **Under one second is not reached: the floor itself takes {floor_total} s** for the same
 figures from the same tables, so no shape of these statements gets there on this machine.
-What would: (a) a `names_journalist` flag on exchanges kept by the services (as
-`last_touch_at` is) with a partial index on `occurred_at`, so that `journalist_exchanges`
-reads the ~12% of exchanges that name a journalist instead of all of them; (b) the
-breakdowns of `channels_within_cadence` folded in SQL (`GROUPING SETS`, which the ORM does
-not write) instead of in Python; (c) the dashboard's statements run on two connections at
-once (two cores). None of these is done yet.
+Tried and measured by hand, without a gain worth keeping: the dashboard's statements on two
+or three connections at once (the two cores are already busy with PostgreSQL's parallel
+workers: about 10% less, within the noise); an index on `contacts_exchange_contacts
+(contact_id, exchange_id)` (no faster); `journalist_exchanges` as a set difference or a
+grouped pass over `contacts_exchange_contacts` (slower); a Python process that has already
+served the dashboard once, on a fresh connection (a server's later requests): 1.16 to
+1.32 s. What would get there, together: (a) a stored `names_journalist` flag on exchanges,
+kept by the services as `last_touch_at` is (and on a contact's change of category), so that
+`journalist_exchanges` reads the ~12% of exchanges that name a journalist (measured by hand
+with a temporary table of them: 0.23 s instead of 0.43 s; the `visible_to` anti-join
+remains); (b) the other flows (invitations, participants) recorded per month as the
+channel states are, with visibility applied when reading. Neither is built yet.
 """
 
 

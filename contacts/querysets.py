@@ -39,9 +39,14 @@ def _related_model(model, field_name: str):
 
 
 def contact_visible_to(user, prefix: str = "") -> Q:
-    """The condition on a contact (reached through ``prefix``) that a user who is not a
-    superuser may see it: standard to all staff; restricted to the owner, the owner's
-    teammates and grantees; protected to the owner and grantees only."""
+    """The condition on a contact (reached through ``prefix``) that the user may see it:
+    standard to all staff; restricted to the owner, the owner's teammates and grantees;
+    protected to the owner and grantees only; everything to superusers, nothing to a user
+    who is not signed in and active."""
+    if not _can_see_anything(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
     grant_model = apps.get_model("contacts", "Grant")
     granted = grant_model.objects.filter(user=user).values("contact_id")
     teammates = get_user_model().objects.filter(teams__members=user).values("pk")

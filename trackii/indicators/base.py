@@ -267,6 +267,28 @@ def fold_in_sql(queryset, slots, dimensions) -> tuple[Tally, dict]:
     return overall, parts
 
 
+def count_groups_in_sql(queryset, key: str, columns: list[str]) -> list[dict]:
+    """Over the groups of a grouped ``values()`` queryset, per value of its aliased ``key``:
+    ``n_<column>``, how many groups hold exactly 1 in each of ``columns``."""
+    quote = connection.ops.quote_name
+    counts = ", ".join(
+        f"SUM(CASE WHEN {quote(column)} = 1 THEN 1 ELSE 0 END)" for column in columns
+    )
+    inner, params = queryset.query.sql_with_params()
+    # Only quoted aliases are interpolated; values travel as the compiled parameters.
+    sql = f"SELECT {quote(key)}, {counts} FROM ({inner}) groups GROUP BY 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        {
+            key: row[0],
+            **{f"n_{column}": int(row[1 + index] or 0) for index, column in enumerate(columns)},
+        }
+        for row in rows
+    ]
+
+
 def flow_slots(row):
     if row["in_window"]:
         yield row["bucket"], row["numerator"], row.get("denominator")

@@ -7,8 +7,8 @@ from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.lookups import GreaterThan
 
 from contacts import states
-from contacts.models import Channel, Organization
-from contacts.querysets import cadence_start, kept_up_at
+from contacts.models import Channel
+from contacts.querysets import cadence_start, contact_visible_to, kept_up_at
 from contacts.rest import notes_allowed
 from trackii.indicators.base import (
     COUNT,
@@ -16,6 +16,7 @@ from trackii.indicators.base import (
     Window,
     build_result,
     column_slots,
+    count_groups_in_sql,
     fold,
     fold_in_sql,
     indicator,
@@ -25,6 +26,7 @@ from trackii.indicators.queries import (
     column_name,
     contact_filter,
     instants_of,
+    organizations_of,
 )
 
 
@@ -94,52 +96,32 @@ def single_channel_organizations(
     reader may see) hold exactly one channel active now that existed at each instant, by
     kind of organization (the kinds of the organizations holding any such channel).
 
-    One statement: the channels grouped by organization and counted at each instant, and
-    over those groups one count per kind and instant."""
+    One statement: each organization's channels counted at each instant, and over those
+    groups the organizations holding exactly one, per kind."""
     window = Window(start, end, period, now)
     instants, missing = instants_of(window)
-    channels = Channel.objects.visible_to(user).filter(
-        contact_filter("contact__", layer=layer, category=category),
-        contact_filter("contact__organization__", country=country),
-        status=Channel.Status.ACTIVE,
-        contact__organization__isnull=False,
-    )
+    # Organizations joined to the channels of their contacts that count (one filter()
+    # call: the conditions hold for the same contact and channel), grouped by organization.
     held = (
-        channels.annotate(
-            organization=F("contact__organization"),
-            organization_kind=F("contact__organization__kind"),
+        organizations_of(country=country)
+        .filter(
+            contact_visible_to(user, prefix="contacts__"),
+            contact_filter("contacts__", layer=layer, category=category),
+            contacts__channels__status=Channel.Status.ACTIVE,
         )
+        .annotate(organization_kind=F("kind"))
         .order_by()
-        .values("organization", "organization_kind")
+        .values("pk", "organization_kind")
         .annotate(
             **{
-                f"held_{column_name(slot)}": Count("pk", filter=Q(created_at__lte=when))
+                f"held_{column_name(slot)}": Count(
+                    "contacts__channels", filter=Q(contacts__channels__created_at__lte=when)
+                )
                 for slot, when in instants
             }
         )
     )
-    kinds = Organization.Kind.values
-    aggregates = {
-        f"o_{kind}": Count("organization", filter=Q(organization_kind=kind)) for kind in kinds
-    }
-    for slot, _ in instants:
-        column = column_name(slot)
-        for kind in kinds:
-            aggregates[f"n_{kind}_{column}"] = Count(
-                "organization", filter=Q(organization_kind=kind, **{f"held_{column}": 1})
-            )
-    counts = held.aggregate(**aggregates)
-    rows = [
-        {
-            "kind": kind,
-            **{
-                f"n_{column_name(slot)}": counts[f"n_{kind}_{column_name(slot)}"]
-                for slot, _ in instants
-            },
-        }
-        for kind in kinds
-        if counts[f"o_{kind}"]
-    ]
-    slots = [(slot, column_name(slot)) for slot, _ in instants]
-    overall, parts = fold(rows, column_slots(slots), [("kind", "kind")])
+    slots = [(slot, f"held_{column_name(slot)}") for slot, _ in instants]
+    rows = count_groups_in_sql(held, "organization_kind", [column for _, column in slots])
+    overall, parts = fold(rows, column_slots(slots), [("kind", "organization_kind")])
     return build_result("single_channel_organizations", window, overall, parts, missing=missing)
