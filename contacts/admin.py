@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts import services, signals_import
+from contacts import services, signals_import, states
 from contacts.errors import DomainError
 from contacts.models import (
     AccessLog,
@@ -468,6 +468,23 @@ class ClimateAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["created_by"]
     ordering = ["-started_at", "-pk"]
+
+    # A level dated in the past changes the channels' states after it (contacts.states).
+
+    def save_model(self, request, obj, form, change):
+        before = Climate.objects.filter(pk=obj.pk).values_list("started_at", flat=True).first()
+        super().save_model(request, obj, form, change)
+        states.forget_months_from(min(filter(None, [before, obj.started_at])))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        states.forget_months_from(obj.started_at)
+
+    def delete_queryset(self, request, queryset):
+        earliest = min(queryset.values_list("started_at", flat=True), default=None)
+        super().delete_queryset(request, queryset)
+        if earliest is not None:
+            states.forget_months_from(earliest)
 
 
 @admin.register(Reminder)

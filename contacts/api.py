@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contacts import filters, serializers, services
+from contacts import filters, serializers, services, states
 from contacts.access import Role, has_role
 from contacts.models import (
     AccessLog,
@@ -430,7 +430,8 @@ class ClimateViewSet(
         return Climate.objects.all()
 
     def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)
+        climate = serializer.save(created_by=self.request.user)
+        states.forget_months_from(climate.started_at)
 
     @extend_schema(responses={200: serializers.CurrentClimateSerializer})
     @action(detail=False, methods=["get"])

@@ -6,8 +6,10 @@ The rule is the keep-in-touch rule of ``contacts.querysets`` (``cadence_start`` 
 ``kept_up_at``) applied at each month start under the climate in force then. The hourly
 task records the month starts not recorded yet; ``services.record_touches`` re-records a
 channel's months whenever its exchanges change, so that an exchange logged late, edited
-or deleted counts where it happened. A later change of a channel's cadence or kind does not
-rewrite the months already recorded: they hold the state as it was.
+or deleted counts where it happened; a climate level dated in the past makes the months
+after it unrecorded again (``forget_months_from``) until the task records them. A later
+change of a channel's cadence or kind does not rewrite the months already recorded: they
+hold the state as it was.
 """
 
 from __future__ import annotations
@@ -48,7 +50,12 @@ def missing_months(now: dt.datetime) -> list[dt.date]:
         return []
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     starts = month_starts(first.astimezone(zone).date(), now.astimezone(zone).date())
-    recorded = set(RecordedMonth.objects.values_list("month", flat=True))
+    # A month recorded at midnight in another zone (TIME_ZONE changed since) is missing too.
+    recorded = {
+        month
+        for month, instant in RecordedMonth.objects.values_list("month", "instant")
+        if instant == month_instant(month)
+    }
     return [month for month in starts if month not in recorded and month_instant(month) <= now]
 
 
@@ -68,6 +75,14 @@ def record_months(months: list[dt.date], *, now: dt.datetime) -> int:
 def record_missing_months(*, now: dt.datetime) -> int:
     """What the hourly task does: record the month starts not recorded yet."""
     return record_months(missing_months(now), now=now)
+
+
+def forget_months_from(moment: dt.datetime) -> int:
+    """Stop reading the month starts from ``moment`` on as recorded (a climate level dated
+    in the past changes every informal channel's state after it): the indicators read
+    them from the exchanges until the hourly task records them again. Returns how many."""
+    forgotten, _ = RecordedMonth.objects.filter(instant__gte=moment).delete()
+    return forgotten
 
 
 def rerecord(channels: QuerySet) -> None:

@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.test import override_settings
 from django_celery_beat.models import PeriodicTask
+from rest_framework.test import APIClient
 
 from contacts import services, states
 from contacts.models import ChannelState, RecordedMonth
@@ -140,3 +141,49 @@ def test_the_hourly_task_is_in_the_beat_schedule(db):
 
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (1, "hours")
+
+
+def test_a_climate_level_dated_in_the_past_unrecords_the_months_after_it(channel, admin_user):
+    states.record_months([FEB, MAR, APR], now=NOW)
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    response = client.post(
+        "/api/v1/climate/",
+        {"level": "crisis", "started_at": "2026-03-15T10:00:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert list(RecordedMonth.objects.values_list("month", flat=True)) == [FEB, MAR]
+    assert states.missing_months(NOW)[-1] == APR
+    # Recorded again under the crisis (7.5 days): on 1 April the touch of 20 March is late.
+    states.record_missing_months(now=NOW)
+    assert bits(channel) == "000000000010"
+
+
+def test_a_climate_level_edited_in_the_admin_unrecords_the_months_after_it(
+    client, channel, admin_user
+):
+    level = factories.ClimateFactory(level="crisis", started_at=at("2026-05-15"))
+    states.record_months([FEB, MAR, APR], now=NOW)
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/contacts/climate/{level.pk}/change/",
+        {"level": "crisis", "started_at_0": "2026-03-15", "started_at_1": "10:00:00", "note": ""},
+    )
+
+    assert response.status_code == 302, response.content
+    assert list(RecordedMonth.objects.values_list("month", flat=True)) == [FEB, MAR]
+
+
+def test_a_month_recorded_in_another_time_zone_is_missing(channel):
+    states.record_months([MAR, APR], now=NOW)
+
+    with override_settings(TIME_ZONE="Asia/Jerusalem"):
+        assert states.missing_months(NOW)[-2:] == [MAR, APR]
+        states.record_missing_months(now=NOW)
+        assert RecordedMonth.objects.get(month=APR).instant == dt.datetime(
+            2026, 3, 31, 21, 0, tzinfo=dt.UTC
+        )
