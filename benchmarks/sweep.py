@@ -470,7 +470,10 @@ def child_sweep() -> dict:
 
 
 def child_floor(informal_hours: float) -> dict:
-    with psycopg.connect(os.environ["DATABASE_URL"], cursor_factory=psycopg.ClientCursor) as conn:
+    # JIT off, as the project's own sessions (trackii/settings.py).
+    with psycopg.connect(
+        os.environ["DATABASE_URL"], cursor_factory=psycopg.ClientCursor, options="-c jit=off"
+    ) as conn:
         started = time.perf_counter()
         cursor = conn.execute(FLOOR_SQL, {"now": NOW, "informal_hours": informal_hours})
         inserted = cursor.rowcount

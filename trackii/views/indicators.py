@@ -1,160 +1,22 @@
-"""Project-level pages: the health check, Today, network health, the indicators (dashboard,
-exports, monthly report) and the signals they read (they read both apps)."""
+"""The indicators' pages: the dashboard, its CSV and XLSX exports and the printable
+monthly report (leads, analysts and admins)."""
 
 from functools import partial
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from contacts.access import has_role
-from contacts.api import SignalViewSet
-from contacts.models import Channel, Contact, Exchange, Layer, Organization, Reminder, Signal
-from contacts.signals_import import (
-    COLUMNS,
-    REQUIRED_COLUMNS,
-    SignalCsvForm,
-    SignalForm,
-    import_signals_csv,
-)
+from contacts.models import Contact, Exchange, Layer, Organization, Signal
 from events.models import Event, Programme
 from trackii import exports, indicators
 from trackii.api import INDICATOR_READERS
-from trackii.charts import bar_chart, column_chart
-from trackii.forms import IndicatorFilterForm, ReportFilterForm, SignalFilterForm
-
-UPCOMING_EVENTS = 10
-
-
-def healthz(request):
-    """Answer 200 when the database answers, for load balancers and the run script."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
-@login_required
-def today(request):
-    """The signed-in user's overdue channels, open reminders, follow-ups and events."""
-    user, now = request.user, timezone.now()
-    reminders = (
-        Reminder.objects.visible_to(user)
-        .filter(recipient=user, status=Reminder.Status.OPEN)
-        .select_related("channel__contact", "exchange", "event_link__event")
-        .order_by("due_at", "pk")
-    )
-    context = {
-        "now": now,
-        "overdue_channels": Channel.objects.visible_to(user)
-        .for_officer(user)
-        .overdue(now)
-        .select_related("contact")
-        .order_by("next_due_at", "pk"),
-        # Follow-ups have their own section, so that no reminder is listed twice.
-        "reminders": reminders.exclude(kind=Reminder.Kind.FOLLOW_UP),
-        "follow_ups": reminders.filter(kind=Reminder.Kind.FOLLOW_UP),
-        "events": _upcoming_events_of(user, now)[:UPCOMING_EVENTS],
-    }
-    return render(request, "trackii/today.html", context)
-
-
-def _upcoming_events_of(user, now):
-    planned = Event.planners.through.objects.filter(event=OuterRef("pk"), user=user)
-    attended = Event.attending_officers.through.objects.filter(event=OuterRef("pk"), user=user)
-    return (
-        Event.objects.upcoming(now)
-        .annotate(is_planner=Exists(planned), is_attending=Exists(attended))
-        .filter(Q(is_planner=True) | Q(is_attending=True))
-    )
-
-
-@login_required
-def network_health(request):
-    """Aggregates of the channels the reader may see; leads and analysts only."""
-    user = request.user
-    if not any(has_role(user, role) for role in INDICATOR_READERS):
-        raise PermissionDenied("Network health is for leads, analysts and admins.")
-    return render(request, "trackii/network_health.html", _network_health(user, now=timezone.now()))
-
-
-def _network_health(user, *, now) -> dict:
-    # Every figure below is an aggregate over ``visible_to(user)``: a contact the reader may
-    # not see adds nothing to any count, share or list. No contact name is read, so the page
-    # is fit for analysts as it stands.
-    channels = Channel.objects.visible_to(user)
-    counts = channels.status_counts()
-    by_status = [
-        {"key": status, "label": label, "channels": counts[status]}
-        for status, label in Channel.Status.choices
-    ]
-    by_layer = _labelled(channels, "contact__layer", Layer, now=now)
-    by_category = _labelled(channels, "contact__category", Contact.Category, now=now)
-    by_officer = list(channels.overdue_by_officer(now))
-    # Counted over visible contacts only: an organization also reached through a hidden
-    # contact's channel is listed here all the same, because counting that channel would
-    # let the reader infer a contact they may not see from the organization's absence.
-    single_channel = list(channels.single_channel_organizations())
-    return {
-        "now": now,
-        "by_status": by_status,
-        "by_layer": by_layer,
-        "by_category": by_category,
-        "by_officer": by_officer,
-        "single_channel_organizations": single_channel,
-        "charts": {
-            "status": bar_chart(
-                title="Channels by status",
-                rows=[(row["label"], row["channels"], str(row["channels"])) for row in by_status],
-            ),
-            "layer": _share_chart("Active channels touched within cadence, by layer", by_layer),
-            "category": _share_chart(
-                "Active channels touched within cadence, by category", by_category
-            ),
-            "officer": bar_chart(
-                title="Overdue channels per officer",
-                rows=[
-                    (row["officer__username"], row["overdue"], str(row["overdue"]))
-                    for row in by_officer
-                ],
-            ),
-        },
-    }
-
-
-def _labelled(channels, field: str, choices, *, now) -> list[dict]:
-    """Active channels kept within cadence per value of ``field``, with its display label."""
-    labels = dict(choices.choices)
-    return [
-        {
-            "key": group[field],
-            "label": labels.get(group[field], group[field]),
-            "channels": group["channels"],
-            "kept": group["kept"],
-            "share": group["share"],
-        }
-        for group in channels.kept_within_cadence_by(field, now)
-    ]
-
-
-def _share_chart(title: str, rows: list[dict]):
-    return bar_chart(
-        title=title,
-        rows=[
-            (row["label"], row["share"], f"{row['kept']}/{row['channels']} ({row['share']:.0f}%)")
-            for row in rows
-        ],
-        maximum=100,
-    )
-
-
-# Indicators: the dashboard, its exports and the monthly report
+from trackii.charts import column_chart
+from trackii.forms import IndicatorFilterForm, ReportFilterForm
 
 AREAS = {
     "narrative": "Narrative",
@@ -422,65 +284,3 @@ def _key_label(name: str, by: str, key: str) -> str:
         return "(not recorded)"
     labels = KIND_LABELS.get(name, {}) if by == "kind" else KEY_LABELS.get(by, {})
     return labels.get(key, key)
-
-
-# Signals: logged by officers, leads and admins (as in the API); read by everyone
-
-SIGNAL_PAGE_SIZE = 25
-
-
-def _writes_signals(user) -> bool:
-    return any(has_role(user, role) for role in SignalViewSet.write_roles)
-
-
-def _require_signal_writer(user) -> None:
-    if not _writes_signals(user):
-        raise PermissionDenied("Officers, leads and admins log signals.")
-
-
-@login_required
-def signal_list(request):
-    """Logged signals, newest first, by kind; no notes (analysts read this list too)."""
-    form = SignalFilterForm(request.GET)
-    signals = Signal.objects.select_related("organization").order_by("-occurred_on", "-pk")
-    if form.is_valid() and form.cleaned_data["kind"]:
-        signals = signals.filter(kind=form.cleaned_data["kind"])
-    page = Paginator(signals, SIGNAL_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "can_write": _writes_signals(request.user)}
-    return render(request, "trackii/signal_list.html", context)
-
-
-@login_required
-def signal_create(request):
-    """Log one signal with the rules of its kind (the form the admin uses)."""
-    _require_signal_writer(request.user)
-    form = SignalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        signal = form.save(commit=False)
-        signal.created_by = request.user
-        signal.save()
-        messages.success(request, f"Logged: {signal}.")
-        return redirect("signal_list")
-    return render(request, "trackii/signal_form.html", {"form": form})
-
-
-@login_required
-def signal_upload(request):
-    """Upload a CSV file of signals: every row is stored, or none and a per-row report."""
-    _require_signal_writer(request.user)
-    form = SignalCsvForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        report = import_signals_csv(
-            file=form.cleaned_data["file"], user=request.user, now=timezone.now()
-        )
-        if report.ok:
-            messages.success(request, f"Imported {report.created} signal(s).")
-            return redirect("signal_list")
-    context = {
-        "form": form,
-        "report": report,
-        "columns": COLUMNS,
-        "required_columns": REQUIRED_COLUMNS,
-    }
-    return render(request, "trackii/signal_upload.html", context)
