@@ -26,6 +26,9 @@ from contacts.models import Channel, Notification, OfficerProfile, Reminder
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIGEST_HOUR = 8
+# A claim is dated at its task's start, and contacts.tasks kills a task after 11 minutes:
+# an unsent claim older than this was made by a task that is gone.
+CLAIM_EXPIRES = dt.timedelta(minutes=12)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,26 @@ def leads_of(officer):
     )
 
 
+def _take_over_stale_claim(
+    *, kind, recipient, key, now, subject, reminder_count
+) -> Notification | None:
+    """The claim of this e-mail if it was never sent and is older than CLAIM_EXPIRES, now
+    renewed by this task; else None. One conditional UPDATE: of two tasks, one wins."""
+    stale = Notification.objects.filter(
+        kind=kind,
+        recipient=recipient,
+        key=key,
+        sent_at__isnull=True,
+        created_at__lt=now - CLAIM_EXPIRES,
+    )
+    claim = stale.first()
+    renewed = {"created_at": now, "subject": subject, "reminder_count": reminder_count}
+    if claim is None or not stale.filter(pk=claim.pk).update(**renewed):
+        return None
+    logger.warning("Taking over the stale claim of %s notification %s", kind, claim.pk)
+    return claim
+
+
 def _claim_and_send(
     *, kind, recipient, key, subject, template, context, reminder_count, now
 ) -> bool:
@@ -150,7 +173,19 @@ def _claim_and_send(
                 created_at=now,
             )
     except IntegrityError:
-        return False  # Sent already, or being sent by a concurrent task.
+        # Sent already, or being sent by a concurrent task; or claimed by a task that died
+        # before sending (killed, timed out): a claim older than any task may run is taken
+        # over, so the e-mail goes out once more rather than never.
+        claim = _take_over_stale_claim(
+            kind=kind,
+            recipient=recipient,
+            key=key,
+            now=now,
+            subject=subject,
+            reminder_count=reminder_count,
+        )
+        if claim is None:
+            return False
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"{template}.txt", context),

@@ -185,3 +185,23 @@ def test_a_failed_send_releases_its_claim_so_a_retry_sends_it(officer, settings)
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notifications.send_due_digests(now=MORNING) == 1
+
+
+def test_a_claim_left_unsent_by_a_dead_task_is_taken_over_and_sent_once(officer):
+    _overdue_channel(officer, 3)
+    services.sweep_reminders(now=MORNING)
+    # A task claimed the digest at 08:00 and was killed before sending it.
+    day = MORNING.astimezone(dt.timezone(dt.timedelta(hours=2))).date().isoformat()
+    orphan = Notification.objects.create(
+        kind=Notification.Kind.DIGEST, recipient=officer, key=day, subject="", created_at=MORNING
+    )
+
+    # 08:05: that task might still be running; 08:15: it is certainly gone.
+    assert notifications.send_due_digests(now=MORNING + dt.timedelta(minutes=5)) == 0
+    assert notifications.send_due_digests(now=MORNING + dt.timedelta(minutes=15)) == 1
+    assert notifications.send_due_digests(now=MORNING + dt.timedelta(minutes=30)) == 0
+
+    assert len(mail.outbox) == 1
+    orphan.refresh_from_db()
+    assert orphan.sent_at == MORNING + dt.timedelta(minutes=15)
+    assert (orphan.subject, orphan.reminder_count) == ("Track II: 1 open reminder", 1)
