@@ -142,6 +142,17 @@ class OrganizationSearchForm(forms.Form):
         return self.is_bound and any(self.data.get(name) for name in self.fields)
 
 
+class OrganizationForm(forms.ModelForm):
+    """Create or edit an organization (one name per country)."""
+
+    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Organization
+        fields = ["name", "native_name", "kind", "country", "city", "website", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
 # Contacts
 
 

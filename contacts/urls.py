@@ -20,5 +20,7 @@ urlpatterns = [
     path("reminders/<int:pk>/snooze/", views.reminder_snooze, name="reminder_snooze"),
     path("reminders/<int:pk>/dismiss/", views.reminder_dismiss, name="reminder_dismiss"),
     path("organizations/", views.organization_list, name="organization_list"),
+    path("organizations/new/", views.organization_create, name="organization_create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("organizations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
 ]

@@ -20,12 +20,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from contacts import services
 from contacts.access import Role, has_role
+from contacts.api import OrganizationViewSet
 from contacts.errors import DomainError
 from contacts.forms import (
     ContactForm,
     ContactSearchForm,
     ExchangeForm,
     GrantForm,
+    OrganizationForm,
     OrganizationSearchForm,
     SnoozeForm,
 )
@@ -354,8 +356,51 @@ def organization_list(request):
     return render(
         request,
         template or "contacts/organization_list.html",
-        {"form": form, "page": page, "filtered": form.has_filters()},
+        {
+            "form": form,
+            "page": page,
+            "filtered": form.has_filters(),
+            "may_add": any(
+                has_role(request.user, role) for role in OrganizationViewSet.write_roles
+            ),
+        },
     )
+
+
+def _writes_organizations(user) -> bool:
+    # The same roles as the API's organizations/.
+    return any(has_role(user, role) for role in OrganizationViewSet.write_roles)
+
+
+def _require_organization_writer(user) -> None:
+    if not _writes_organizations(user):
+        raise PermissionDenied("Officers, planners, leads and admins change organizations.")
+
+
+@login_required
+def organization_create(request):
+    _require_organization_writer(request.user)
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organization = form.save()
+        messages.success(request, f"{organization.name} was added.")
+        return redirect("contacts:organization_detail", pk=organization.pk)
+    context = {"form": form, "organization": None}
+    return render(request, "contacts/organization_form.html", context)
+
+
+@login_required
+def organization_edit(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    _require_organization_writer(request.user)
+    name = organization.name  # the title keeps the saved name while the form has errors
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        organization = form.save()
+        messages.success(request, f"{organization.name} was saved.")
+        return redirect("contacts:organization_detail", pk=organization.pk)
+    context = {"form": form, "organization": organization, "name": name}
+    return render(request, "contacts/organization_form.html", context)
 
 
 @login_required
@@ -373,5 +418,6 @@ def organization_detail(request, pk):
         .order_by(F("ends_on").desc(nulls_first=True), "contact__full_name", "pk"),
         "events": organization.hosted_events.order_by("-starts_at", "-pk"),
         "programmes": organization.programmes.order_by("-starts_on", "pk"),
+        "may_edit": _writes_organizations(user),
     }
     return render(request, "contacts/organization_detail.html", context)

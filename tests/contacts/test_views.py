@@ -1072,3 +1072,85 @@ def test_the_organization_page_shows_visible_people_events_and_programmes_only(
     client.force_login(owner)
     owners_view = client.get(reverse("contacts:organization_detail", args=[organization.pk]))
     assert list(owners_view.context["people"]) == [standard, protected]
+
+
+# Organizations: added and edited by officers, planners, leads and admins
+
+
+ORGANIZATION = {
+    "name": "Hebrew University",
+    "native_name": "האוניברסיטה העברית",
+    "kind": "university",
+    "country": "IL",
+    "city": "Jerusalem",
+    "website": "https://www.huji.ac.il",
+    "description": "Joint summer school since 2019.",
+}
+
+
+def test_an_officer_adds_an_organization(client, owner):
+    client.force_login(owner)
+
+    response = client.post(reverse("contacts:organization_create"), ORGANIZATION)
+
+    organization = Organization.objects.get(name="Hebrew University")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("contacts:organization_detail", args=[organization.pk])
+    assert (organization.native_name, organization.kind, organization.city) == (
+        "האוניברסיטה העברית",
+        "university",
+        "Jerusalem",
+    )
+
+
+def test_the_same_name_in_the_same_country_is_refused_and_nothing_is_saved(client, owner):
+    factories.OrganizationFactory(name="Hebrew University", country="IL")
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("contacts:organization_create"), {**ORGANIZATION, "website": "not a link"}
+    )
+
+    assert response.status_code == 200
+    assert "nothing was saved" in response.content.decode()
+    assert set(response.context["form"].errors) == {"__all__", "website"}
+    assert Organization.objects.filter(name="Hebrew University").count() == 1
+
+
+def test_a_planner_edits_an_organization(client, planner):
+    organization = factories.OrganizationFactory(name="Old name", country="IL")
+    client.force_login(planner)
+
+    page = client.get(reverse("contacts:organization_edit", args=[organization.pk]))
+    response = client.post(
+        reverse("contacts:organization_edit", args=[organization.pk]),
+        {**ORGANIZATION, "name": "New name"},
+    )
+
+    assert page.status_code == 200
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.name == "New name"
+
+
+def test_an_analyst_reads_organizations_but_changes_none(client, analyst):
+    organization = factories.OrganizationFactory(name="Kept", country="IL")
+    client.force_login(analyst)
+
+    listing = client.get(reverse("contacts:organization_list"))
+    detail = client.get(reverse("contacts:organization_detail", args=[organization.pk]))
+    create = client.post(reverse("contacts:organization_create"), ORGANIZATION)
+    edit = client.post(
+        reverse("contacts:organization_edit", args=[organization.pk]),
+        {**ORGANIZATION, "name": "Changed"},
+    )
+
+    assert (listing.status_code, detail.status_code) == (200, 200)
+    assert "New organization" not in listing.content.decode()
+    assert reverse("contacts:organization_edit", args=[organization.pk]) not in (
+        detail.content.decode()
+    )
+    assert (create.status_code, edit.status_code) == (403, 403)
+    organization.refresh_from_db()
+    assert organization.name == "Kept"
+    assert not Organization.objects.filter(name="Hebrew University").exists()
