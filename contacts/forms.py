@@ -41,6 +41,11 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{full_name} ({user.username})" if full_name else user.username
 
 
+class UsersChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return UserChoiceField.label_from_instance(self, user)
+
+
 class ContactChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, contact):
         if contact.native_name:
@@ -238,7 +243,20 @@ class ExchangeForm(forms.Form):
     )
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
     kind = forms.ChoiceField(choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING)
+    other_officers = UsersChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Other officers present",
+        help_text="You are recorded as present; the exchange counts as a touch for everyone "
+        "chosen here too.",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    topics = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Separated by commas, e.g. water, student exchange.",
+    )
     notes = forms.CharField(
         label="Private notes",
         required=False,
@@ -253,11 +271,23 @@ class ExchangeForm(forms.Form):
         self.fields["contacts"].queryset = Contact.objects.visible_to(user).order_by(
             "full_name", "pk"
         )
+        self.fields["other_officers"].queryset = (
+            User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username", "pk")
+        )
         self.initial.setdefault(
             "occurred_at", timezone.localtime(now).replace(second=0, microsecond=0)
         )
         if not notes_allowed(user):
             del self.fields["notes"]
+
+    def clean_topics(self):
+        topics = [topic.strip() for topic in self.cleaned_data["topics"].split(",")]
+        topics = list(dict.fromkeys(topic for topic in topics if topic))
+        if any(len(topic) > 100 for topic in topics):
+            raise forms.ValidationError("A topic has at most 100 characters.")
+        if len(topics) > 50:
+            raise forms.ValidationError("At most 50 topics.")
+        return topics
 
 
 class SnoozeForm(forms.Form):

@@ -784,6 +784,43 @@ def test_logging_an_exchange_resolves_the_reminder_and_returns_to_the_contact(
     assert Channel.objects.with_due(timezone.now()).get().overdue is False
 
 
+def test_an_exchange_names_the_other_officers_present_and_its_topics(
+    client, owner, teammate, standard
+):
+    mine = factories.ChannelFactory(officer=owner, contact=standard)
+    theirs = factories.ChannelFactory(officer=teammate, contact=standard)
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("contacts:exchange_new"),
+        {
+            **_exchange_data([standard]),
+            "other_officers": [teammate.pk],
+            "topics": " water, student exchange ,, water ",
+        },
+    )
+
+    assert response.status_code == 302
+    exchange = Exchange.objects.get()
+    assert set(exchange.officers.all()) == {owner, teammate}
+    assert exchange.topics == ["water", "student exchange"]
+    for channel in (mine, theirs):
+        channel.refresh_from_db()
+        assert channel.last_touch_at == exchange.occurred_at
+
+
+def test_too_long_a_topic_is_a_form_error_and_logs_nothing(client, owner, standard):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("contacts:exchange_new"), {**_exchange_data([standard]), "topics": "x" * 101}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"topics": ["A topic has at most 100 characters."]}
+    assert Exchange.objects.exists() is False
+
+
 def test_logging_an_exchange_returns_to_a_local_next_only(client, owner, standard):
     client.force_login(owner)
 
