@@ -605,7 +605,8 @@ def machine(conn) -> dict:
                 break
     import rest_framework
 
-    pg = ", ".join(f"{name}={setting(name)}" for name in ("shared_buffers", "work_mem", "jit"))
+    pg = ", ".join(f"{name}={setting(name)}" for name in ("shared_buffers", "work_mem"))
+    pg += f", jit={setting('jit')} on the server, off in the measured sessions"
     return {
         "code": code_version(),
         "host": f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",

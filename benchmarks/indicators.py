@@ -1447,8 +1447,9 @@ def machine(conn) -> dict:
             cpu = line.split(":", 1)[1].strip()
             break
     kilobytes = int(Path("/proc/meminfo").read_text().split()[1])
-    names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit")
+    names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather")
     settings = ", ".join(f"{name}={setting(name)}" for name in names)
+    settings += f", jit={setting('jit')} on the server, off in the measured sessions"
     import django
 
     return {

@@ -671,8 +671,9 @@ def machine(conn) -> dict:
 
     settings = ", ".join(
         f"{name}={setting(name)}"
-        for name in ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit", "jit")
+        for name in ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit")
     )
+    settings += f", jit={setting('jit')} on the server, off in the measured sessions"
     return {
         "code": code_version(),
         "host": f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}",
