@@ -123,7 +123,7 @@ class IndicatorViewSet(viewsets.ViewSet):
     def _filters(self, request) -> dict:
         now = timezone.now()
         query = trackii_serializers.IndicatorFilterSerializer(
-            data=request.query_params, context={"today": timezone.localdate(now)}
+            data=request.query_params, context={"today": indicators.mission_today(now)}
         )
         query.is_valid(raise_exception=True)
         return {**query.validated_data, "now": now}

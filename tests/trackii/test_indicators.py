@@ -7,12 +7,14 @@ previous window is the last quarter of 2025. The climate turns elevated on 15 Fe
 
 import datetime as dt
 import json
+import zoneinfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from contacts import services, states
@@ -493,6 +495,24 @@ def test_a_late_exchange_is_recorded_where_it_happened(network, owner, lead):
     late.delete()
     services.record_touches(contact_ids=[network["j1"].pk, a1.pk], officer_ids=[owner.pk], now=NOW)
     assert indicators.channels_within_cadence(lead, **Q1) == before
+
+
+def test_every_reader_gets_the_missions_months_whatever_their_own_zone(
+    network, month_starts, owner, lead
+):
+    # 31 January at 20:00 UTC is already 1 February in Tokyo: still January for everyone.
+    factories.ExchangeFactory(
+        occurred_at=dt.datetime(2026, 1, 31, 20, 0, tzinfo=dt.UTC),
+        contacts=[network["j1"]],
+        officers=[owner],
+    )
+    in_utc = indicators.compute_all(lead, **Q1)
+
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        in_tokyo = indicators.compute_all(lead, **Q1)
+
+    assert in_tokyo == in_utc
+    assert (in_utc[0].name, series(in_utc[0])) == ("journalist_exchanges", [2, 1, 1])
 
 
 def test_single_channel_organizations(network, lead):

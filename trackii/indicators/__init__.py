@@ -45,6 +45,7 @@ from trackii.indicators.base import (
     compute,
     compute_all,
     count_buckets,
+    mission_today,
     period_start,
 )
 from trackii.indicators.civil import (
@@ -71,6 +72,7 @@ REGISTRY.clear()
 REGISTRY.update((definition.name, definition) for definition in _ordered)
 
 __all__ = [
+    "mission_today",
     "AREA_ORDER",
     "COUNT",
     "MAX_BUCKETS",

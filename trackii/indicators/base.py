@@ -4,10 +4,12 @@ rows into series: a loop over groups (a few per bucket), never over rows."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -79,9 +81,20 @@ class Window:
         return Window(start, self.start - dt.timedelta(days=1), self.period, self.now)
 
 
+def mission_zone() -> zoneinfo.ZoneInfo:
+    """The zone the strategy's months are counted in: the mission's (``TIME_ZONE``), not
+    the reader's, so that every reader gets the same figures (and the channels' recorded
+    month starts, which are midnight there)."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def mission_today(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now, mission_zone())
+
+
 def moment(day: dt.date) -> dt.datetime:
-    """Midnight at the start of ``day`` in the current time zone."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    """Midnight at the start of ``day`` in the mission's zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=mission_zone())
 
 
 # Results

@@ -13,7 +13,7 @@ from django.db.models.functions import Trunc
 
 from contacts.models import Climate, Contact, Organization, Signal
 from events.models import Event, Invitation, Programme
-from trackii.indicators.base import PREVIOUS, TOTAL, Window, moment
+from trackii.indicators.base import PREVIOUS, TOTAL, Window, mission_zone, moment
 
 STARTED = [Programme.Status.ACTIVE, Programme.Status.COMPLETED]
 SAID_YES = [
@@ -43,7 +43,12 @@ def flow(queryset: QuerySet, date_field: str, window: Window, *, is_moment: bool
         )
         .annotate(
             in_window=Case(When(current, then=Value(True)), default=Value(False)),
-            bucket=Trunc(date_field, window.period, output_field=DateField()),
+            bucket=Trunc(
+                date_field,
+                window.period,
+                output_field=DateField(),
+                tzinfo=mission_zone() if is_moment else None,
+            ),
         )
         .order_by()
         .values("in_window", "bucket", *keys)

@@ -64,7 +64,7 @@ def _require_indicator_reader(user) -> None:
 
 
 def _filter_form(form_class, request, now):
-    return form_class(request.GET, today=timezone.localdate(now))
+    return form_class(request.GET, today=indicators.mission_today(now))
 
 
 @login_required
