@@ -410,44 +410,22 @@ class ExchangeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     # recorded month-start states are computed again (before and after, for an edit).
 
     def save_model(self, request, obj, form, change):
-        obj.parties_before = _parties(Exchange.objects.filter(pk=obj.pk)) if change else None
+        obj.parties_before = services.exchange_parties(obj) if change else (set(), set())
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         exchange = form.instance
-        _touches_changed(
-            getattr(exchange, "parties_before", None), Exchange.objects.filter(pk=exchange.pk)
-        )
+        before = getattr(exchange, "parties_before", (set(), set()))
+        services.touches_changed(before, services.exchange_parties(exchange), now=timezone.now())
 
     def delete_model(self, request, obj):
-        before = _parties(Exchange.objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
-        _touches_changed(before)
+        services.delete_exchange(obj, now=timezone.now())
 
     def delete_queryset(self, request, queryset):
-        before = _parties(queryset)
+        before = services.exchange_parties(queryset)
         super().delete_queryset(request, queryset)
-        _touches_changed(before)
-
-
-def _parties(exchanges) -> tuple[set[int], set[int]]:
-    """The contacts and the officers of these exchanges."""
-    contacts = Exchange.contacts.through.objects.filter(exchange__in=exchanges)
-    officers = Exchange.officers.through.objects.filter(exchange__in=exchanges)
-    return (
-        set(contacts.values_list("contact_id", flat=True)),
-        set(officers.values_list("user_id", flat=True)),
-    )
-
-
-def _touches_changed(before, exchanges=None) -> None:
-    contacts, officers = before or (set(), set())
-    if exchanges is not None:
-        now_contacts, now_officers = _parties(exchanges)
-        contacts, officers = contacts | now_contacts, officers | now_officers
-    if contacts and officers:
-        services.record_touches(contact_ids=contacts, officer_ids=officers, now=timezone.now())
+        services.touches_changed(before, now=timezone.now())
 
 
 @admin.register(RecordedMonth)

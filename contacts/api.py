@@ -308,38 +308,18 @@ class ExchangeViewSet(ETagMixin, viewsets.ModelViewSet):
     def perform_update(self, serializer):
         exchange = serializer.instance
         self._check_participant(exchange)
-        contacts_before, officers_before = _pairs(exchange)
-        contacts_after, officers_after = _pairs(serializer.save())
+        before = services.exchange_parties(exchange)
+        after = services.exchange_parties(serializer.save())
         # Recompute both the pairs the exchange touched and those it touches now.
-        services.record_touches(
-            contact_ids={*contacts_before, *contacts_after},
-            officer_ids={*officers_before, *officers_after},
-            now=timezone.now(),
-        )
+        services.touches_changed(before, after, now=timezone.now())
 
-    @transaction.atomic
     def perform_destroy(self, instance):
         self._check_participant(instance)
-        contact_ids, officer_ids = _pairs(instance)
-        instance.delete()
-        services.record_touches(
-            contact_ids=contact_ids, officer_ids=officer_ids, now=timezone.now()
-        )
+        services.delete_exchange(instance, now=timezone.now())
 
     def _check_participant(self, exchange):
-        user = self.request.user
-        involved = (
-            exchange.created_by_id == user.pk or exchange.officers.filter(pk=user.pk).exists()
-        )
-        if not (user.is_superuser or involved):
+        if not services.may_change_exchange(self.request.user, exchange):
             raise PermissionDenied("Only the exchange's officers change it.")
-
-
-def _pairs(exchange) -> tuple[list[int], list[int]]:
-    return (
-        list(exchange.contacts.values_list("pk", flat=True)),
-        list(exchange.officers.values_list("pk", flat=True)),
-    )
 
 
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):

@@ -266,7 +266,7 @@ class ExchangeForm(forms.Form):
     )
     follow_up_on = forms.DateField(label="Follow up on", required=False, widget=DateInput())
 
-    def __init__(self, *args, user, now, **kwargs):
+    def __init__(self, *args, user, now, exchange=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contacts"].queryset = Contact.objects.visible_to(user).order_by(
             "full_name", "pk"
@@ -274,6 +274,26 @@ class ExchangeForm(forms.Form):
         self.fields["other_officers"].queryset = (
             User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username", "pk")
         )
+        if exchange is not None:
+            # Editing: whoever edits is not necessarily present, so all officers are named.
+            del self.fields["other_officers"]
+            self.fields["officers"] = UsersChoiceField(
+                queryset=User.objects.filter(
+                    Q(is_active=True) | Q(pk__in=exchange.officers.values("pk"))
+                ).order_by("username", "pk"),
+                label="Officers present",
+                widget=forms.SelectMultiple(attrs={"size": 4}),
+            )
+            self.initial.update(
+                contacts=list(exchange.contacts.all()),
+                officers=list(exchange.officers.all()),
+                occurred_at=timezone.localtime(exchange.occurred_at),
+                kind=exchange.kind,
+                summary=exchange.summary,
+                notes=exchange.notes,
+                topics=", ".join(exchange.topics or []),
+                follow_up_on=exchange.follow_up_on,
+            )
         self.initial.setdefault(
             "occurred_at", timezone.localtime(now).replace(second=0, microsecond=0)
         )

@@ -80,6 +80,68 @@ def log_exchange(
     return exchange
 
 
+def may_change_exchange(user, exchange) -> bool:
+    """Its author and its officers change or delete an exchange (and superusers)."""
+    return (
+        user.is_superuser
+        or exchange.created_by_id == user.pk
+        or exchange.officers.filter(pk=user.pk).exists()
+    )
+
+
+@transaction.atomic
+def update_exchange(
+    exchange: Exchange, *, now: dt.datetime, contacts=None, officers=None, **fields
+) -> Exchange:
+    """Change an exchange's fields (and its contacts and officers when given), then count
+    the touches again for the pairs it named before and those it names now."""
+    before = exchange_parties(exchange)
+    if "occurred_at" in fields:
+        check_occurred_at(fields["occurred_at"], now=now)
+    if contacts is not None and not list(contacts):
+        raise DomainError("Name at least one contact.", field="contacts")
+    if officers is not None and not list(officers):
+        raise DomainError("Name at least one officer.", field="officers")
+    for name, value in fields.items():
+        setattr(exchange, name, value)
+    exchange.save()
+    if contacts is not None:
+        exchange.contacts.set(contacts)
+    if officers is not None:
+        exchange.officers.set(officers)
+    touches_changed(before, exchange_parties(exchange), now=now)
+    return exchange
+
+
+@transaction.atomic
+def delete_exchange(exchange: Exchange, *, now: dt.datetime) -> None:
+    """Delete an exchange, and count the touches of the pairs it named again."""
+    before = exchange_parties(exchange)
+    exchange.delete()
+    touches_changed(before, now=now)
+
+
+def exchange_parties(exchanges) -> tuple[set[int], set[int]]:
+    """The contacts and the officers (their ids) of an exchange or a queryset of them."""
+    if isinstance(exchanges, Exchange):
+        exchanges = Exchange.objects.filter(pk=exchanges.pk)
+    through_contacts = Exchange.contacts.through.objects.filter(exchange__in=exchanges)
+    through_officers = Exchange.officers.through.objects.filter(exchange__in=exchanges)
+    return (
+        set(through_contacts.values_list("contact_id", flat=True)),
+        set(through_officers.values_list("user_id", flat=True)),
+    )
+
+
+def touches_changed(*parties: tuple[set[int], set[int]], now: dt.datetime) -> None:
+    """Count the touches again between all the contacts and officers of these parties (an
+    exchange's before and after an edit)."""
+    contacts = set().union(*(contact_ids for contact_ids, _ in parties))
+    officers = set().union(*(officer_ids for _, officer_ids in parties))
+    if contacts and officers:
+        record_touches(contact_ids=contacts, officer_ids=officers, now=now)
+
+
 def _check_exchange(*, occurred_at, contacts, officers, now) -> None:
     if not contacts:
         raise DomainError("Name at least one contact.", field="contacts")

@@ -17,6 +17,8 @@ urlpatterns = [
         name="grant_revoke",
     ),
     path("exchanges/new/", views.exchange_new, name="exchange_new"),
+    path("exchanges/<int:pk>/edit/", views.exchange_edit, name="exchange_edit"),
+    path("exchanges/<int:pk>/delete/", views.exchange_delete, name="exchange_delete"),
     path("reminders/<int:pk>/snooze/", views.reminder_snooze, name="reminder_snooze"),
     path("reminders/<int:pk>/dismiss/", views.reminder_dismiss, name="reminder_dismiss"),
     path("organizations/", views.organization_list, name="organization_list"),

@@ -9,7 +9,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+)
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -141,6 +150,14 @@ def contact_detail(request, pk):
     return render(request, "contacts/contact_detail.html", context)
 
 
+def _may_change_exchange(user):
+    """As services.may_change_exchange, for every row of a list at once."""
+    if user.is_superuser:
+        return Value(True)
+    officers = Exchange.officers.through.objects.filter(exchange=OuterRef("pk"), user=user)
+    return ExpressionWrapper(Q(created_by=user) | Q(Exists(officers)), BooleanField())
+
+
 def _contact_page(contact, user, now) -> dict:
     """What the contact page shows besides the profile, each read through visible_to."""
     visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
@@ -158,6 +175,7 @@ def _contact_page(contact, user, now) -> dict:
         .order_by("next_due_at", "pk"),
         "exchanges": Exchange.objects.visible_to(user)
         .filter(contacts=contact)
+        .annotate(may_change=_may_change_exchange(user))
         .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
         .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE],
         "timeline_size": TIMELINE_SIZE,
@@ -293,6 +311,56 @@ def exchange_new(request):
     return render(
         request, "contacts/exchange_form.html", {"form": form, "next": _safe_next(request)}
     )
+
+
+def _get_exchange_to_change(request, pk) -> Exchange:
+    exchange = get_object_or_404(Exchange.objects.visible_to(request.user), pk=pk)
+    if not services.may_change_exchange(request.user, exchange):
+        raise PermissionDenied("Only the exchange's author and officers change it.")
+    return exchange
+
+
+def _back_from_exchange(request, exchange) -> str:
+    first = exchange.contacts.order_by("full_name", "pk").first()
+    fallback = reverse("contacts:detail", args=[first.pk]) if first else reverse("today")
+    return _safe_next(request) or fallback
+
+
+@login_required
+def exchange_edit(request, pk):
+    exchange = _get_exchange_to_change(request, pk)
+    now = timezone.now()
+    form = ExchangeForm(request.POST or None, user=request.user, now=now, exchange=exchange)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            name: data[name]
+            for name in ("occurred_at", "kind", "summary", "topics", "follow_up_on", "notes")
+            if name in form.fields
+        }
+        try:
+            services.update_exchange(
+                exchange, now=now, contacts=data["contacts"], officers=data["officers"], **fields
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "The exchange was saved.")
+            return redirect(_back_from_exchange(request, exchange))
+    context = {"form": form, "exchange": exchange, "next": _safe_next(request)}
+    return render(request, "contacts/exchange_form.html", context)
+
+
+@login_required
+def exchange_delete(request, pk):
+    exchange = _get_exchange_to_change(request, pk)
+    back = _back_from_exchange(request, exchange)
+    if request.method == "POST":
+        services.delete_exchange(exchange, now=timezone.now())
+        messages.success(request, "The exchange was deleted.")
+        return redirect(back)
+    context = {"exchange": exchange, "back": back, "next": _safe_next(request)}
+    return render(request, "contacts/exchange_confirm_delete.html", context)
 
 
 # Reminders

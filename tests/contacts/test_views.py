@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services
 from contacts.models import (
     AccessLog,
     Channel,
@@ -1191,3 +1192,124 @@ def test_an_analyst_reads_organizations_but_changes_none(client, analyst):
     organization.refresh_from_db()
     assert organization.name == "Kept"
     assert not Organization.objects.filter(name="Hebrew University").exists()
+
+
+# Editing and deleting an exchange: its author and officers
+
+
+def _logged(owner, contacts, days_ago):
+    exchange = factories.ExchangeFactory(
+        occurred_at=timezone.now() - dt.timedelta(days=days_ago),
+        contacts=contacts,
+        officers=[owner],
+        created_by=owner,
+        summary="First version.",
+    )
+    services.record_touches(
+        contact_ids=[contact.pk for contact in contacts], officer_ids=[owner.pk], now=timezone.now()
+    )
+    return exchange
+
+
+def test_an_officer_edits_their_exchange_and_the_touches_follow(client, owner, teammate, standard):
+    channel = factories.ChannelFactory(officer=owner, contact=standard)
+    theirs = factories.ChannelFactory(officer=teammate, contact=standard)
+    exchange = _logged(owner, [standard], days_ago=1)
+    client.force_login(owner)
+    url = reverse("contacts:exchange_edit", args=[exchange.pk])
+
+    page = client.get(url)
+    response = client.post(
+        url,
+        {
+            **_exchange_data(
+                [standard],
+                occurred_at=(timezone.now() - dt.timedelta(days=3))
+                .astimezone(UTC)
+                .strftime(DATETIME_LOCAL),
+                summary="Second version.",
+                topics="water",
+            ),
+            "officers": [teammate.pk],
+        },
+    )
+
+    assert page.status_code == 200
+    assert page.context["form"].initial["summary"] == "First version."
+    assert response.status_code == 302
+    assert response.url == reverse("contacts:detail", args=[standard.pk])
+    exchange.refresh_from_db()
+    assert (exchange.summary, exchange.topics) == ("Second version.", ["water"])
+    assert list(exchange.officers.all()) == [teammate]
+    channel.refresh_from_db()
+    theirs.refresh_from_db()
+    assert channel.last_touch_at is None  # the owner is no longer named
+    assert theirs.last_touch_at == exchange.occurred_at
+
+
+def test_a_bad_edit_is_a_form_error_and_changes_nothing(client, owner, standard):
+    exchange = _logged(owner, [standard], days_ago=1)
+    client.force_login(owner)
+    tomorrow = (timezone.now() + dt.timedelta(days=1)).astimezone(UTC).strftime(DATETIME_LOCAL)
+
+    response = client.post(
+        reverse("contacts:exchange_edit", args=[exchange.pk]),
+        {**_exchange_data([standard], occurred_at=tomorrow), "officers": [owner.pk]},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "occurred_at": ["An exchange cannot be logged in the future."]
+    }
+    exchange.refresh_from_db()
+    assert exchange.summary == "First version."
+
+
+def test_deleting_an_exchange_asks_first_then_recounts_the_touch(client, owner, standard):
+    channel = factories.ChannelFactory(officer=owner, contact=standard)
+    earlier = _logged(owner, [standard], days_ago=10)
+    latest = _logged(owner, [standard], days_ago=1)
+    client.force_login(owner)
+    url = reverse("contacts:exchange_delete", args=[latest.pk])
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert Exchange.objects.filter(pk=latest.pk).exists()
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert not Exchange.objects.filter(pk=latest.pk).exists()
+    channel.refresh_from_db()
+    assert channel.last_touch_at == earlier.occurred_at
+
+
+def test_only_the_author_and_officers_change_an_exchange(client, owner, teammate, standard):
+    exchange = _logged(owner, [standard], days_ago=1)
+    client.force_login(teammate)
+
+    page = client.get(reverse("contacts:detail", args=[standard.pk]))
+    edit = client.post(
+        reverse("contacts:exchange_edit", args=[exchange.pk]),
+        {**_exchange_data([standard]), "officers": [teammate.pk]},
+    )
+    delete = client.post(reverse("contacts:exchange_delete", args=[exchange.pk]))
+
+    assert reverse("contacts:exchange_edit", args=[exchange.pk]) not in _body(page)
+    assert (edit.status_code, delete.status_code) == (403, 403)
+    exchange.refresh_from_db()
+    assert exchange.summary == "First version."
+
+
+def test_an_exchange_naming_a_hidden_contact_is_not_found_to_edit(
+    client, owner, outsider, standard, protected
+):
+    exchange = _logged(owner, [standard, protected], days_ago=1)
+    exchange.officers.add(outsider)
+    client.force_login(outsider)
+
+    edit = client.get(reverse("contacts:exchange_edit", args=[exchange.pk]))
+    delete = client.post(reverse("contacts:exchange_delete", args=[exchange.pk]))
+
+    assert (edit.status_code, delete.status_code) == (404, 404)
+    assert Exchange.objects.filter(pk=exchange.pk).exists()
