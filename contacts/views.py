@@ -472,6 +472,36 @@ def organization_edit(request, pk):
     return render(request, "contacts/organization_form.html", context)
 
 
+def _organization_links(organization) -> bool:
+    """Whether anything names the organization (whoever may see it): then the web app
+    keeps it, since deleting it would change rows the user may not see."""
+    return any(
+        related.exists()
+        for related in (
+            organization.contacts.all(),
+            organization.affiliations.all(),
+            organization.hosted_events.all(),
+            organization.programmes.all(),
+            organization.signals.all(),
+        )
+    )
+
+
+@login_required
+def organization_delete(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    _require_organization_writer(request.user)
+    linked = _organization_links(organization)
+    if request.method == "POST" and not linked:
+        name = organization.name
+        organization.delete()
+        messages.success(request, f"{name} was deleted.")
+        return redirect("contacts:organization_list")
+    context = {"organization": organization, "linked": linked}
+    status = 409 if request.method == "POST" else 200
+    return render(request, "contacts/organization_confirm_delete.html", context, status=status)
+
+
 @login_required
 def organization_detail(request, pk):
     organization = get_object_or_404(Organization, pk=pk)

@@ -1313,3 +1313,35 @@ def test_an_exchange_naming_a_hidden_contact_is_not_found_to_edit(
 
     assert (edit.status_code, delete.status_code) == (404, 404)
     assert Exchange.objects.filter(pk=exchange.pk).exists()
+
+
+def test_an_organization_nothing_names_is_deleted_after_a_confirmation(client, owner):
+    organization = factories.OrganizationFactory(name="Duplicate", country="IL")
+    client.force_login(owner)
+    url = reverse("contacts:organization_delete", args=[organization.pk])
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert Organization.objects.filter(pk=organization.pk).exists()
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert not Organization.objects.filter(pk=organization.pk).exists()
+
+
+def test_an_organization_a_hidden_contact_names_is_kept(client, outsider, protected):
+    # The outsider may not see the protected contact: deleting its organization would
+    # change it, so the web app keeps the organization (and says so without naming it).
+    organization = factories.OrganizationFactory(name="Kept", country="IL")
+    protected.organization = organization
+    protected.save()
+    client.force_login(outsider)
+
+    response = client.post(reverse("contacts:organization_delete", args=[organization.pk]))
+
+    assert response.status_code == 409
+    assert "is kept" in _body(response)
+    assert protected.full_name not in _body(response)
+    protected.refresh_from_db()
+    assert protected.organization == organization
