@@ -432,9 +432,9 @@ class ExchangeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
 class RecordedMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The month starts whose channel states the network-health indicators read."""
 
-    list_display = ["month", "instant", "recorded_at"]
-    date_hierarchy = "month"
-    ordering = ["-month"]
+    list_display = ["starts_on", "starts_at", "recorded_at"]
+    date_hierarchy = "starts_on"
+    ordering = ["-starts_on"]
 
 
 @admin.register(Climate)

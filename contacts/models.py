@@ -308,15 +308,12 @@ class ChannelState(models.Model):
 class RecordedMonth(models.Model):
     """A month start whose channel states are recorded for every channel that existed."""
 
-    month = models.DateField(unique=True, help_text="The first day of the month.")
-    instant = models.DateTimeField(unique=True, help_text="Midnight starting it (TIME_ZONE).")
+    starts_on = models.DateField(unique=True, help_text="The first day of the month.")
+    starts_at = models.DateTimeField(unique=True, help_text="Midnight starting it (TIME_ZONE).")
     recorded_at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["month"]
-
     def __str__(self):
-        return f"{self.month:%Y-%m} recorded {self.recorded_at:%Y-%m-%d %H:%M}"
+        return f"{self.starts_on:%Y-%m} recorded {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
 class Exchange(models.Model):

@@ -53,7 +53,7 @@ def missing_months(now: dt.datetime) -> list[dt.date]:
     # A month recorded at midnight in another zone (TIME_ZONE changed since) is missing too.
     recorded = {
         month
-        for month, instant in RecordedMonth.objects.values_list("month", "instant")
+        for month, instant in RecordedMonth.objects.values_list("starts_on", "starts_at")
         if instant == month_instant(month)
     }
     return [month for month in starts if month not in recorded and month_instant(month) <= now]
@@ -67,7 +67,7 @@ def record_months(months: list[dt.date], *, now: dt.datetime) -> int:
     _record(Channel.objects.all(), months)
     for month in months:
         RecordedMonth.objects.update_or_create(
-            month=month, defaults={"instant": month_instant(month), "recorded_at": now}
+            starts_on=month, defaults={"starts_at": month_instant(month), "recorded_at": now}
         )
     return len(months)
 
@@ -81,13 +81,13 @@ def forget_months_from(moment: dt.datetime) -> int:
     """Stop reading the month starts from ``moment`` on as recorded (a climate level dated
     in the past changes every informal channel's state after it): the indicators read
     them from the exchanges until the hourly task records them again. Returns how many."""
-    forgotten, _ = RecordedMonth.objects.filter(instant__gte=moment).delete()
+    forgotten, _ = RecordedMonth.objects.filter(starts_at__gte=moment).delete()
     return forgotten
 
 
 def rerecord(channels: QuerySet) -> None:
     """Record again every recorded month of these channels (their exchanges changed)."""
-    months = list(RecordedMonth.objects.values_list("month", flat=True))
+    months = list(RecordedMonth.objects.values_list("starts_on", flat=True))
     if months:
         _record(channels, months)
 
@@ -150,5 +150,7 @@ def bit_of(instant: dt.datetime, recorded: dict[dt.datetime, dt.date]) -> tuple[
 def recorded_instants(instants) -> dict[dt.datetime, dt.date]:
     """Which of these instants are recorded month starts: {instant: month}."""
     return dict(
-        RecordedMonth.objects.filter(instant__in=list(instants)).values_list("instant", "month")
+        RecordedMonth.objects.filter(starts_at__in=list(instants)).values_list(
+            "starts_at", "starts_on"
+        )
     )

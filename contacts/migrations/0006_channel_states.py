@@ -35,18 +35,18 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("month", models.DateField(help_text="The first day of the month.", unique=True)),
                 (
-                    "instant",
+                    "starts_on",
+                    models.DateField(help_text="The first day of the month.", unique=True),
+                ),
+                (
+                    "starts_at",
                     models.DateTimeField(
                         help_text="Midnight starting it (TIME_ZONE).", unique=True
                     ),
                 ),
                 ("recorded_at", models.DateTimeField()),
             ],
-            options={
-                "ordering": ["month"],
-            },
         ),
         migrations.CreateModel(
             name="ChannelState",

@@ -364,5 +364,6 @@ def test_worker_records_each_month_start_once(broker_url):
 
     assert first_line.rstrip().endswith(f": {len(expected)}"), first_line
     assert second_line.rstrip().endswith(": 0"), second_line
-    assert list(RecordedMonth.objects.values_list("month", flat=True)) == expected
+    recorded = RecordedMonth.objects.order_by("starts_on").values_list("starts_on", flat=True)
+    assert list(recorded) == expected
     assert ChannelState.objects.filter(channel=channel).exists()
