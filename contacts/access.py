@@ -11,6 +11,18 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+# Who writes what, for the web app and the API alike; everyone signed in reads.
+EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)  # contacts, exchanges, grants, signals
+ORGANIZATION_WRITERS = (Role.OFFICER, Role.PLANNER, Role.LEAD, Role.ADMIN)
+# Network health and the strategy indicators: aggregates for leads, analysts and admins.
+NETWORK_READERS = (Role.LEAD, Role.ANALYST, Role.ADMIN)
+
+
+def has_any_role(user, roles) -> bool:
+    """Whether an active user holds one of ``roles``."""
+    return any(has_role(user, role) for role in roles)
+
+
 def has_role(user, role: str) -> bool:
     """Whether an active user holds a role; superusers hold every role."""
     if not (user and user.is_authenticated and user.is_active):

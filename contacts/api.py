@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contacts import filters, serializers, services, states
-from contacts.access import Role, has_role
+from contacts.access import EDITORS, ORGANIZATION_WRITERS, Role, has_role
 from contacts.models import (
     AccessLog,
     Channel,
@@ -30,9 +30,6 @@ from contacts.rest import (
     ReminderCursorPagination,
 )
 from contacts.schema import write_example, write_examples
-
-EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)
-
 
 # Request examples (OpenAPI only). Ids name rows of a typical database: organization 7 a
 # university, 12 a media outlet; contacts 42 and 57; officers (users) 3 and 5.
@@ -109,7 +106,7 @@ class OrganizationViewSet(ETagMixin, viewsets.ModelViewSet):
     queryset = Organization.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.OrganizationSerializer
     permission_classes = [ReadOrRoles]
-    write_roles = (Role.OFFICER, Role.PLANNER, Role.LEAD, Role.ADMIN)
+    write_roles = ORGANIZATION_WRITERS
     filterset_class = filters.OrganizationFilter
     search_fields = ["name", "native_name", "city"]
     ordering_fields = ["name", "kind", "country", "updated_at", "created_at"]

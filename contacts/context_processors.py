@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils import timezone
 
-from contacts.access import Role, has_role
+from contacts.access import NETWORK_READERS, has_any_role
 from contacts.models import Climate
 
 MEANINGS = {
@@ -27,7 +27,5 @@ def climate(request):
             "factor": factor,
             "meaning": MEANINGS[level].format(pct=round(factor * 100)),
         },
-        "can_read_network_health": any(
-            has_role(request.user, role) for role in (Role.LEAD, Role.ANALYST, Role.ADMIN)
-        ),
+        "can_read_network_health": has_any_role(request.user, NETWORK_READERS),
     }

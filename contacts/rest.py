@@ -18,7 +18,7 @@ from django.http import Http404
 from rest_framework import exceptions, filters, pagination, permissions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contacts.access import Role, has_role
+from contacts.access import Role, has_any_role
 from contacts.errors import DomainError
 
 MAX_PAGE_SIZE = 200
@@ -195,7 +195,7 @@ class ReadOrRoles(permissions.BasePermission):
             return False
         if is_read(request):
             return True
-        return any(has_role(user, role) for role in getattr(view, "write_roles", ()))
+        return has_any_role(user, getattr(view, "write_roles", ()))
 
 
 def notes_allowed(user) -> bool:

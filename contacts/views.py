@@ -28,8 +28,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from contacts import services
-from contacts.access import Role, has_role
-from contacts.api import OrganizationViewSet
+from contacts.access import EDITORS, ORGANIZATION_WRITERS, has_any_role
 from contacts.errors import DomainError
 from contacts.forms import (
     ContactForm,
@@ -56,7 +55,6 @@ User = get_user_model()
 
 PAGE_SIZE = 25
 TIMELINE_SIZE = 50
-EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)
 
 
 # Scoped getters and small helpers
@@ -79,7 +77,7 @@ def get_reminder_for_user(request, pk) -> Reminder:
 
 
 def _is_editor(user) -> bool:
-    return any(has_role(user, role) for role in EDITORS)
+    return has_any_role(user, EDITORS)
 
 
 def _require_editor(user) -> None:
@@ -429,16 +427,13 @@ def organization_list(request):
             "form": form,
             "page": page,
             "filtered": form.has_filters(),
-            "may_add": any(
-                has_role(request.user, role) for role in OrganizationViewSet.write_roles
-            ),
+            "may_add": _writes_organizations(request.user),
         },
     )
 
 
 def _writes_organizations(user) -> bool:
-    # The same roles as the API's organizations/.
-    return any(has_role(user, role) for role in OrganizationViewSet.write_roles)
+    return has_any_role(user, ORGANIZATION_WRITERS)
 
 
 def _require_organization_writer(user) -> None:

@@ -20,7 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from contacts import api as contacts_api
-from contacts.access import Role, has_role
+from contacts.access import NETWORK_READERS, has_any_role
 from contacts.schema import write_example
 from events import api as events_api
 from trackii import indicators
@@ -63,14 +63,11 @@ class RevokeTokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-INDICATOR_READERS = (Role.LEAD, Role.ANALYST, Role.ADMIN)
-
-
 class ReadsIndicators(permissions.BasePermission):
     """Leads, analysts and admins read the indicators."""
 
     def has_permission(self, request, view):
-        return any(has_role(request.user, role) for role in INDICATOR_READERS)
+        return has_any_role(request.user, NETWORK_READERS)
 
 
 INDICATOR_NAME = OpenApiParameter(

@@ -10,11 +10,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from contacts.access import has_role
+from contacts.access import NETWORK_READERS, has_any_role
 from contacts.models import Contact, Exchange, Layer, Organization, Signal
 from events.models import Event, Programme
 from trackii import exports, indicators
-from trackii.api import INDICATOR_READERS
 from trackii.charts import column_chart
 from trackii.forms import IndicatorFilterForm, ReportFilterForm
 
@@ -59,7 +58,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_indicator_reader(user) -> None:
-    if not any(has_role(user, role) for role in INDICATOR_READERS):
+    if not has_any_role(user, NETWORK_READERS):
         raise PermissionDenied("The indicators are for leads and analysts.")
 
 

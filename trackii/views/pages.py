@@ -8,10 +8,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contacts.access import has_role
+from contacts.access import NETWORK_READERS, has_any_role
 from contacts.models import Channel, Contact, Layer, Reminder
 from events.models import Event
-from trackii.api import INDICATOR_READERS
 from trackii.charts import bar_chart
 
 UPCOMING_EVENTS = 10
@@ -63,7 +62,7 @@ def _upcoming_events_of(user, now):
 def network_health(request):
     """Aggregates of the channels the reader may see; leads and analysts only."""
     user = request.user
-    if not any(has_role(user, role) for role in INDICATOR_READERS):
+    if not has_any_role(user, NETWORK_READERS):
         raise PermissionDenied("Network health is for leads, analysts and admins.")
     return render(request, "trackii/network_health.html", _network_health(user, now=timezone.now()))
 

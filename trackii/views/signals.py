@@ -8,8 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from contacts.access import has_role
-from contacts.api import SignalViewSet
+from contacts.access import EDITORS, has_any_role
 from contacts.models import Signal
 from contacts.signals_import import (
     COLUMNS,
@@ -26,7 +25,7 @@ SIGNAL_PAGE_SIZE = 25
 
 
 def _writes_signals(user) -> bool:
-    return any(has_role(user, role) for role in SignalViewSet.write_roles)
+    return has_any_role(user, EDITORS)
 
 
 def _require_signal_writer(user) -> None:
