@@ -253,6 +253,19 @@ def _percent(part: str, whole: str):
 
 
 class ExchangeQuerySet(models.QuerySet):
+    def changeable_by(self, user) -> ExchangeQuerySet:
+        """Exchanges a user may edit or delete: those they wrote or took part in (all, for
+        a superuser). Combine with ``visible_to``."""
+        if user.is_superuser:
+            return self.all()
+        officers = self.model.officers.through.objects.filter(exchange=OuterRef("pk"), user=user)
+        return self.filter(Q(created_by=user) | Q(Exists(officers)))
+
+    def with_may_change(self, user) -> ExchangeQuerySet:
+        """Annotate ``may_change``: whether ``changeable_by(user)`` holds for the row."""
+        changeable = self.model.objects.changeable_by(user).filter(pk=OuterRef("pk"))
+        return self.annotate(may_change=Exists(changeable))
+
     def visible_to(self, user) -> ExchangeQuerySet:
         """Exchanges all of whose contacts the user may see."""
         if not _can_see_anything(user):

@@ -82,11 +82,7 @@ def log_exchange(
 
 def may_change_exchange(user, exchange) -> bool:
     """Its author and its officers change or delete an exchange (and superusers)."""
-    return (
-        user.is_superuser
-        or exchange.created_by_id == user.pk
-        or exchange.officers.filter(pk=user.pk).exists()
-    )
+    return Exchange.objects.changeable_by(user).filter(pk=exchange.pk).exists()
 
 
 @transaction.atomic

@@ -10,14 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
     F,
-    OuterRef,
     Prefetch,
-    Q,
-    Value,
 )
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -148,14 +142,6 @@ def contact_detail(request, pk):
     return render(request, "contacts/contact_detail.html", context)
 
 
-def _may_change_exchange(user):
-    """As services.may_change_exchange, for every row of a list at once."""
-    if user.is_superuser:
-        return Value(True)
-    officers = Exchange.officers.through.objects.filter(exchange=OuterRef("pk"), user=user)
-    return ExpressionWrapper(Q(created_by=user) | Q(Exists(officers)), BooleanField())
-
-
 def _contact_page(contact, user, now) -> dict:
     """What the contact page shows besides the profile, each read through visible_to."""
     visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
@@ -173,7 +159,7 @@ def _contact_page(contact, user, now) -> dict:
         .order_by("next_due_at", "pk"),
         "exchanges": Exchange.objects.visible_to(user)
         .filter(contacts=contact)
-        .annotate(may_change=_may_change_exchange(user))
+        .with_may_change(user)
         .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
         .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE],
         "timeline_size": TIMELINE_SIZE,

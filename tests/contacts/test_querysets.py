@@ -176,3 +176,21 @@ def test_follow_up_reminder_hidden_when_its_exchange_names_a_hidden_contact(owne
 
     assert Reminder.objects.visible_to(owner).count() == 1
     assert Reminder.objects.visible_to(lead).exists() is False
+
+
+def test_exchanges_changeable_by_their_author_and_officers_only(
+    owner, teammate, outsider, admin_user
+):
+    written = factories.ExchangeFactory(created_by=owner, officers=[teammate])
+    attended = factories.ExchangeFactory(created_by=outsider, officers=[owner])
+    theirs = factories.ExchangeFactory(created_by=outsider, officers=[outsider])
+
+    def changeable(user):
+        return set(Exchange.objects.changeable_by(user))
+
+    assert changeable(owner) == {written, attended}
+    assert changeable(teammate) == {written}
+    assert changeable(outsider) == {attended, theirs}
+    assert changeable(admin_user) == {written, attended, theirs}
+    flags = dict(Exchange.objects.with_may_change(teammate).values_list("pk", "may_change"))
+    assert flags == {written.pk: True, attended.pk: False, theirs.pk: False}
