@@ -107,6 +107,20 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    def is_named(self) -> bool:
+        """Whether any contact, affiliation, event, programme or signal names it (whoever
+        may see those): deleting it would change them."""
+        return any(
+            related.exists()
+            for related in (
+                self.contacts.all(),
+                self.affiliations.all(),
+                self.hosted_events.all(),
+                self.programmes.all(),
+                self.signals.all(),
+            )
+        )
+
 
 class Tag(models.Model):
     """A free label on contacts, used to filter and to invite in bulk."""

@@ -453,26 +453,11 @@ def organization_edit(request, pk):
     return render(request, "contacts/organization_form.html", context)
 
 
-def _organization_links(organization) -> bool:
-    """Whether anything names the organization (whoever may see it): then the web app
-    keeps it, since deleting it would change rows the user may not see."""
-    return any(
-        related.exists()
-        for related in (
-            organization.contacts.all(),
-            organization.affiliations.all(),
-            organization.hosted_events.all(),
-            organization.programmes.all(),
-            organization.signals.all(),
-        )
-    )
-
-
 @login_required
 def organization_delete(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
     _require_organization_writer(request.user)
-    linked = _organization_links(organization)
+    linked = organization.is_named()
     if request.method == "POST" and not linked:
         name = organization.name
         organization.delete()

@@ -110,3 +110,20 @@ def test_climate_level_is_the_latest_started_record(db):
     assert Climate.objects.level_at(now) == "crisis"
     assert Climate.objects.level_at(now - dt.timedelta(days=5)) == "elevated"
     assert Climate.objects.level_at(now - dt.timedelta(days=30)) == "normal"
+
+
+def test_an_organization_is_named_by_any_contact_affiliation_event_programme_or_signal(db):
+    namers = {
+        "contact": lambda org: factories.ContactFactory(organization=org),
+        "affiliation": lambda org: factories.AffiliationFactory(organization=org),
+        "event": lambda org: factories.EventFactory(host_organization=org),
+        "programme": lambda org: factories.ProgrammeFactory().partners.add(org),
+        "signal": lambda org: factories.SignalFactory(organization=org),
+    }
+    for name, name_it in namers.items():
+        organization = factories.OrganizationFactory(name=f"Named by a {name}")
+        assert organization.is_named() is False, name
+
+        name_it(organization)
+
+        assert organization.is_named() is True, name
