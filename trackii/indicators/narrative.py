@@ -20,7 +20,13 @@ from trackii.indicators.base import (
     fold,
     indicator,
 )
-from trackii.indicators.queries import BEYOND_SECURITY, contact_filter, events_of, flow, signals_of
+from trackii.indicators.queries import (
+    BEYOND_SECURITY,
+    contact_filter,
+    events_of,
+    flow,
+    signal_flow,
+)
 
 
 @indicator(
@@ -69,13 +75,12 @@ def media_events(user, *, start, end, period, now, layer=None, category=None, co
 def coverage_tone(user, *, start, end, period, now, layer=None, category=None, country=None):
     """The mean tone of logged coverage, overall and by theme."""
     window = Window(start, end, period, now)
-    coverage = signals_of(Signal.Kind.COVERAGE, layer=layer, country=country)
-    rows = flow(
-        coverage,
-        "occurred_on",
+    rows = signal_flow(
+        Signal.Kind.COVERAGE,
         window,
-        is_moment=False,
-        keys=["theme"],
+        key="theme",
+        layer=layer,
+        country=country,
         numerator=Sum("tone"),
         denominator=Count("pk"),
     )
@@ -94,13 +99,12 @@ def coverage_themes(user, *, start, end, period, now, layer=None, category=None,
     """The share of coverage items on a theme other than security; the breakdown gives
     each theme's share of all coverage."""
     window = Window(start, end, period, now)
-    coverage = signals_of(Signal.Kind.COVERAGE, layer=layer, country=country)
-    rows = flow(
-        coverage,
-        "occurred_on",
+    rows = signal_flow(
+        Signal.Kind.COVERAGE,
         window,
-        is_moment=False,
-        keys=["theme"],
+        key="theme",
+        layer=layer,
+        country=country,
         numerator=Count("pk", filter=Q(theme__in=BEYOND_SECURITY)),
         denominator=Count("pk"),
     )
@@ -121,13 +125,12 @@ def coverage_themes(user, *, start, end, period, now, layer=None, category=None,
 def digital_reach(user, *, start, end, period, now, layer=None, category=None, country=None):
     """The audience of logged digital content, overall and by platform."""
     window = Window(start, end, period, now)
-    content = signals_of(Signal.Kind.DIGITAL_REACH, layer=layer, country=country)
-    rows = flow(
-        content,
-        "occurred_on",
+    rows = signal_flow(
+        Signal.Kind.DIGITAL_REACH,
         window,
-        is_moment=False,
-        keys=["platform"],
+        key="platform",
+        layer=layer,
+        country=country,
         numerator=Coalesce(Sum("audience"), 0),
     )
     overall, parts = fold(rows, flow_slots, [("platform", "platform")])

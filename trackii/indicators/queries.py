@@ -173,6 +173,12 @@ def organizations_of(*, country) -> QuerySet:
     return organizations.filter(country=country) if country else organizations
 
 
+def signal_flow(kind: str, window: Window, *, key: str, layer, country, **aggregates) -> list:
+    """``flow`` of the signals of one kind (by the day they occurred), grouped by ``key``."""
+    signals = signals_of(kind, layer=layer, country=country)
+    return flow(signals, "occurred_on", window, is_moment=False, keys=[key], **aggregates)
+
+
 def signals_of(kind: str, *, layer, country) -> QuerySet:
     signals = Signal.objects.filter(kind=kind)
     if layer:

@@ -15,7 +15,7 @@ from trackii.indicators.base import (
     fold,
     indicator,
 )
-from trackii.indicators.queries import flow, signals_of
+from trackii.indicators.queries import signal_flow
 
 
 @indicator(
@@ -28,13 +28,12 @@ from trackii.indicators.queries import flow, signals_of
 def friction_incidents(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Logged friction incidents, by severity."""
     window = Window(start, end, period, now)
-    incidents = signals_of(Signal.Kind.FRICTION_INCIDENT, layer=layer, country=country)
-    rows = flow(
-        incidents,
-        "occurred_on",
+    rows = signal_flow(
+        Signal.Kind.FRICTION_INCIDENT,
         window,
-        is_moment=False,
-        keys=["severity"],
+        key="severity",
+        layer=layer,
+        country=country,
         numerator=Count("pk"),
     )
     overall, parts = fold(rows, flow_slots, [("severity", "severity")])
@@ -54,13 +53,12 @@ def coordination_outcomes(
     """The share of logged coordination meetings that were held; the breakdown gives each
     outcome's share."""
     window = Window(start, end, period, now)
-    meetings = signals_of(Signal.Kind.COORDINATION, layer=layer, country=country)
-    rows = flow(
-        meetings,
-        "occurred_on",
+    rows = signal_flow(
+        Signal.Kind.COORDINATION,
         window,
-        is_moment=False,
-        keys=["outcome"],
+        key="outcome",
+        layer=layer,
+        country=country,
         numerator=Count("pk", filter=Q(outcome=Signal.Outcome.HELD)),
         denominator=Count("pk"),
     )
