@@ -299,6 +299,7 @@ def exchange_new(request):
 
 def _get_exchange_to_change(request, pk) -> Exchange:
     exchange = get_object_or_404(Exchange.objects.visible_to(request.user), pk=pk)
+    _require_editor(request.user)  # as the API's exchanges/: officers, leads and admins
     if not services.may_change_exchange(request.user, exchange):
         raise PermissionDenied("Only the exchange's author and officers change it.")
     return exchange

@@ -1345,3 +1345,16 @@ def test_an_organization_a_hidden_contact_names_is_kept(client, outsider, protec
     assert protected.full_name not in _body(response)
     protected.refresh_from_db()
     assert protected.organization == organization
+
+
+def test_a_planner_named_on_an_exchange_still_may_not_change_it(client, owner, planner, standard):
+    # The same roles as the API's exchanges/: officers, leads and admins write.
+    exchange = _logged(owner, [standard], days_ago=1)
+    exchange.officers.add(planner)
+    client.force_login(planner)
+
+    edit = client.get(reverse("contacts:exchange_edit", args=[exchange.pk]))
+    delete = client.post(reverse("contacts:exchange_delete", args=[exchange.pk]))
+
+    assert (edit.status_code, delete.status_code) == (403, 403)
+    assert Exchange.objects.filter(pk=exchange.pk).exists()
