@@ -303,10 +303,12 @@ class ExchangeForm(forms.Form):
     def clean_topics(self):
         topics = [topic.strip() for topic in self.cleaned_data["topics"].split(",")]
         topics = list(dict.fromkeys(topic for topic in topics if topic))
-        if any(len(topic) > 100 for topic in topics):
-            raise forms.ValidationError("A topic has at most 100 characters.")
-        if len(topics) > 50:
-            raise forms.ValidationError("At most 50 topics.")
+        if any(len(topic) > Exchange.TOPIC_MAX_LENGTH for topic in topics):
+            raise forms.ValidationError(
+                f"A topic has at most {Exchange.TOPIC_MAX_LENGTH} characters."
+            )
+        if len(topics) > Exchange.MAX_TOPICS:
+            raise forms.ValidationError(f"At most {Exchange.MAX_TOPICS} topics.")
         return topics
 
 

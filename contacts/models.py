@@ -341,6 +341,10 @@ class Exchange(models.Model):
         EVENT = "event", "Event"
         LETTER = "letter", "Letter"
 
+    # The web form and the API both hold a topic list to these.
+    MAX_TOPICS = 50
+    TOPIC_MAX_LENGTH = 100
+
     occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     contacts = models.ManyToManyField(Contact, related_name="exchanges")

@@ -191,7 +191,9 @@ class ExchangeSerializer(NotesMixin, serializers.ModelSerializer):
     contacts = VisibleContacts(many=True, allow_empty=False)
     officers = ActiveUsers(many=True, required=False, help_text="Defaults to the caller.")
     topics = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, max_length=50
+        child=serializers.CharField(max_length=Exchange.TOPIC_MAX_LENGTH),
+        required=False,
+        max_length=Exchange.MAX_TOPICS,
     )
 
     class Meta:
