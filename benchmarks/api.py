@@ -35,13 +35,11 @@ import os
 import platform
 import random
 import shlex
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # the project's packages, not this folder's scripts
@@ -49,8 +47,15 @@ sys.path[0] = str(ROOT)  # the project's packages, not this folder's scripts
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from benchmarks.common import (  # noqa: E402
+    child_env,
+    code_version,
+    ensure_database,
+    migrate,
+)
+from benchmarks.common import database_url as common_database_url  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/trackii_bench_api"
-OTHER_BENCHMARKS = {"trackii_bench", "trackii_bench_ind"}  # other scripts' databases
 SETTINGS = "benchmarks.api_settings"
 NOW = dt.datetime(2025, 6, 2, 6, 0, tzinfo=dt.UTC)
 SEED = 20250602
@@ -122,41 +127,6 @@ TAGS = (
 
 
 # Connections and safety
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit(f"DATABASE_URL must point at PostgreSQL, got {parts.scheme!r}.")
-    name = parts.path.lstrip("/")
-    if name.startswith("test") or "bench" not in name or name in OTHER_BENCHMARKS:
-        sys.exit(
-            f"Refusing database {name!r}: the benchmark truncates tables, so it needs a "
-            "dedicated database whose name contains 'bench' (default trackii_bench_api), "
-            f"not another benchmark's ({', '.join(sorted(OTHER_BENCHMARKS))})."
-        )
-    return url
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def ensure_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            print(f"Creating database {name}", flush=True)
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def migrate(url: str) -> None:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
-    env["PYTHONPATH"] = str(ROOT)
-    command = [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"]
-    subprocess.run(command, env=env, cwd=ROOT, check=True)  # noqa: S603
 
 
 def identifiers(names) -> sql.Composable:
@@ -574,22 +544,6 @@ def query_lines(queries: dict) -> list[str]:
     return lines
 
 
-def code_version() -> str:
-    git = shutil.which("git")
-    if not git:
-        return "unknown"
-
-    def ask(*args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - git, read-only questions
-            [git, *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    head = ask("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = ask("status", "--porcelain", "--", "contacts", "events", "trackii/api.py")
-    return f"commit {head}" + (" with uncommitted changes in the API's code" if dirty else "")
-
-
 def machine(conn) -> dict:
     import django
 
@@ -608,7 +562,7 @@ def machine(conn) -> dict:
     pg = ", ".join(f"{name}={setting(name)}" for name in ("shared_buffers", "work_mem"))
     pg += f", jit={setting('jit')} on the server, off in the measured sessions"
     return {
-        "code": code_version(),
+        "code": code_version("contacts", "events", "trackii/api.py"),
         "host": f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
         "software": f"PostgreSQL {setting('server_version')} ({pg}); Python "
         f"{platform.python_version()}, Django {django.get_version()}, DRF "
@@ -746,13 +700,13 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    url = database_url()
+    url = common_database_url(DEFAULT_URL)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ.setdefault("CONN_MAX_AGE", "0")
     ensure_database(url)
     print(f"Migrating {urlsplit(url).path.lstrip('/')}", flush=True)
-    migrate(url)
+    migrate(child_env(url, settings=SETTINGS))
 
     import django
 

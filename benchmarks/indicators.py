@@ -32,7 +32,6 @@ import os
 import platform
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,18 @@ import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from common import (
+    child_env,
+    code_version,
+    copy_lines,
+    database_name,
+    ensure_database,
+    migrate,
+    peak_rss_kb,
+)
+from common import database_url as common_database_url
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,55 +131,6 @@ CLIMATE = ((1000, "normal"), (420, "elevated"), (330, "high"), (300, "crisis"),
 # Connections and safety
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit(f"DATABASE_URL must point at PostgreSQL, got {parts.scheme!r}.")
-    name = parts.path.lstrip("/")
-    if name in ("trackii", SWEEP_DATABASE) or name.startswith("test") or "bench" not in name:
-        sys.exit(
-            f"Refusing database {name!r}: the benchmark fills and truncates tables, so it "
-            "needs a dedicated database whose name contains 'bench' (default "
-            f"trackii_bench_ind; {SWEEP_DATABASE} belongs to the sweep benchmark)."
-        )
-    return url
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def ensure_database(url: str) -> None:
-    name = database_name(url)
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            print(f"Creating database {name}", flush=True)
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def child_env(url: str) -> dict[str, str]:
-    """The environment of the Django processes: the project's settings, this database."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="trackii.settings",
-        PYTHONPATH=str(ROOT),
-        TIME_ZONE="UTC",
-    )
-    return env
-
-
-def migrate(url: str) -> None:
-    command = [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"]
-    subprocess.run(command, env=child_env(url), cwd=ROOT, check=True)  # noqa: S603
-
-
 # The data set
 
 
@@ -201,26 +160,6 @@ def stored_dataset(conn) -> dict | None:
 
 def ts(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(sep=" ")
-
-
-def copy_lines(conn, table: str, columns: str, lines) -> int:
-    """COPY text lines (tab-separated, nothing to escape) in large chunks."""
-    count = 0
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns.split(", ")))
-    )
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        chunk = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == 50_000:
-                copy.write("\n".join(chunk) + "\n")
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            copy.write("\n".join(chunk) + "\n")
-            count += len(chunk)
-    return count
 
 
 class Picker:
@@ -1144,14 +1083,6 @@ def floor_figures(floor: Floor, rows, buckets: list[dt.date]) -> dict:
 # Timed runs, each in a fresh process
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident set since its exec, in kilobytes (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("No VmHWM in /proc/self/status: the benchmark needs Linux.")
-
-
 def result_figures(result) -> dict:
     """An indicator's Result in the floor's shape."""
     return {
@@ -1421,22 +1352,6 @@ def verdicts(dashboards: list[Run], floor_runs: list[Run]) -> list[str]:
     ]
 
 
-def code_version() -> str:
-    git = shutil.which("git")
-    if not git:
-        return "unknown"
-
-    def ask(*args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - git, read-only questions
-            [git, *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    head = ask("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = ask("status", "--porcelain", "--", "trackii/indicators", "contacts", "events")
-    return f"commit {head}" + (" with uncommitted changes" if dirty else "")
-
-
 def machine(conn) -> dict:
     def setting(name):
         return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
@@ -1453,7 +1368,7 @@ def machine(conn) -> dict:
     import django
 
     return {
-        "code": code_version(),
+        "code": code_version("trackii/indicators", "contacts", "events"),
         "host": f"{os.cpu_count()} cores ({cpu}), {kilobytes / 1024 / 1024:.0f} GB RAM, "
         f"{platform.system()} {platform.release()}",
         "software": f"PostgreSQL {setting('server_version')} ({settings}); Python "
@@ -1668,10 +1583,10 @@ def main() -> None:
         print(json.dumps(report))
         return
 
-    url = database_url()
+    url = common_database_url(DEFAULT_URL)
     ensure_database(url)
     print(f"Migrating {database_name(url)}", flush=True)
-    migrate(url)
+    migrate(child_env(url))
     with psycopg.connect(url, autocommit=True) as conn:
         dataset = stored_dataset(conn)
         params = dataset_params(args.scale)

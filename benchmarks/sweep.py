@@ -29,16 +29,24 @@ import os
 import platform
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from common import (
+    child_env,
+    code_version,
+    copy_lines,
+    database_name,
+    ensure_database,
+    migrate,
+    peak_rss_kb,
+)
+from common import database_url as common_database_url
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +111,10 @@ DATA_TABLES = (
 MARKER_TABLE = "benchmark_dataset"  # the parameters of the data set in place
 
 
+def database_url() -> str:
+    return common_database_url(DEFAULT_URL)
+
+
 def identifiers(names) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(name) for name in names)
 
@@ -119,50 +131,6 @@ CADENCES = {
 
 
 # Connections and safety
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit(f"DATABASE_URL must point at PostgreSQL, got {parts.scheme!r}.")
-    name = parts.path.lstrip("/")
-    if name == "trackii" or name.startswith("test") or "bench" not in name:
-        sys.exit(
-            f"Refusing database {name!r}: the benchmark truncates tables, so it needs a "
-            "dedicated database whose name contains 'bench' (default trackii_bench)."
-        )
-    return url
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def ensure_database(url: str) -> None:
-    name = database_name(url)
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            print(f"Creating database {name}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def child_env(url: str) -> dict[str, str]:
-    """The environment of the Django processes: the project's settings, this database."""
-    env = dict(os.environ)
-    env.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="trackii.settings", PYTHONPATH=str(ROOT))
-    return env
-
-
-def migrate(url: str) -> None:
-    command = [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"]
-    subprocess.run(command, env=child_env(url), cwd=ROOT, check=True)  # noqa: S603
 
 
 # The data set
@@ -199,26 +167,6 @@ def stored_dataset(conn) -> dict | None:
 
 def ts(moment: dt.datetime) -> str:
     return moment.isoformat(sep=" ")
-
-
-def copy_lines(conn, table: str, columns: str, lines) -> int:
-    """COPY text lines (already tab-separated, no escaping needed) in large chunks."""
-    count = 0
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), identifiers(columns.split(", "))
-    )
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        chunk = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) == 50_000:
-                copy.write("\n".join(chunk) + "\n")
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            copy.write("\n".join(chunk) + "\n")
-            count += len(chunk)
-    return count
 
 
 def user_lines():
@@ -433,14 +381,6 @@ def run_child(url: str, which: str, informal_hours: float) -> Run:
     )
 
 
-def peak_rss_kb() -> int:
-    """This process's peak resident set since its exec, in kilobytes (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("No VmHWM in /proc/self/status: the benchmark needs Linux.")
-
-
 def child_sweep() -> dict:
     import django
 
@@ -634,23 +574,6 @@ def verdicts(results: list[dict]) -> list[str]:
     return lines
 
 
-def code_version() -> str:
-    """The commit measured, and whether the engine had uncommitted changes."""
-    git = shutil.which("git")
-    if not git:
-        return "unknown"
-
-    def ask(*args: str) -> str:
-        done = subprocess.run(  # noqa: S603 - git, read-only questions
-            [git, *args], cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip()
-
-    head = ask("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = ask("status", "--porcelain", "--", "contacts")
-    return f"commit {head}" + (" with uncommitted changes in contacts/" if dirty else "")
-
-
 def machine(conn) -> dict:
     def setting(name):
         return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
@@ -675,7 +598,7 @@ def machine(conn) -> dict:
     )
     settings += f", jit={setting('jit')} on the server, off in the measured sessions"
     return {
-        "code": code_version(),
+        "code": code_version("contacts"),
         "host": f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}",
         "software": f"PostgreSQL {setting('server_version')} ({settings}); Python "
         f"{platform.python_version()}, Django {django.get_version()}, psycopg "
@@ -798,7 +721,7 @@ def main() -> None:
     url = database_url()
     ensure_database(url)
     print(f"Migrating {database_name(url)}", flush=True)
-    migrate(url)
+    migrate(child_env(url))
 
     with psycopg.connect(url, autocommit=True) as conn:
         dataset = stored_dataset(conn)
