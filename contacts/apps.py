@@ -6,4 +6,7 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts and channels"
 
     def ready(self):
-        from contacts import checks  # noqa: F401 (registers the system checks)
+        from contacts import (
+            checks,  # noqa: F401 (registers the system checks)
+            receivers,  # noqa: F401 (keeps Exchange.names_journalist)
+        )

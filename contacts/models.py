@@ -362,9 +362,13 @@ class Exchange(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived from the contacts and their categories, kept by contacts.receivers however
+    # they change; the journalist_exchanges indicator reads it instead of joining every
+    # exchange's contacts. Not in the history (it is no one's edit).
+    names_journalist = models.BooleanField(default=False, editable=False)
 
     objects = models.Manager.from_queryset(ExchangeQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["names_journalist"])
 
     class Meta:
         indexes = [

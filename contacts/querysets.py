@@ -266,6 +266,17 @@ class ExchangeQuerySet(models.QuerySet):
         changeable = self.model.objects.changeable_by(user).filter(pk=OuterRef("pk"))
         return self.annotate(may_change=Exists(changeable))
 
+    def refresh_names_journalist(self) -> int:
+        """Store on these exchanges whether they name a journalist, writing only the rows
+        whose flag changes; returns how many did."""
+        contact_model = _related_model(self.model, "contacts")
+        named = Exists(
+            self.model.contacts.through.objects.filter(
+                exchange=OuterRef("pk"), contact__category=contact_model.Category.JOURNALIST
+            )
+        )
+        return self.exclude(names_journalist=named).update(names_journalist=named)
+
     def visible_to(self, user) -> ExchangeQuerySet:
         """Exchanges all of whose contacts the user may see."""
         if not _can_see_anything(user):

@@ -244,6 +244,13 @@ def test_exchanges_cover_two_years_with_small_groups_and_follow_ups(seeded, db):
     assert exchanges.filter(topics=[]).exists() is False
 
 
+def test_exchanges_with_journalists_are_flagged_despite_the_bulk_writes(seeded, db):
+    named = Exchange.objects.filter(contacts__category=Contact.Category.JOURNALIST)
+
+    assert Exchange.objects.filter(names_journalist=True).count() == named.distinct().count() > 0
+    assert Exchange.objects.refresh_names_journalist() == 0
+
+
 def test_climate_spikes_to_a_short_crisis_and_calms_down(seeded, db):
     history = list(Climate.objects.order_by("started_at"))
     crisis = next(i for i, record in enumerate(history) if record.level == "crisis")

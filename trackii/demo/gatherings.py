@@ -274,6 +274,7 @@ def _record_attendances(plans) -> None:
         Exchange.contacts.through(exchange_id=exchange.pk, contact_id=invitation.contact_id)
         for exchange, (_, invitation) in zip(exchanges, attended, strict=True)
     )
+    Exchange.objects.refresh_names_journalist()  # bulk writes send no m2m signal
     Exchange.officers.through.objects.bulk_create(
         Exchange.officers.through(exchange_id=exchange.pk, user_id=planner.pk)
         for exchange, (plan, _) in zip(exchanges, attended, strict=True)

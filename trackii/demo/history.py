@@ -356,6 +356,7 @@ def create_exchanges(*, rng, now, people, staff, access, climate, book: ChannelB
         ),
         batch_size=1000,
     )
+    Exchange.objects.refresh_names_journalist()  # bulk writes send no m2m signal
     Exchange.officers.through.objects.bulk_create(
         (
             Exchange.officers.through(exchange_id=plan.exchange.pk, user_id=officer.pk)

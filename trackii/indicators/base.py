@@ -7,6 +7,8 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -164,8 +166,35 @@ def compute(name: str, user, **filters) -> Result:
 
 
 def compute_all(user, **filters) -> list[Result]:
-    """Every indicator, in the order of DESIGN.md's list."""
-    return [definition.compute(user, **filters) for definition in REGISTRY.values()]
+    """Every indicator, in the order of DESIGN.md's list; indicators that read the same
+    statement (the three invitation rates) share one run of it."""
+    with sharing():
+        return [definition.compute(user, **filters) for definition in REGISTRY.values()]
+
+
+_shared_rows: ContextVar[dict | None] = ContextVar("indicator_shared_rows", default=None)
+
+
+@contextmanager
+def sharing():
+    """Within this block (``compute_all``), a statement several indicators read runs once."""
+    token = _shared_rows.set({})
+    try:
+        yield
+    finally:
+        _shared_rows.reset(token)
+
+
+def shared_rows(key: tuple, run: Callable[[], list]) -> list:
+    """The rows of ``run()``, run once per ``sharing`` block for each ``key`` (which must
+    name everything the statement depends on: the reader, the window, the filters); run
+    every time outside one."""
+    memo = _shared_rows.get()
+    if memo is None:
+        return run()
+    if key not in memo:
+        memo[key] = run()
+    return memo[key]
 
 
 # Folding the grouped rows of one query into series (a loop over groups, never over rows)
@@ -308,6 +337,19 @@ def flow_slots(row):
         yield TOTAL, row["numerator"], row.get("denominator")
     else:
         yield PREVIOUS, row["numerator"], row.get("denominator")
+
+
+def rate_slots(numerator: str, denominator: str):
+    """``flow_slots`` over the named columns of a row holding several rates, leaving out
+    the rows that count nothing for this one (so that they add no empty breakdown)."""
+
+    def slots_of(row):
+        if row[denominator]:
+            yield from flow_slots(
+                {**row, "numerator": row[numerator], "denominator": row[denominator]}
+            )
+
+    return slots_of
 
 
 def column_slots(slots):

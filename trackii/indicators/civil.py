@@ -75,8 +75,11 @@ def programme_participants(
     window = Window(start, end, period, now)
     spans = spans_of(window)
     of_layer = Q(programmes__layer=layer) if layer else Q()
+    # Only the contacts in a programme that started (the join the counts read): the
+    # others, most of the network, would be grouped for nothing.
     contacts = Contact.objects.visible_to(user).filter(
-        contact_filter("", category=category, country=country)
+        contact_filter("", category=category, country=country),
+        programmes__status__in=STARTED,
     )
     rows = (
         contacts.order_by()
@@ -112,7 +115,8 @@ def partner_institutions(user, *, start, end, period, now, layer=None, category=
         programmes = programmes_of(user, layer=layer, category=category, country=None)
         of_programmes = Q(programmes__in=programmes.values("pk"))
     rows = (
-        organizations.order_by()
+        organizations.filter(programmes__status__in=STARTED)
+        .order_by()
         .values("kind")
         .annotate(
             **{

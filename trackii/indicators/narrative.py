@@ -38,12 +38,14 @@ from trackii.indicators.queries import (
 def journalist_exchanges(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Exchanges (that the reader may see) with at least one journalist, by kind."""
     window = Window(start, end, period, now)
-    journalists = Exchange.contacts.through.objects.filter(
-        contact_filter("contact__", layer=layer, country=country),
-        exchange=OuterRef("pk"),
-        contact__category=Contact.Category.JOURNALIST,
-    )
-    exchanges = Exchange.objects.visible_to(user).filter(Exists(journalists))
+    exchanges = Exchange.objects.visible_to(user).filter(names_journalist=True)
+    if layer or country:
+        journalists = Exchange.contacts.through.objects.filter(
+            contact_filter("contact__", layer=layer, country=country),
+            exchange=OuterRef("pk"),
+            contact__category=Contact.Category.JOURNALIST,
+        )
+        exchanges = exchanges.filter(Exists(journalists))
     if category and category != Contact.Category.JOURNALIST:
         exchanges = exchanges.none()
     rows = flow(

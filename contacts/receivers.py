@@ -1,0 +1,46 @@
+"""Keeps ``Exchange.names_journalist`` true to the exchange's contacts whichever way they
+change: a service, the admin, the reverse relation (``contact.exchanges``), a contact's
+new category or its deletion. Code that writes the through table in bulk calls
+``refresh_names_journalist`` itself (the demo data does)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from contacts.models import Contact, Exchange
+
+
+@receiver(m2m_changed, sender=Exchange.contacts.through)
+def exchange_contacts_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            Exchange.objects.filter(pk=instance.pk).refresh_names_journalist()
+        return
+    # From the contact's side: pk_set names the exchanges, except on clear.
+    if action == "pre_clear":
+        instance._exchanges_before_clear = list(instance.exchanges.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove"):
+        Exchange.objects.filter(pk__in=pk_set).refresh_names_journalist()
+    elif action == "post_clear":
+        exchange_ids = instance.__dict__.pop("_exchanges_before_clear", [])
+        Exchange.objects.filter(pk__in=exchange_ids).refresh_names_journalist()
+
+
+@receiver(post_save, sender=Contact)
+def contact_saved(sender, instance, created, **kwargs):
+    # A new contact names no exchange yet; an edit may have changed the category (only the
+    # exchanges whose flag changes are written).
+    if not created:
+        Exchange.objects.filter(contacts=instance).refresh_names_journalist()
+
+
+@receiver(pre_delete, sender=Contact)
+def contact_deleting(sender, instance, **kwargs):
+    instance._exchanges_before_delete = list(instance.exchanges.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Contact)
+def contact_deleted(sender, instance, **kwargs):
+    exchange_ids = instance.__dict__.pop("_exchanges_before_delete", [])
+    Exchange.objects.filter(pk__in=exchange_ids).refresh_names_journalist()
