@@ -587,6 +587,22 @@ def test_previous_window_of_whole_months_and_of_days():
     assert days.previous().end == dt.date(2026, 3, 9)
 
 
+def test_the_whole_dashboard_reads_the_invitations_once_for_the_three_rates(network, lead):
+    rates = ["acceptance_rate", "attendance_rate", "speaker_share"]
+    alone = {name: indicators.compute(name, lead, **Q1) for name in rates}
+
+    with CaptureQueriesContext(connection) as queries:
+        results = {result.name: result for result in indicators.compute_all(lead, **Q1)}
+
+    invitations = [q for q in queries.captured_queries if 'FROM "events_invitation"' in q["sql"]]
+    assert len(invitations) == 1
+    assert {name: results[name] for name in rates} == alone
+    # Nothing is kept past compute_all: the next figure reads the invitations again.
+    with CaptureQueriesContext(connection) as queries:
+        indicators.compute("attendance_rate", lead, **Q1)
+    assert [q for q in queries.captured_queries if 'FROM "events_invitation"' in q["sql"]]
+
+
 def test_each_indicator_is_one_aggregate_query(network, lead):
     for name in indicators.REGISTRY:
         with CaptureQueriesContext(connection) as queries:
