@@ -26,4 +26,12 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.RunPython(note_journalists, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="exchange",
+            index=models.Index(
+                condition=models.Q(("names_journalist", True)),
+                fields=["occurred_at"],
+                name="exchange_journalist_idx",
+            ),
+        ),
     ]
