@@ -104,11 +104,12 @@ def _record_year(channels: QuerySet, year: int, months: list[dt.date]) -> None:
     rows = channels.filter(created_at__lte=max(when for _, when in instants))
     bits = []
     for month, when in instants:
-        since = f"since_{month.month}"
-        rows = rows.annotate(**{since: cadence_start(when, informal_factor(when))})
+        since, factor = f"since_{month.month}", informal_factor(when)
+        rows = rows.annotate(**{since: cadence_start(when, factor)})
+        kept = kept_up_at(when, since, factor)
         bits.append(
             Case(
-                When(Q(created_at__lte=when) & kept_up_at(when, since), then=Value(_bit(month))),
+                When(Q(created_at__lte=when) & kept, then=Value(_bit(month))),
                 default=Value(0),
                 output_field=IntegerField(),
             )

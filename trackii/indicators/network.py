@@ -60,24 +60,25 @@ def channels_within_cadence(
         channels = channels.annotate(
             **{f"states_{year}": FilteredRelation("states", condition=Q(states__year=year))}
         )
+    # One pair of counts per distinct instant: the window's end is also its last bucket's.
+    columns = {when: column_name(slot) for slot, when in reversed(instants)}
     aggregates = {}
-    for slot, when in instants:
-        column = column_name(slot)
+    for when, column in columns.items():
         existed = Q(created_at__lte=when)
         if when in recorded:
             year, bit = states.bit_of(when, recorded)
             kept = Q(GreaterThan(F(f"states_{year}__kept_up").bitand(bit), 0))
         else:
             since = f"since_{column}"
-            channels = channels.annotate(**{since: cadence_start(when, factors[slot])})
-            kept = kept_up_at(when, since)
+            channels = channels.annotate(**{since: cadence_start(when, factors[when])})
+            kept = kept_up_at(when, since, factors[when])
         aggregates[f"n_{column}"] = Count("pk", filter=existed & kept)
         aggregates[f"d_{column}"] = Count("pk", filter=existed)
     keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
     if notes_allowed(user):
         keys["k_officer"] = F("officer__username")
     groups = channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates)
-    slots = [(slot, column_name(slot)) for slot, _ in instants]
+    slots = [(slot, columns[when]) for slot, when in instants]
     dimensions = [(key.removeprefix("k_"), key) for key in keys]
     overall, parts = fold_in_sql(groups, slots, dimensions)
     return build_result("channels_within_cadence", window, overall, parts, missing=missing)

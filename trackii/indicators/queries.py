@@ -98,8 +98,8 @@ def overlapping(prefix: str, lower: dt.date, upper: dt.date) -> Q:
 
 
 def climate_factors(instants) -> dict:
-    """The informal cadence factor in force at each instant, from one read of the climate
-    history."""
+    """The informal cadence factor in force at each instant of (slot, instant) pairs, by
+    instant, from one read of the climate history."""
     if not instants:
         return {}
     history = list(
@@ -109,10 +109,10 @@ def climate_factors(instants) -> dict:
     )
     starts = [started_at for started_at, _ in history]
     factors = {}
-    for slot, when in instants:
+    for _, when in instants:
         index = bisect.bisect_right(starts, when) - 1
         level = history[index][1] if index >= 0 else Climate.Level.NORMAL
-        factors[slot] = settings.CLIMATE_FACTORS[level]
+        factors[when] = settings.CLIMATE_FACTORS[level]
     return factors
 
 
