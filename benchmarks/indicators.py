@@ -59,6 +59,10 @@ SWEEP_DATABASE = "trackii_bench"  # the reminder sweep's benchmark: never touche
 NOW = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 # The dashboard's year: the twelve whole months before NOW, by month.
 WINDOW = {"start": dt.date(2025, 3, 1), "end": dt.date(2026, 2, 28), "period": "month"}
+# A custom range whose ends are not month starts: channels_within_cadence reads those
+# instants from the exchanges (timed apart, not in the totals).
+CUSTOM_WINDOW = {"start": dt.date(2025, 3, 15), "end": dt.date(2026, 2, 14), "period": "month"}
+CUSTOM = "whole dashboard, 2025-03-15 to 2026-02-14 (custom range)"
 HISTORY_DAYS = 900  # exchanges, events, programmes and signals reach back this far
 SEED = 20260301
 TARGET_RATIO = 1.5
@@ -1099,7 +1103,7 @@ def child_indicators() -> dict:
     from django.db import connection
 
     import trackii.wsgi  # noqa: F401
-    from trackii.indicators import REGISTRY
+    from trackii.indicators import REGISTRY, compute_all
     from trackii.indicators.base import sharing
 
     lead = get_user_model().objects.get(username="lead")
@@ -1114,6 +1118,9 @@ def child_indicators() -> dict:
             results[name] = definition.compute(lead, **WINDOW, now=NOW)
             seconds[name] = time.perf_counter() - began
     total = time.perf_counter() - started
+    began = time.perf_counter()
+    compute_all(lead, **CUSTOM_WINDOW, now=NOW)
+    seconds[CUSTOM] = time.perf_counter() - began
     figures = {name: result_figures(result) for name, result in results.items()}
     return {"seconds": total, "each": seconds, "figures": figures}
 
@@ -1329,6 +1336,8 @@ def each_table(dashboards: list[Run], floor_runs: list[Run]) -> str:
         "| --- | ---: | ---: | ---: |",
     ]
     for name in dashboards[0].each:
+        if name == CUSTOM:
+            continue
         a = [r.each[name] for r in dashboards]
         b = [r.each[name] for r in floor_runs]
         lines.append(
@@ -1337,6 +1346,8 @@ def each_table(dashboards: list[Run], floor_runs: list[Run]) -> str:
         )
     reference = statistics.median(r.each[REFERENCE] for r in floor_runs)
     lines.append(f"| *{REFERENCE}, not in the totals* | | {reference:.3f} | |")
+    custom = statistics.median(r.each[CUSTOM] for r in dashboards)
+    lines.append(f"| *{CUSTOM}, not in the totals* | {custom:.3f} | | |")
     return "\n".join(lines)
 
 
@@ -1482,7 +1493,12 @@ def analysis(dashboards: list[Run], floor_runs: list[Run], states: dict) -> str:
     def median(runs, name):
         return statistics.median(run.each[name] for run in runs)
 
-    big = ("journalist_exchanges", "channels_within_cadence", "single_channel_organizations")
+    big = (
+        "journalist_exchanges",
+        "channels_within_cadence",
+        "single_channel_organizations",
+        CUSTOM,
+    )
     rest_a = statistics.median(
         sum(seconds for name, seconds in run.each.items() if name not in big) for run in dashboards
     )
@@ -1498,6 +1514,7 @@ def analysis(dashboards: list[Run], floor_runs: list[Run], states: dict) -> str:
         "journalists_floor": median(floor_runs, "journalist_exchanges"),
         "rest": rest_a,
         "recording": states["seconds"],
+        "custom": median(dashboards, CUSTOM),
     }
     numbers = {name: f"{value:.2f}" for name, value in figures.items()}
     numbers.update(months=states["months"], state_rows=f"{states['rows']:,}")
@@ -1533,6 +1550,13 @@ BUFFERS) of the indicator's statement as Django sends it, then of the floor's.
    statement (`compute_all` runs it once for the three: 0.08 s instead of 0.20 s); programme
    participants and partner institutions join only the programmes that started (0.05 s
    instead of 0.10 s for the participants).
+
+A custom range whose ends are not month starts (the last row of the table above) reads
+those instants of `channels_within_cadence` from the exchanges: the whole dashboard for
+2025-03-15 to 2026-02-14 takes {custom} s. The channels touched since such an instant are
+found by one statement that the database hashes once, reading only the exchanges within
+the longest cadence (`kept_up_at` in `contacts/querysets.py`); as an `EXISTS` per channel,
+its former shape, the same dashboard took 8 to 9 s.
 
 A fresh process that only calls `django.setup()` (not `trackii.wsgi`) pays a full garbage
 collection over everything start-up loaded during the dashboard: the same code measured
