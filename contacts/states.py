@@ -106,7 +106,7 @@ def _record_year(channels: QuerySet, year: int, months: list[dt.date]) -> None:
     for month, when in instants:
         since, factor = f"since_{month.month}", informal_factor(when)
         rows = rows.annotate(**{since: cadence_start(when, factor)})
-        kept = kept_up_at(when, since, factor)
+        kept = kept_up_at(when, since, factor, among=channels)
         bits.append(
             Case(
                 When(Q(created_at__lte=when) & kept, then=Value(_bit(month))),

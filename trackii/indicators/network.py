@@ -52,10 +52,11 @@ def channels_within_cadence(
     recorded = states.recorded_instants(when for _, when in instants)
     live = [(slot, when) for slot, when in instants if when not in recorded]
     factors = climate_factors(live)
-    channels = Channel.objects.visible_to(user).filter(
+    counted = Channel.objects.visible_to(user).filter(
         contact_filter("contact__", layer=layer, category=category, country=country),
         status=Channel.Status.ACTIVE,
     )
+    channels = counted
     for year in sorted({month.year for month in recorded.values()}):
         channels = channels.annotate(
             **{f"states_{year}": FilteredRelation("states", condition=Q(states__year=year))}
@@ -71,7 +72,7 @@ def channels_within_cadence(
         else:
             since = f"since_{column}"
             channels = channels.annotate(**{since: cadence_start(when, factors[when])})
-            kept = kept_up_at(when, since, factors[when])
+            kept = kept_up_at(when, since, factors[when], among=counted)
         aggregates[f"n_{column}"] = Count("pk", filter=existed & kept)
         aggregates[f"d_{column}"] = Count("pk", filter=existed)
     keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
