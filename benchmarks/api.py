@@ -50,8 +50,10 @@ from psycopg import sql  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     child_env,
     code_version,
+    copy_lines,
     ensure_database,
     migrate,
+    stored_dataset,
 )
 from benchmarks.common import database_url as common_database_url  # noqa: E402
 
@@ -149,22 +151,6 @@ def dataset_params() -> dict:
     }
 
 
-def stored_dataset(conn) -> dict | None:
-    marker = sql.Identifier(MARKER_TABLE)
-    conn.execute(
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} "
-            "(params jsonb NOT NULL, generated_seconds float NOT NULL, rows jsonb NOT NULL)"
-        ).format(marker)
-    )
-    row = conn.execute(
-        sql.SQL("SELECT params, generated_seconds, rows FROM {}").format(marker)
-    ).fetchone()
-    if row is None:
-        return None
-    return {"params": row[0], "generated_seconds": row[1], "rows": row[2]}
-
-
 def ts(moment: dt.datetime) -> str:
     return moment.isoformat(sep=" ")
 
@@ -175,23 +161,8 @@ def text(value: str) -> str:
 
 
 def copy_rows(conn, table: str, columns: str, rows) -> int:
-    """COPY rows (tuples of already formatted strings) in large chunks."""
-    count = 0
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), identifiers(columns.split(", "))
-    )
-    with conn.cursor() as cur, cur.copy(statement) as copy:
-        chunk = []
-        for row in rows:
-            chunk.append("\t".join(row))
-            if len(chunk) == 20_000:
-                copy.write("\n".join(chunk) + "\n")
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            copy.write("\n".join(chunk) + "\n")
-            count += len(chunk)
-    return count
+    """COPY rows (tuples of already formatted strings)."""
+    return copy_lines(conn, table, columns, ("	".join(row) for row in rows))
 
 
 def owner_of(index: int) -> int:
@@ -713,7 +684,7 @@ def main() -> None:
     django.setup()
 
     with psycopg.connect(url, autocommit=True) as conn:
-        dataset = stored_dataset(conn)
+        dataset = stored_dataset(conn, MARKER_TABLE)
         if args.regenerate or dataset is None or dataset["params"] != dataset_params():
             print(f"Generating {CONTACTS:,} contacts", flush=True)
             dataset = generate(conn)

@@ -90,6 +90,24 @@ def copy_lines(conn, table: str, columns: str, lines) -> int:
     return count
 
 
+def stored_dataset(conn, marker_table: str) -> dict | None:
+    """The parameters, generation time and row counts of the data set in place, from the
+    one-row marker table (created empty when missing), or None."""
+    marker = sql.Identifier(marker_table)
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} "
+            "(params jsonb NOT NULL, generated_seconds float NOT NULL, rows jsonb NOT NULL)"
+        ).format(marker)
+    )
+    row = conn.execute(
+        sql.SQL("SELECT params, generated_seconds, rows FROM {}").format(marker)
+    ).fetchone()
+    if row is None:
+        return None
+    return {"params": row[0], "generated_seconds": row[1], "rows": row[2]}
+
+
 def peak_rss_kb() -> int:
     """This process's peak resident set since its exec (``VmHWM``), in kB (Linux)."""
     for line in Path("/proc/self/status").read_text().splitlines():

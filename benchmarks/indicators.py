@@ -49,6 +49,7 @@ from common import (
     ensure_database,
     migrate,
     peak_rss_kb,
+    stored_dataset,
 )
 from common import database_url as common_database_url
 from psycopg import sql
@@ -144,22 +145,6 @@ def dataset_params(scale: float) -> dict:
     sizes["users"] = max(20, sizes["users"])
     sizes["teams"] = sizes["users"] // 10
     return {"version": 2, "scale": scale, "sizes": sizes, "now": NOW.isoformat(), "seed": SEED}
-
-
-def stored_dataset(conn) -> dict | None:
-    marker = sql.Identifier(MARKER_TABLE)
-    conn.execute(
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} "
-            "(params jsonb NOT NULL, generated_seconds float NOT NULL, rows jsonb NOT NULL)"
-        ).format(marker)
-    )
-    row = conn.execute(
-        sql.SQL("SELECT params, generated_seconds, rows FROM {}").format(marker)
-    ).fetchone()
-    if row is None:
-        return None
-    return {"params": row[0], "generated_seconds": row[1], "rows": row[2]}
 
 
 def ts(epoch: float) -> str:
@@ -1615,7 +1600,7 @@ def main() -> None:
     print(f"Migrating {database_name(url)}", flush=True)
     migrate(child_env(url))
     with psycopg.connect(url, autocommit=True) as conn:
-        dataset = stored_dataset(conn)
+        dataset = stored_dataset(conn, MARKER_TABLE)
         params = dataset_params(args.scale)
         if args.regenerate or dataset is None or dataset["params"] != params:
             print(f"Generating the data set (scale {args.scale})", flush=True)

@@ -47,6 +47,7 @@ from common import (
     peak_rss_kb,
 )
 from common import database_url as common_database_url
+from common import stored_dataset as common_stored_dataset
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,20 +150,14 @@ def dataset_params(size: int, exchange_share: float) -> dict:
 
 
 def stored_dataset(conn) -> dict | None:
-    marker = sql.Identifier(MARKER_TABLE)
-    conn.execute(
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} "
-            "(params jsonb NOT NULL, generated_seconds float NOT NULL, rows jsonb NOT NULL)"
-        ).format(marker)
-    )
-    row = conn.execute(
-        sql.SQL("SELECT params, generated_seconds, rows FROM {}").format(marker)
-    ).fetchone()
-    if row is None:
-        return None
-    rows = {table: row[2][table] for table in reversed(DATA_TABLES) if table in row[2]}
-    return {"params": row[0], "generated_seconds": row[1], "rows": rows}
+    """The data set in place (common.stored_dataset), its row counts in loading order."""
+    dataset = common_stored_dataset(conn, MARKER_TABLE)
+    if dataset is not None:
+        counts = dataset["rows"]
+        dataset["rows"] = {
+            table: counts[table] for table in reversed(DATA_TABLES) if table in counts
+        }
+    return dataset
 
 
 def ts(moment: dt.datetime) -> str:
@@ -173,6 +168,11 @@ def user_lines():
     joined = ts(NOW - 1000 * DAY)
     for pk in range(1, OFFICERS + 1):
         yield f"{pk}\t!bench\t\\N\tf\tofficer{pk:03d}\tOfficer\t{pk:03d}\t\tf\tt\t{joined}"
+
+
+def names_journalist(contact: int) -> str:
+    """Exchange.names_journalist (COPY text) of an exchange naming only this contact."""
+    return "t" if CATEGORIES[(contact - 1) % len(CATEGORIES)] == "journalist" else "f"
 
 
 def contact_lines(contacts: int):
@@ -313,10 +313,11 @@ def generate(conn, size: int, exchange_share: float) -> dict:
             conn,
             "contacts_exchange",
             "id, occurred_at, kind, summary, notes, topics, follow_up_on, created_at, "
-            "updated_at, created_by_id",
+            "updated_at, created_by_id, names_journalist",
             (
                 f"{n}\t{at}\t{EXCHANGE_KINDS[n % 6]}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}"
-                for n, (_, officer, at) in enumerate(exchanges, 1)
+                f"\t{names_journalist(contact)}"
+                for n, (contact, officer, at) in enumerate(exchanges, 1)
             ),
         )
         rows["contacts_exchange_contacts"] = copy_lines(
