@@ -1,5 +1,6 @@
 """Roles (Django groups) and the checks built on them."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -21,6 +22,12 @@ NETWORK_READERS = (Role.LEAD, Role.ANALYST, Role.ADMIN)
 def has_any_role(user, roles) -> bool:
     """Whether an active user holds one of ``roles``."""
     return any(has_role(user, role) for role in roles)
+
+
+def require_any_role(user, roles, why: str) -> None:
+    """403 (``PermissionDenied``, saying ``why``) unless the user holds one of ``roles``."""
+    if not has_any_role(user, roles):
+        raise PermissionDenied(why)
 
 
 def has_role(user, role: str) -> bool:

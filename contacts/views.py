@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from contacts import services
-from contacts.access import EDITORS, ORGANIZATION_WRITERS, has_any_role
+from contacts.access import EDITORS, ORGANIZATION_WRITERS, has_any_role, require_any_role
 from contacts.errors import DomainError
 from contacts.forms import (
     ContactForm,
@@ -75,8 +75,7 @@ def _is_editor(user) -> bool:
 
 
 def _require_editor(user) -> None:
-    if not _is_editor(user):
-        raise PermissionDenied("Only officers, leads and admins change contacts.")
+    require_any_role(user, EDITORS, "Only officers, leads and admins change contacts.")
 
 
 def _is_owner(user, contact) -> bool:
@@ -424,8 +423,8 @@ def _writes_organizations(user) -> bool:
 
 
 def _require_organization_writer(user) -> None:
-    if not _writes_organizations(user):
-        raise PermissionDenied("Officers, planners, leads and admins change organizations.")
+    why = "Officers, planners, leads and admins change organizations."
+    require_any_role(user, ORGANIZATION_WRITERS, why)
 
 
 @login_required

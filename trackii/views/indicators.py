@@ -4,13 +4,12 @@ monthly report (leads, analysts and admins)."""
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from contacts.access import NETWORK_READERS, has_any_role
+from contacts.access import NETWORK_READERS, require_any_role
 from contacts.models import Contact, Exchange, Layer, Organization, Signal
 from events.models import Event, Programme
 from trackii import exports, indicators
@@ -58,8 +57,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_indicator_reader(user) -> None:
-    if not has_any_role(user, NETWORK_READERS):
-        raise PermissionDenied("The indicators are for leads and analysts.")
+    require_any_role(user, NETWORK_READERS, "The indicators are for leads and analysts.")
 
 
 def _filter_form(form_class, request, now):

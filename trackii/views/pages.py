@@ -1,14 +1,13 @@
 """Project-level pages: the health check, Today and network health (they read both apps)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contacts.access import NETWORK_READERS, has_any_role
+from contacts.access import NETWORK_READERS, require_any_role
 from contacts.models import Channel, Contact, Layer, Reminder
 from events.models import Event
 from trackii.charts import bar_chart
@@ -62,8 +61,7 @@ def _upcoming_events_of(user, now):
 def network_health(request):
     """Aggregates of the channels the reader may see; leads and analysts only."""
     user = request.user
-    if not has_any_role(user, NETWORK_READERS):
-        raise PermissionDenied("Network health is for leads, analysts and admins.")
+    require_any_role(user, NETWORK_READERS, "Network health is for leads, analysts and admins.")
     return render(request, "trackii/network_health.html", _network_health(user, now=timezone.now()))
 
 

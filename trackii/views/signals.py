@@ -3,12 +3,11 @@ file by officers, leads and admins (as in the API)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from contacts.access import EDITORS, has_any_role
+from contacts.access import EDITORS, has_any_role, require_any_role
 from contacts.models import Signal
 from contacts.signals_import import (
     COLUMNS,
@@ -29,8 +28,7 @@ def _writes_signals(user) -> bool:
 
 
 def _require_signal_writer(user) -> None:
-    if not _writes_signals(user):
-        raise PermissionDenied("Officers, leads and admins log signals.")
+    require_any_role(user, EDITORS, "Officers, leads and admins log signals.")
 
 
 @login_required
