@@ -16,27 +16,11 @@ from django.urls import path
 from rest_framework.authtoken.models import Token
 
 from contacts.models import Contact
+from contacts.serializers import ContactSerializer
 from trackii.urls import urlpatterns as project_urlpatterns
 
-# The fields of contacts.serializers.ContactSerializer, tags apart.
-FIELDS = (
-    "id",
-    "full_name",
-    "native_name",
-    "category",
-    "organization",
-    "email",
-    "phone",
-    "country",
-    "languages",
-    "layer",
-    "sensitivity",
-    "notes",
-    "owner",
-    "created_at",
-    "updated_at",
-    "erased_at",
-)
+# The fields of contacts.serializers.ContactSerializer, tags apart (added from their table).
+FIELDS = tuple(name for name in ContactSerializer.Meta.fields if name != "tags")
 PAGE_SIZE = 50
 
 
