@@ -52,7 +52,9 @@ from benchmarks.common import (  # noqa: E402
     code_version,
     copy_lines,
     ensure_database,
+    host,
     migrate,
+    postgres_version,
     stored_dataset,
 )
 from benchmarks.common import database_url as common_database_url  # noqa: E402
@@ -517,25 +519,12 @@ def query_lines(queries: dict) -> list[str]:
 
 def machine(conn) -> dict:
     import django
-
-    def setting(name):
-        return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
-
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     import rest_framework
 
-    pg = ", ".join(f"{name}={setting(name)}" for name in ("shared_buffers", "work_mem"))
-    pg += f", jit={setting('jit')} on the server, off in the measured sessions"
     return {
         "code": code_version("contacts", "events", "trackii/api.py"),
-        "host": f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
-        "software": f"PostgreSQL {setting('server_version')} ({pg}); Python "
+        "host": host(),
+        "software": f"{postgres_version(conn, ('shared_buffers', 'work_mem'))}; Python "
         f"{platform.python_version()}, Django {django.get_version()}, DRF "
         f"{rest_framework.VERSION}, psycopg {psycopg.__version__}",
     }

@@ -4,6 +4,7 @@ processes they time, bulk loading with COPY, and how a run names the code it mea
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,31 @@ def peak_rss_kb() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise RuntimeError("No VmHWM in /proc/self/status: the benchmark needs Linux.")
+
+
+def host() -> str:
+    """Cores, CPU model, memory and kernel of this machine (Linux)."""
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    kilobytes = int(Path("/proc/meminfo").read_text().split()[1])
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {kilobytes / 1024 / 1024:.0f} GB RAM, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def postgres_version(conn, settings: tuple[str, ...]) -> str:
+    """The server's version and these settings (and JIT, which the sessions turn off)."""
+
+    def setting(name):
+        return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
+
+    shown = ", ".join(f"{name}={setting(name)}" for name in settings)
+    shown += f", jit={setting('jit')} on the server, off in the measured sessions"
+    return f"PostgreSQL {setting('server_version')} ({shown})"
 
 
 def code_version(*paths: str) -> str:

@@ -47,8 +47,10 @@ from common import (
     copy_lines,
     database_name,
     ensure_database,
+    host,
     migrate,
     peak_rss_kb,
+    postgres_version,
     stored_dataset,
 )
 from common import database_url as common_database_url
@@ -1350,27 +1352,14 @@ def verdicts(dashboards: list[Run], floor_runs: list[Run]) -> list[str]:
 
 
 def machine(conn) -> dict:
-    def setting(name):
-        return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
-
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    kilobytes = int(Path("/proc/meminfo").read_text().split()[1])
-    names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather")
-    settings = ", ".join(f"{name}={setting(name)}" for name in names)
-    settings += f", jit={setting('jit')} on the server, off in the measured sessions"
     import django
 
+    names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather")
     return {
         "code": code_version("trackii/indicators", "contacts", "events"),
-        "host": f"{os.cpu_count()} cores ({cpu}), {kilobytes / 1024 / 1024:.0f} GB RAM, "
-        f"{platform.system()} {platform.release()}",
-        "software": f"PostgreSQL {setting('server_version')} ({settings}); Python "
-        f"{platform.python_version()}, Django {django.get_version()}, psycopg "
-        f"{psycopg.__version__}",
+        "host": host(),
+        "software": f"{postgres_version(conn, names)}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, psycopg {psycopg.__version__}",
         "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
     }
 

@@ -43,8 +43,10 @@ from common import (
     copy_lines,
     database_name,
     ensure_database,
+    host,
     migrate,
     peak_rss_kb,
+    postgres_version,
 )
 from common import database_url as common_database_url
 from common import stored_dataset as common_stored_dataset
@@ -576,34 +578,14 @@ def verdicts(results: list[dict]) -> list[str]:
 
 
 def machine(conn) -> dict:
-    def setting(name):
-        return conn.execute("SELECT current_setting(%s)", [name]).fetchone()[0]
-
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kilobytes = int(meminfo.read_text().split()[1])
-        memory = f", {kilobytes / 1024 / 1024:.0f} GB RAM"
     import django
 
-    settings = ", ".join(
-        f"{name}={setting(name)}"
-        for name in ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit")
-    )
-    settings += f", jit={setting('jit')} on the server, off in the measured sessions"
+    names = ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit")
     return {
         "code": code_version("contacts"),
-        "host": f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}",
-        "software": f"PostgreSQL {setting('server_version')} ({settings}); Python "
-        f"{platform.python_version()}, Django {django.get_version()}, psycopg "
-        f"{psycopg.__version__}",
+        "host": host(),
+        "software": f"{postgres_version(conn, names)}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, psycopg {psycopg.__version__}",
     }
 
 
