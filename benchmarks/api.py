@@ -50,11 +50,13 @@ from psycopg import sql  # noqa: E402
 from benchmarks.common import (  # noqa: E402
     child_env,
     code_version,
+    continue_sequences,
     copy_lines,
     ensure_database,
     host,
     migrate,
     postgres_version,
+    record_dataset,
     stored_dataset,
 )
 from benchmarks.common import database_url as common_database_url  # noqa: E402
@@ -300,26 +302,10 @@ def generate(conn) -> dict:
         rows["contacts_grant"] = copy_rows(
             conn, "contacts_grant", "contact_id, user_id, created_at", grants()
         )
-        for table in rows:  # the identity sequences continue after the copied ids
-            if table in ("authtoken_token",):
-                continue
-            conn.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    "(SELECT coalesce(max(id), 0) + 1 FROM {}), false)"
-                ).format(sql.Identifier(table)),
-                [table],
-            )
-    conn.execute(sql.SQL("VACUUM (FREEZE, ANALYZE) {}").format(identifiers(DATA_TABLES)))
-    seconds = time.perf_counter() - started
+        # the identity sequences continue after the copied ids (tokens have none)
+        continue_sequences(conn, [table for table in rows if table != "authtoken_token"])
     params = dataset_params()
-    conn.execute(
-        sql.SQL("INSERT INTO {} (params, generated_seconds, rows) VALUES (%s, %s, %s)").format(
-            sql.Identifier(MARKER_TABLE)
-        ),
-        [json.dumps(params), seconds, json.dumps(rows)],
-    )
-    return {"params": params, "generated_seconds": seconds, "rows": rows}
+    return record_dataset(conn, MARKER_TABLE, DATA_TABLES, params, rows, started)
 
 
 # Requests

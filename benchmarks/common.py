@@ -3,11 +3,13 @@ processes they time, bulk loading with COPY, and how a run names the code it mea
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -107,6 +109,37 @@ def stored_dataset(conn, marker_table: str) -> dict | None:
     if row is None:
         return None
     return {"params": row[0], "generated_seconds": row[1], "rows": row[2]}
+
+
+def continue_sequences(conn, tables) -> None:
+    """Make the identity sequences of these tables (each with an ``id``) continue after the
+    ids that COPY wrote."""
+    for table in tables:
+        conn.execute(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "(SELECT coalesce(max(id), 0) + 1 FROM {}), false)"
+            ).format(sql.Identifier(table)),
+            [table],
+        )
+
+
+def record_dataset(conn, marker_table: str, tables, params: dict, rows: dict, started: float):
+    """VACUUM (FREEZE, ANALYZE) the loaded tables, then note the data set in its marker
+    table (what ``stored_dataset`` reads back) with the seconds since ``started``."""
+    conn.execute(
+        sql.SQL("VACUUM (FREEZE, ANALYZE) {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, tables))
+        )
+    )
+    seconds = time.perf_counter() - started
+    conn.execute(
+        sql.SQL("INSERT INTO {} (params, generated_seconds, rows) VALUES (%s, %s, %s)").format(
+            sql.Identifier(marker_table)
+        ),
+        [json.dumps(params), seconds, json.dumps(rows)],
+    )
+    return {"params": params, "generated_seconds": seconds, "rows": rows}
 
 
 def peak_rss_kb() -> int:

@@ -44,6 +44,7 @@ import psycopg
 from common import (
     child_env,
     code_version,
+    continue_sequences,
     copy_lines,
     database_name,
     ensure_database,
@@ -51,6 +52,7 @@ from common import (
     migrate,
     peak_rss_kb,
     postgres_version,
+    record_dataset,
     stored_dataset,
 )
 from common import database_url as common_database_url
@@ -602,27 +604,8 @@ def generate(conn, params: dict) -> dict:
         fill("events_programme_officers", gen.programme_links(1, sizes["users"]))
         fill("contacts_signal", gen.signals())
         conn.execute(LATEST_TOUCH)
-        for table in TABLES:  # the identity sequences continue after the copied ids
-            conn.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    "(SELECT coalesce(max(id), 0) + 1 FROM {}), false)"
-                ).format(sql.Identifier(table)),
-                [table],
-            )
-    conn.execute(
-        sql.SQL("VACUUM (FREEZE, ANALYZE) {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, TABLES))
-        )
-    )
-    seconds = time.perf_counter() - started
-    conn.execute(
-        sql.SQL("INSERT INTO {} (params, generated_seconds, rows) VALUES (%s, %s, %s)").format(
-            sql.Identifier(MARKER_TABLE)
-        ),
-        [json.dumps(params), seconds, json.dumps(rows)],
-    )
-    return {"params": params, "generated_seconds": seconds, "rows": rows}
+        continue_sequences(conn, TABLES)  # after the copied ids
+    return record_dataset(conn, MARKER_TABLE, TABLES, params, rows, started)
 
 
 # The floor: one hand-written statement per indicator, the same figures

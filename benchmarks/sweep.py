@@ -40,6 +40,7 @@ import psycopg
 from common import (
     child_env,
     code_version,
+    continue_sequences,
     copy_lines,
     database_name,
     ensure_database,
@@ -47,6 +48,7 @@ from common import (
     migrate,
     peak_rss_kb,
     postgres_version,
+    record_dataset,
 )
 from common import database_url as common_database_url
 from common import stored_dataset as common_stored_dataset
@@ -334,23 +336,8 @@ def generate(conn, size: int, exchange_share: float) -> dict:
             "id, exchange_id, user_id",
             (f"{n}\t{n}\t{officer}" for n, (_, officer, _) in enumerate(exchanges, 1)),
         )
-        for table in rows:  # the identity sequences continue after the copied ids
-            conn.execute(
-                sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                    "(SELECT coalesce(max(id), 0) + 1 FROM {}), false)"
-                ).format(sql.Identifier(table)),
-                [table],
-            )
-    conn.execute(sql.SQL("VACUUM (FREEZE, ANALYZE) {}").format(identifiers(DATA_TABLES)))
-    seconds = time.perf_counter() - started
-    conn.execute(
-        sql.SQL("INSERT INTO {} (params, generated_seconds, rows) VALUES (%s, %s, %s)").format(
-            sql.Identifier(MARKER_TABLE)
-        ),
-        [json.dumps(params), seconds, json.dumps(rows)],
-    )
-    return {"params": params, "generated_seconds": seconds, "rows": rows}
+        continue_sequences(conn, rows)  # after the copied ids
+    return record_dataset(conn, MARKER_TABLE, DATA_TABLES, params, rows, started)
 
 
 # Timed runs
