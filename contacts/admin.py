@@ -5,18 +5,22 @@ changelist, search, change page, autocomplete and the choices offered in forms.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import NestedObjects, unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models, router
+from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
+from django.forms.models import _get_foreign_key
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts import services, signals_import, states
+from contacts import deletion, services, signals_import, states
 from contacts.errors import DomainError
 from contacts.models import (
     AccessLog,
@@ -57,12 +61,14 @@ class VisibleToAdminMixin:
     """
 
     visible_through: str | None = None
+    # Whether showing a protected contact here is written to the access log.
+    records_views = True
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if _is_scoped(self.model):
             queryset = queryset.visible_to(request.user)
-        elif self.visible_through:
+        elif self.visible_through and not request.user.is_superuser:
             target = self.model._meta.get_field(self.visible_through).related_model
             visible = _visible(target, request.user).values("pk")
             queryset = queryset.filter(**{f"{self.visible_through}__in": visible})
@@ -75,13 +81,66 @@ class VisibleToAdminMixin:
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the history of rows outside get_queryset(); a row
         # the user may not see has no history for them either.
-        self._get_visible_or_404(request, object_id)
+        self._record_views(request, self._get_visible_or_404(request, object_id))
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history reads the version without get_queryset(): scope it here.
-        self._get_visible_or_404(request, object_id)
+        self._record_views(request, self._get_visible_or_404(request, object_id))
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        found = self.get_object(request, unquote(object_id)) if object_id else None
+        if found is not None:
+            self._record_views(request, found, *self._inline_rows(request, found))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            columns = set(changelist.list_display)
+            self._record_views(request, *changelist.result_list, columns=columns)
+        return response
+
+    def _inline_rows(self, request, parent) -> list:
+        rows = []
+        for inline in self.get_inline_instances(request, parent):
+            foreign_key = _get_foreign_key(type(parent), inline.model, fk_name=inline.fk_name)
+            rows += inline.get_queryset(request).filter(**{foreign_key.name: parent})
+        return rows
+
+    def _record_views(self, request, *rows, columns: set | None = None) -> None:
+        """Log the protected contacts these rows show (every response showing a protected
+        contact's identity is logged, lists included); ``columns``: a list's columns."""
+        if not self.records_views:
+            return
+        contacts = {}
+        for row in rows:
+            shown = _contacts_shown(row, request.user, columns)
+            contacts.update((contact.pk, contact) for contact in shown)
+        if contacts:
+            AccessLog.objects.record(
+                user=request.user,
+                contacts=contacts.values(),
+                surface=AccessLog.Surface.ADMIN,
+                now=timezone.now(),
+            )
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is not None:
+            # Read-only fields (a user with the view permission only) print every row of a
+            # many-to-many relation: the prefetched visible ones are what they print.
+            prefetch_related_objects([found], *self._visible_many_to_many(request.user))
+        return found
+
+    def _visible_many_to_many(self, user) -> list[Prefetch]:
+        return [
+            Prefetch(field.name, queryset=_visible(field.related_model, user))
+            for field in self.model._meta.many_to_many
+            if _is_scoped(field.related_model)
+        ]
 
     def _get_visible_or_404(self, request, object_id):
         found = self.get_object(request, unquote(object_id))
@@ -106,44 +165,106 @@ class VisibleToAdminMixin:
         return choices if ordered is None else choices.order_by(*ordered.query.order_by)
 
     def save_related(self, request, form, formsets, change):
-        # The form only offers visible choices, so saving it would silently unlink the
-        # many-to-many rows (a programme's participants) that this user cannot see.
-        hidden = self._hidden_many_to_many(request, form) if change else {}
+        # The form only offers visible choices, so saving it as is would silently unlink
+        # the many-to-many rows (a programme's participants) that this user cannot see.
+        if change:
+            for name, rows in self._hidden_many_to_many(request, form).items():
+                form.cleaned_data[name] = [*form.cleaned_data[name], *rows]
         super().save_related(request, form, formsets, change)
-        for name, rows in hidden.items():
-            getattr(form.instance, name).add(*rows)
 
     def _hidden_many_to_many(self, request, form) -> dict[str, list]:
         hidden = {}
         for field in form.instance._meta.many_to_many:
-            if field.name in form.fields and _is_scoped(field.related_model):
+            if field.name in form.cleaned_data and _is_scoped(field.related_model):
+                linked = field.remote_field.through.objects.filter(
+                    **{field.m2m_field_name(): form.instance}
+                ).values(field.m2m_reverse_field_name())
                 visible = _visible(field.related_model, request.user).values("pk")
-                rows = list(getattr(form.instance, field.name).exclude(pk__in=visible))
+                rows = field.related_model._default_manager.filter(pk__in=linked)
+                rows = list(rows.exclude(pk__in=visible))
                 if rows:
                     hidden[field.name] = rows
         return hidden
 
     def get_deleted_objects(self, objs, request):
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        # The confirmation page lists (and counts) every row a delete cascades to; one the
-        # user may not see must neither be shown nor deleted, so the delete is refused.
-        hidden = self._hidden_cascade(objs, request.user)
-        if hidden:
-            return [], {}, set(perms_needed) | hidden, protected
-        return deleted, model_count, perms_needed, protected
+        if request.user.is_superuser:
+            return super().get_deleted_objects(objs, request)
+        objs = list(objs)
+        if not objs:
+            return [], {}, set(), []
+        # The confirmation page lists, counts and asks permissions for the rows the user
+        # may see only, so it reads the same whatever else exists; hidden rows refuse the
+        # deletion itself (POST) as "still in use", like any protected row.
+        collector = deletion.collect(objs)
+        hidden = deletion.hidden_rows(collector, request.user)
+        perms_needed = set()
 
-    def _hidden_cascade(self, objs, user) -> set[str]:
-        if user.is_superuser or not objs:
-            return set()
-        collector = NestedObjects(using=router.db_for_write(self.model))
-        collector.collect(objs)
-        hidden = set()
-        for model, rows in collector.data.items():
-            if _is_scoped(model):
-                pks = {row.pk for row in rows}
-                if _visible(model, user).filter(pk__in=pks).count() != len(pks):
-                    hidden.add(str(model._meta.verbose_name))
-        return hidden
+        def describe(row):
+            if (type(row), row.pk) in hidden:
+                return None
+            return self._describe_deleted(row, request, perms_needed)
+
+        to_delete = _without_hidden(collector.nested(describe))
+        model_count = {
+            model._meta.verbose_name_plural: count
+            for model, rows in collector.model_objs.items()
+            if (count := sum((model, row.pk) not in hidden for row in rows))
+        }
+        protected = [text for text in map(describe, collector.protected) if text is not None]
+        if hidden and request.method == "POST":
+            protected.append(deletion.still_in_use(objs[0]).message)
+        return to_delete, model_count, perms_needed, protected
+
+    def _describe_deleted(self, row, request, perms_needed: set) -> str:
+        """A row on the delete confirmation page: as Django's own, a link where it has one."""
+        opts = row._meta
+        if not self.admin_site.is_registered(type(row)):
+            return f"{capfirst(opts.verbose_name)}: {row}"
+        if not self.admin_site.get_model_admin(type(row)).has_delete_permission(request, row):
+            perms_needed.add(opts.verbose_name)
+        try:
+            url = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(row.pk)],
+            )
+        except NoReverseMatch:
+            return f"{capfirst(opts.verbose_name)}: {row}"
+        return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, row)
+
+
+def _without_hidden(nested: list) -> list:
+    """``NestedObjects.nested`` output without the rows described as None (and what hangs
+    under them: a list right after an item holds that item's children)."""
+    kept, skip_children = [], False
+    for item in nested:
+        if isinstance(item, list):
+            if not skip_children:
+                kept.append(_without_hidden(item))
+            skip_children = False
+        elif item is None:
+            skip_children = True
+        else:
+            kept.append(item)
+            skip_children = False
+    return kept
+
+
+def _contacts_shown(row, user, columns: set | None = None) -> list:
+    """The contacts a row's page names (only ``columns`` of a list): itself, those its
+    foreign keys name (through a channel too) and, on its page, its many-to-many ones."""
+    if isinstance(row, Contact):
+        return [row]
+    shown = []
+    for field in row._meta.concrete_fields:
+        if columns is not None and field.name not in columns:
+            continue
+        if field.is_relation and field.related_model in (Contact, Channel):
+            target = getattr(row, field.name)
+            shown.append(target.contact if isinstance(target, Channel) else target)
+    for field in row._meta.many_to_many if columns is None else ():
+        if field.related_model is Contact:
+            shown += getattr(row, field.name).visible_to(user)
+    return [contact for contact in shown if contact is not None]
 
 
 class VisibleCountryFilter(CountryFilter):
@@ -242,7 +363,15 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
         "owner",
         "updated_at",
     ]
-    list_filter = ["category", "layer", "sensitivity", ("country", VisibleCountryFilter), "tags"]
+    list_filter = [
+        "category",
+        "layer",
+        "sensitivity",
+        ("country", VisibleCountryFilter),
+        # Only the tags of contacts on the list: a tag only a hidden contact carries is not
+        # offered.
+        ("tags", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = [
         "full_name",
         "native_name",
@@ -267,27 +396,19 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._record_view(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def has_delete_permission(self, request, obj=None):
+        # Its owner (or a superuser) deletes a contact, as on the web and the API.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (
+            obj is None or request.user.is_superuser or obj.owner_id == request.user.pk
+        )
 
-    def history_view(self, request, object_id, extra_context=None):
-        self._record_view(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+    def delete_model(self, request, obj):
+        services.delete_contact(obj, user=request.user)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._record_view(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def _record_view(self, request, object_id) -> None:
-        contact = self.get_object(request, unquote(object_id))
-        if contact is not None:
-            AccessLog.objects.record(
-                user=request.user,
-                contacts=[contact],
-                surface=AccessLog.Surface.ADMIN,
-                now=timezone.now(),
-            )
+    def delete_queryset(self, request, queryset):
+        for contact in queryset:
+            services.delete_contact(contact, user=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Grant:
@@ -319,6 +440,7 @@ class ReadOnlyAdminMixin:
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    records_views = False  # reading the log is auditing it, not a view of the contact
     list_display = ["viewed_at", "user", "contact", "surface"]
     list_filter = ["surface"]
     search_fields = ["user__username", "contact__full_name", "contact__native_name"]
@@ -328,7 +450,10 @@ class AccessLogAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ErasureRecordAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    """Erasures of contacts the user may see (of a deleted contact: superusers only)."""
+
+    visible_through = "contact"
     list_display = ["erased_at", "contact_number", "erased_by", "reason"]
     date_hierarchy = "erased_at"
     list_select_related = ["erased_by"]

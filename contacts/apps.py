@@ -8,5 +8,5 @@ class ContactsConfig(AppConfig):
     def ready(self):
         from contacts import (
             checks,  # noqa: F401 (registers the system checks)
-            receivers,  # noqa: F401 (keeps Exchange.names_journalist)
+            receivers,  # noqa: F401 (keeps names_journalist and the seals)
         )

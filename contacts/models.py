@@ -25,6 +25,7 @@ from contacts.querysets import (
     ExposesContactQuerySet,
     GrantQuerySet,
     ReminderQuerySet,
+    TagQuerySet,
 )
 
 
@@ -126,6 +127,8 @@ class Tag(models.Model):
     """A free label on contacts, used to filter and to invite in bulk."""
 
     name = models.CharField(max_length=50, unique=True)
+
+    objects = models.Manager.from_queryset(TagQuerySet)()
 
     def __str__(self):
         return self.name
@@ -366,9 +369,17 @@ class Exchange(models.Model):
     # they change; the journalist_exchanges indicator reads it instead of joining every
     # exchange's contacts. Not in the history (it is no one's edit).
     names_journalist = models.BooleanField(default=False, editable=False)
+    # Set when a restricted or protected contact it named is removed or deleted
+    # (services.seal_exchanges): from then on only ``readers`` (and superusers) may read it,
+    # so that no removal ever widens who reads its summary and notes. Never unset.
+    is_sealed = models.BooleanField(default=False, editable=False)
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, editable=False
+    )
 
     objects = models.Manager.from_queryset(ExchangeQuerySet)()
-    history = HistoricalRecords(excluded_fields=["names_journalist"])
+    # Not in the history: a revert must never unseal an exchange.
+    history = HistoricalRecords(excluded_fields=["names_journalist", "is_sealed"])
 
     class Meta:
         indexes = [
@@ -389,6 +400,17 @@ class Exchange(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # Only services.seal_exchanges writes is_sealed (an UPDATE): saving an instance
+        # read before the seal, or rebuilt from the history by a revert, must not unseal.
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "is_sealed"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Climate(models.Model):

@@ -290,7 +290,8 @@ class ExchangeQuerySet(models.QuerySet):
         return self.exclude(names_journalist=named).update(names_journalist=named)
 
     def visible_to(self, user) -> ExchangeQuerySet:
-        """Exchanges all of whose contacts the user may see."""
+        """Exchanges all of whose contacts the user may see and, once sealed, only by
+        their readers."""
         if not _can_see_anything(user):
             return self.none()
         if user.is_superuser:
@@ -301,7 +302,8 @@ class ExchangeQuerySet(models.QuerySet):
         # can match them as a small set instead of testing every row against the rest.
         hidden = contact_model.objects.exclude(contact_visible_to(user)).values("pk")
         hidden_contact = through.objects.filter(exchange=OuterRef("pk"), contact__in=hidden)
-        return self.filter(~Exists(hidden_contact))
+        reader = self.model.readers.through.objects.filter(exchange=OuterRef("pk"), user=user)
+        return self.filter(~Exists(hidden_contact)).exclude(Q(is_sealed=True) & ~Exists(reader))
 
 
 class ClimateQuerySet(models.QuerySet):
@@ -339,3 +341,16 @@ class ReminderQuerySet(models.QuerySet):
     def pending(self) -> ReminderQuerySet:
         """Reminders still waiting for someone: open or snoozed."""
         return self.filter(status__in=["open", "snoozed"])
+
+
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TagQuerySet:
+        """Tags carried by at least one contact the user may see (all, for a superuser)."""
+        if not _can_see_anything(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        carried = self.model.contacts.through.objects.filter(
+            contact_visible_to(user, prefix="contact__"), tag=OuterRef("pk")
+        )
+        return self.filter(Exists(carried))

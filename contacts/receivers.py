@@ -1,7 +1,14 @@
-"""Keeps ``Exchange.names_journalist`` true to the exchange's contacts whichever way they
-change: a service, the admin, the reverse relation (``contact.exchanges``), a contact's
-new category or its deletion. Code that writes the through table in bulk calls
-``refresh_names_journalist`` itself (the demo data does)."""
+"""Keeps two facts about an exchange true to its contacts whichever way they change: a
+service, the admin, the reverse relation (``contact.exchanges``), a contact's new category
+or its deletion.
+
+- ``Exchange.names_journalist``; code that writes the through table in bulk calls
+  ``refresh_names_journalist`` itself (the demo data does).
+- Its seal: before a restricted or protected contact is taken off an exchange, who may read
+  it is fixed (``services.seal_exchanges``), so no edit or deletion widens it. This is a
+  receiver, not a call in each service, because the invariant must hold on every path,
+  Django's own included (the admin's forms, cascades, the reverse relation).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from contacts.models import Contact, Exchange
+from contacts.services import seal_exchanges
 
 
 @receiver(m2m_changed, sender=Exchange.contacts.through)
 def exchange_contacts_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action in ("pre_remove", "pre_clear"):
+        _seal_before_removal(instance, reverse, pk_set)
     if not reverse:
         if action in ("post_add", "post_remove", "post_clear"):
             Exchange.objects.filter(pk=instance.pk).refresh_names_journalist()
@@ -35,9 +45,21 @@ def contact_saved(sender, instance, created, **kwargs):
         Exchange.objects.filter(contacts=instance).refresh_names_journalist()
 
 
+def _seal_before_removal(instance, reverse: bool, pk_set) -> None:
+    if reverse:  # instance is a contact; pk_set its exchanges (None: all of them)
+        exchange_ids = instance.exchanges.values_list("pk", flat=True) if pk_set is None else pk_set
+        seal_exchanges(exchange_ids=exchange_ids, removed_contact_ids=[instance.pk])
+    else:  # instance is an exchange; pk_set its contacts (None: all of them)
+        contact_ids = instance.contacts.values_list("pk", flat=True) if pk_set is None else pk_set
+        seal_exchanges(exchange_ids=[instance.pk], removed_contact_ids=contact_ids)
+
+
 @receiver(pre_delete, sender=Contact)
 def contact_deleting(sender, instance, **kwargs):
     instance._exchanges_before_delete = list(instance.exchanges.values_list("pk", flat=True))
+    seal_exchanges(
+        exchange_ids=instance._exchanges_before_delete, removed_contact_ids=[instance.pk]
+    )
 
 
 @receiver(post_delete, sender=Contact)

@@ -19,6 +19,7 @@ from rest_framework import exceptions, filters, pagination, permissions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contacts.access import Role, has_any_role
+from contacts.deletion import StillInUse
 from contacts.errors import DomainError
 
 MAX_PAGE_SIZE = 200
@@ -47,7 +48,9 @@ class Conflict(exceptions.APIException):
 
 def exception_handler(exc, context):
     """Answer every API error as ``{"status", "code", "detail", "fields"}``."""
-    if isinstance(exc, DomainError):
+    if isinstance(exc, StillInUse):
+        exc = Conflict(exc.message, code="in_use")
+    elif isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         exc = exceptions.ValidationError(fields or {"non_field_errors": [exc.message]})
     elif isinstance(exc, RequestDataTooBig):

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
@@ -24,10 +26,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from contacts import crypto, states
+from contacts import crypto, deletion, states
 from contacts.errors import DomainError, InvalidReminderTransition
 from contacts.fields import EncryptedTextField
-from contacts.models import Channel, Contact, Exchange, Grant, Reminder, Sensitivity
+from contacts.models import (
+    Channel,
+    Contact,
+    Exchange,
+    Grant,
+    Organization,
+    Reminder,
+    Sensitivity,
+)
 
 PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
 EXCHANGE_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -115,6 +125,61 @@ def delete_exchange(exchange: Exchange, *, now: dt.datetime) -> None:
     before = exchange_parties(exchange)
     exchange.delete()
     touches_changed(before, now=now)
+
+
+def seal_exchanges(*, exchange_ids: Iterable[int], removed_contact_ids: Iterable[int]) -> int:
+    """Before contacts are taken off exchanges (an edit, a deletion, a merge), fix who may
+    read those exchanges to who may read them now, when a removed contact is restricted or
+    protected: without it an exchange would name fewer contacts, and so be readable by
+    more users. Returns how many exchanges were sealed.
+
+    A standard contact is visible to every active user, so removing one widens nothing.
+    An exchange sealed already keeps the readers it had that still read it now."""
+    exchange_ids = set(exchange_ids)
+    if not exchange_ids or not (
+        Contact.objects.filter(pk__in=set(removed_contact_ids))
+        .exclude(sensitivity=Sensitivity.STANDARD)
+        .exists()
+    ):
+        return 0
+    readers: dict[int, set[int]] = {pk: set() for pk in exchange_ids}
+    # The rule is visible_to's own, asked once per user (mission staff: a few hundred).
+    for user in get_user_model().objects.filter(is_active=True, is_superuser=False):
+        readable = Exchange.objects.visible_to(user).filter(pk__in=exchange_ids)
+        for exchange_id in readable.values_list("pk", flat=True):
+            readers[exchange_id].add(user.pk)
+    Exchange.objects.filter(pk__in=exchange_ids).update(is_sealed=True)
+    through = Exchange.readers.through
+    through.objects.filter(exchange_id__in=exchange_ids).delete()
+    through.objects.bulk_create(
+        through(exchange_id=exchange_id, user_id=user_id)
+        for exchange_id, user_ids in readers.items()
+        for user_id in user_ids
+    )
+    return len(exchange_ids)
+
+
+# Deletions: never of, nor through, a row the user may not see (contacts.deletion)
+
+
+@transaction.atomic
+def delete_contact(contact: Contact, *, user) -> None:
+    """Its owner (or a superuser) deletes a contact, unless that would delete or change a
+    row the owner may not see (an exchange shared with a contact hidden from them)."""
+    if not (user.is_superuser or contact.owner_id == user.pk):
+        raise PermissionDenied("Only the contact's owner deletes it.")
+    deletion.check_deletable([contact], user=user)
+    contact.delete()
+
+
+@transaction.atomic
+def delete_organization(organization: Organization, *, user) -> None:
+    """Delete an organization that nothing names any more (whoever may see what names it:
+    the refusal is the same either way)."""
+    if organization.is_named():
+        raise deletion.still_in_use(organization)
+    deletion.check_deletable([organization], user=user)
+    organization.delete()
 
 
 def exchange_parties(exchanges) -> tuple[set[int], set[int]]:

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts import services
+from contacts import deletion, services
 from contacts.access import EDITORS, ORGANIZATION_WRITERS, has_any_role, require_any_role
 from contacts.errors import DomainError
 from contacts.forms import (
@@ -89,6 +89,18 @@ def _record_view(request, contact) -> None:
     )
 
 
+def _record_views(request, contacts) -> None:
+    """A page that lists contacts is an access-logged view of each protected one it shows,
+    once per page however often it names them."""
+    shown = {contact.pk: contact for contact in contacts}
+    AccessLog.objects.record(
+        user=request.user,
+        contacts=shown.values(),
+        surface=AccessLog.Surface.WEB,
+        now=timezone.now(),
+    )
+
+
 def _safe_next(request) -> str | None:
     """The ``next`` URL from the form or query string, only when it is local."""
     target = request.POST.get("next") or request.GET.get("next")
@@ -120,6 +132,8 @@ def contact_list(request):
         Contact.objects.visible_to(request.user), user=request.user, now=timezone.now()
     )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _record_views(request, page.object_list)
     template = "contacts/_contact_results.html" if _is_partial(request) else None
     return render(
         request,
@@ -219,13 +233,21 @@ def contact_delete(request, pk):
     contact = get_contact_for_user(request, pk)
     if not _is_owner(request.user, contact):
         raise PermissionDenied("Only the contact's owner deletes it.")
+    in_use = None
     if request.method == "POST":
         name = contact.full_name
-        contact.delete()
-        messages.success(request, f"{name} was deleted.")
-        return redirect("contacts:list")
+        try:
+            services.delete_contact(contact, user=request.user)
+        except deletion.StillInUse as error:
+            in_use = error.message
+        else:
+            messages.success(request, f"{name} was deleted.")
+            return redirect("contacts:list")
     _record_view(request, contact)
-    return render(request, "contacts/contact_confirm_delete.html", {"contact": contact})
+    context = {"contact": contact, "in_use": in_use}
+    return render(
+        request, "contacts/contact_confirm_delete.html", context, status=409 if in_use else 200
+    )
 
 
 @login_required
@@ -457,14 +479,19 @@ def organization_edit(request, pk):
 def organization_delete(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
     _require_organization_writer(request.user)
-    linked = organization.is_named()
-    if request.method == "POST" and not linked:
-        name = organization.name
-        organization.delete()
-        messages.success(request, f"{name} was deleted.")
-        return redirect("contacts:organization_list")
-    context = {"organization": organization, "linked": linked}
-    status = 409 if request.method == "POST" else 200
+    in_use = None
+    try:
+        if request.method == "POST":
+            name = organization.name
+            services.delete_organization(organization, user=request.user)
+            messages.success(request, f"{name} was deleted.")
+            return redirect("contacts:organization_list")
+        if organization.is_named():
+            in_use = deletion.still_in_use(organization).message
+    except deletion.StillInUse as error:
+        in_use = error.message
+    context = {"organization": organization, "in_use": in_use}
+    status = 409 if in_use and request.method == "POST" else 200
     return render(request, "contacts/organization_confirm_delete.html", context, status=status)
 
 
@@ -472,15 +499,22 @@ def organization_delete(request, pk):
 def organization_detail(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
     user = request.user
-    context = {
-        "organization": organization,
-        "people": Contact.objects.visible_to(user)
+    people = list(
+        Contact.objects.visible_to(user)
         .filter(organization=organization)
-        .order_by("full_name", "pk"),
-        "affiliations": Affiliation.objects.visible_to(user)
+        .order_by("full_name", "pk")
+    )
+    affiliations = list(
+        Affiliation.objects.visible_to(user)
         .filter(organization=organization)
         .select_related("contact")
-        .order_by(F("ends_on").desc(nulls_first=True), "contact__full_name", "pk"),
+        .order_by(F("ends_on").desc(nulls_first=True), "contact__full_name", "pk")
+    )
+    _record_views(request, [*people, *(affiliation.contact for affiliation in affiliations)])
+    context = {
+        "organization": organization,
+        "people": people,
+        "affiliations": affiliations,
         "events": organization.hosted_events.order_by("-starts_at", "-pk"),
         "programmes": organization.programmes.order_by("-starts_on", "pk"),
         "may_edit": _writes_organizations(user),

@@ -7,15 +7,16 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contacts.access import Role
 from contacts.models import Contact, Organization
-from contacts.rest import ETagMixin, ReadOrRoles
+from contacts.rest import ReadOrRoles
 from contacts.schema import write_example, write_examples
+from contacts.viewsets import ModelViewSet
 from events import filters, serializers, services
 from events.models import Event, Invitation, Programme
 
@@ -94,7 +95,7 @@ def _by_pk(relation: str, queryset) -> Prefetch:
         )
     ],
 )
-class EventViewSet(ETagMixin, viewsets.ModelViewSet):
+class EventViewSet(ModelViewSet):
     """Events; everyone signed in reads, planners and admins write."""
 
     queryset = Event.objects.none()  # for the schema; get_queryset() scopes
@@ -172,7 +173,7 @@ def _calendar_state(event: Event) -> tuple:
     ),
     partial_update=extend_schema(examples=[write_example("Change the role", {"role": "press"})]),
 )
-class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
+class InvitationViewSet(ModelViewSet):
     """Invitations whose guest the caller may see; planners and admins write. Answers go
     through ``rsvp``, attendance through ``check_in``; DELETE withdraws."""
 
@@ -271,7 +272,7 @@ class InvitationViewSet(ETagMixin, viewsets.ModelViewSet):
     ],
     partial_update=[write_example("Start a programme", {"status": "active"})],
 )
-class ProgrammeViewSet(ETagMixin, viewsets.ModelViewSet):
+class ProgrammeViewSet(ModelViewSet):
     """Programmes; their participants are only those the caller may see."""
 
     queryset = Programme.objects.none()  # for the schema; get_queryset() scopes

@@ -170,13 +170,19 @@ class InviteBulkForm(forms.Form):
         queryset=Organization.objects.order_by("name", "pk"), required=False, empty_label="Any"
     )
     tag = forms.ModelChoiceField(
-        queryset=Tag.objects.order_by("name", "pk"),
+        queryset=Tag.objects.none(),
         to_field_name="name",
         required=False,
         empty_label="Any",
     )
     layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
     role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the tags of contacts the user may see: a tag carried by hidden contacts
+        # alone would reveal that they exist.
+        self.fields["tag"].queryset = Tag.objects.visible_to(user).order_by("name", "pk")
 
     def clean(self):
         cleaned = super().clean()

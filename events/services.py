@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from contacts import services as contact_services
 from contacts.errors import DomainError
@@ -248,49 +249,61 @@ class EventSweepResult:
 
 def sweep_event_reminders(*, now) -> EventSweepResult:
     """Create the due event reminders, each once per (event, kind, recipient):
-    ``rsvp_chase`` to planners while invitations are unanswered RSVP_CHASE_DAYS before,
-    ``event_prep`` to planners the day before, ``event_follow_up`` to officers whose
-    channel contacts attended, once the event is over."""
+    ``rsvp_chase`` to planners who may see an invitation still unanswered RSVP_CHASE_DAYS
+    before, ``event_prep`` to planners the day before, ``event_follow_up`` to officers who
+    hold an active channel with a guest who attended and whom they may see, once the event
+    is over. A guest the recipient may not see never causes a reminder."""
     live = Event.objects.exclude(status=Event.Status.CANCELLED)
-    chase_from = now + dt.timedelta(days=settings.RSVP_CHASE_DAYS)
-    unanswered = live.filter(
+    unanswered = Invitation.objects.filter(
+        status=Invitation.Status.INVITED, revoked_at__isnull=True
+    )
+    chased = live.filter(
         starts_at__gt=now,
-        starts_at__lte=chase_from,
-        invitations__status=Invitation.Status.INVITED,
-        invitations__revoked_at__isnull=True,
-    ).distinct()
+        starts_at__lte=now + dt.timedelta(days=settings.RSVP_CHASE_DAYS),
+        pk__in=unanswered.values("event_id"),
+    )
     tomorrow = live.filter(starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=1))
+    attended = Invitation.objects.filter(status=Invitation.Status.ATTENDED)
     recent = live.filter(
         ends_at__lte=now,
         ends_at__gt=now - dt.timedelta(days=settings.EVENT_FOLLOW_UP_DAYS),
-        invitations__status=Invitation.Status.ATTENDED,
-    ).distinct()
+        pk__in=attended.values("event_id"),
+    )
     return EventSweepResult(
-        rsvp_chase=_remind_planners(unanswered, Reminder.Kind.RSVP_CHASE, now),
+        rsvp_chase=_remind_planners(chased, Reminder.Kind.RSVP_CHASE, now, guests=unanswered),
         event_prep=_remind_planners(tomorrow, Reminder.Kind.EVENT_PREP, now),
-        event_follow_up=sum(_remind_follow_up(event, now) for event in recent.order_by("pk")),
+        event_follow_up=_remind_follow_up(recent, attended, now),
     )
 
 
-def _remind_planners(events, kind: str, now) -> int:
+def _remind_planners(events, kind: str, now, guests=None) -> int:
+    """Remind each planner of ``events``; given ``guests`` (invitations), only of the
+    events where the planner may see at least one of them."""
     created = 0
-    for event in events.prefetch_related("planners").order_by("starts_at", "pk"):
-        for planner in event.planners.all():
+    planners = get_user_model().objects.filter(planned_events__in=events).distinct()
+    for planner in planners.order_by("pk"):
+        theirs = events.filter(planners=planner)
+        if guests is not None:
+            seen = guests.visible_to(planner).filter(event=OuterRef("pk"))
+            theirs = theirs.filter(Exists(seen))
+        for event in theirs.order_by("starts_at", "pk"):
             created += _create_event_reminder(event, kind, planner, now)
     return created
 
 
-def _remind_follow_up(event: Event, now) -> int:
-    attended = event.invitations.filter(status=Invitation.Status.ATTENDED).values("contact_id")
-    officer_ids = (
-        Channel.objects.active()
-        .filter(contact_id__in=attended)
-        .values_list("officer_id", flat=True)
-        .distinct()
+def _remind_follow_up(events, attended, now) -> int:
+    """Remind each officer of the ``events`` where a guest they hold an active channel
+    with, and may see, attended."""
+    channels = Channel.objects.active().filter(
+        contact__invitations__in=attended.filter(event__in=events)
     )
     created = 0
-    for officer in Channel.officer.field.related_model.objects.filter(pk__in=officer_ids):
-        created += _create_event_reminder(event, Reminder.Kind.EVENT_FOLLOW_UP, officer, now)
+    officers = get_user_model().objects.filter(pk__in=channels.values("officer_id"))
+    for officer in officers.order_by("pk"):
+        kept = Channel.objects.active().filter(officer=officer).values("contact_id")
+        seen = attended.visible_to(officer).filter(event=OuterRef("pk"), contact_id__in=kept)
+        for event in events.filter(Exists(seen)).order_by("pk"):
+            created += _create_event_reminder(event, Reminder.Kind.EVENT_FOLLOW_UP, officer, now)
     return created
 
 

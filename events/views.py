@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.access import Role, has_role
 from contacts.errors import DomainError
-from contacts.models import Contact, Organization
+from contacts.models import AccessLog, Contact, Organization
 from events import calendar, forms, services
 from events.models import CalendarFeed, Event, Invitation, Programme
 
@@ -128,6 +128,18 @@ def get_invitation_for_user(request, pk) -> Invitation:
     """An invitation whose guest the user may see, else 404."""
     visible = Invitation.objects.visible_to(request.user).select_related("event", "contact")
     return get_object_or_404(visible, pk=pk)
+
+
+def _record_views(request, contacts) -> None:
+    """A page that names contacts is an access-logged view of each protected one it shows,
+    once per page however often it names them."""
+    shown = {contact.pk: contact for contact in contacts}
+    AccessLog.objects.record(
+        user=request.user,
+        contacts=shown.values(),
+        surface=AccessLog.Surface.WEB,
+        now=timezone.now(),
+    )
 
 
 def _paginate(request, queryset):
@@ -250,6 +262,8 @@ def event_detail(request, pk):
         Invitation.objects.visible_to(request.user).filter(event=event).select_related("contact")
     )
     invitations = list(visible.order_by("contact__full_name", "pk"))
+    # The waiting list is drawn from these same invitations.
+    _record_views(request, [invitation.contact for invitation in invitations])
     guests = [invitation for invitation in invitations if invitation.revoked_at is None]
     tally = Counter(invitation.status for invitation in guests)
     can_manage = can_manage_events(request.user)
@@ -332,7 +346,9 @@ def event_invite(request, pk):
     one = forms.InviteOneForm(
         request.POST if mode == "one" else None, user=request.user, prefix="one"
     )
-    bulk = forms.InviteBulkForm(request.POST if mode == "bulk" else None, prefix="bulk")
+    bulk = forms.InviteBulkForm(
+        request.POST if mode == "bulk" else None, user=request.user, prefix="bulk"
+    )
     now, result = timezone.now(), None
     if mode == "one" and one.is_valid():
         result = services.invite(
@@ -347,8 +363,9 @@ def event_invite(request, pk):
             event=event, by=request.user, role=bulk.cleaned_data["role"], now=now, **bulk.criteria()
         )
     if result is not None:
+        _record_views(request, [invitation.contact for invitation in result.invited])
         one = forms.InviteOneForm(user=request.user, prefix="one")
-        bulk = forms.InviteBulkForm(prefix="bulk")
+        bulk = forms.InviteBulkForm(user=request.user, prefix="bulk")
     context = {"event": event, "one": one, "bulk": bulk, "result": result}
     return render(request, "events/event_invite.html", context)
 
@@ -359,12 +376,13 @@ def event_invite(request, pk):
 @planner_required
 def event_checkin(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    guests = (
+    guests = list(
         Invitation.objects.visible_to(request.user)
         .filter(event=event, revoked_at__isnull=True, status__in=CHECK_IN_STATUSES)
         .select_related("contact")
         .order_by("contact__full_name", "pk")
     )
+    _record_views(request, [invitation.contact for invitation in guests])
     return render(request, "events/event_checkin.html", {"event": event, "guests": guests})
 
 
@@ -384,6 +402,7 @@ def invitation_checkin(request, pk):
     except DomainError as domain_error:
         error = domain_error.message
     if request.htmx:
+        _record_views(request, [invitation.contact])
         context = {"invitation": invitation, "error": error}
         return render(request, "events/_checkin_row.html", context)
     name = invitation.contact.full_name
@@ -435,12 +454,13 @@ def programme_list(request):
 @login_required
 def programme_detail(request, pk):
     programme = get_object_or_404(Programme, pk=pk)
-    participants = (
+    participants = list(
         Contact.objects.visible_to(request.user)
         .filter(programmes=programme)
         .select_related("organization")
         .order_by("full_name", "pk")
     )
+    _record_views(request, participants)
     context = {
         "programme": programme,
         "partners": programme.partners.order_by("name", "pk"),

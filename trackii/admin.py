@@ -5,12 +5,14 @@ because events depend on contacts, never the reverse."""
 import json
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from contacts.admin import ContactAdmin
+from contacts.admin import ContactAdmin, VisibleToAdminMixin
 from contacts.errors import DomainError
 from contacts.models import Contact
 from events import services as event_services
@@ -105,3 +107,12 @@ class TrackIIContactAdmin(ContactAdmin):
 
 admin.site.unregister(Contact)
 admin.site.register(Contact, TrackIIContactAdmin)
+
+
+class TrackIIUserAdmin(VisibleToAdminMixin, UserAdmin):
+    """Django's user admin, whose deletions (a user's channels, grants, exchanges) never
+    reach rows the deleting user may not see."""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), TrackIIUserAdmin)

@@ -1,5 +1,6 @@
-"""The access log: every admin view of a protected contact is recorded, and the log itself
-is read-only and scoped like the contacts it names."""
+"""The access log: every admin view of a protected contact, and every web page that lists
+one (contacts, search, organization, guest lists, check-in, programmes), is recorded once
+per response; the log itself is read-only and scoped like the contacts it names."""
 
 import datetime as dt
 
@@ -248,3 +249,200 @@ def test_officer_without_the_lead_role_gets_403_on_the_log(client, owner, entry)
 
     assert response.status_code == 403
     assert AccessLog.objects.count() == 1
+
+
+# Web pages that list contacts: one row per protected contact shown, per response.
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def institute():
+    return factories.OrganizationFactory(name="Hebrew University")
+
+
+@pytest.fixture
+def listed(owner, grantee, protected, institute):
+    """The protected contact (granted to the grantee) and a standard one, both at the
+    institute, each with an affiliation there too."""
+    factories.GrantFactory(contact=protected, user=grantee, granted_by=owner)
+    standard = factories.ContactFactory(full_name="Sima Standard", owner=owner)
+    for contact in (protected, standard):
+        contact.organization = institute
+        contact.save(update_fields=["organization"])
+        factories.AffiliationFactory(contact=contact, organization=institute)
+    return [protected, standard]
+
+
+def _contact_list_urls(institute):
+    return {
+        "list": (reverse("contacts:list"), {}),
+        "search": (reverse("contacts:list") + "?q=olga", {}),
+        "search partial": (reverse("contacts:list") + "?q=olga", HTMX),
+        "organization": (reverse("contacts:organization_detail", args=[institute.pk]), {}),
+    }
+
+
+@pytest.mark.parametrize("surface", ["list", "search", "search partial", "organization"])
+@pytest.mark.parametrize("persona", ["owner", "grantee", "admin_user"])
+def test_a_contact_listing_page_logs_each_protected_contact_it_shows_once(
+    client, request, listed, institute, persona, surface
+):
+    user = request.getfixturevalue(persona)
+    protected = listed[0]
+    url, headers = _contact_list_urls(institute)[surface]
+    client.force_login(user)
+
+    response = client.get(url, **headers)
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    assert _log() == [(user.pk, protected.pk, "web")]
+
+
+@pytest.mark.parametrize("surface", ["list", "search", "search partial", "organization"])
+@pytest.mark.parametrize("persona", ["teammate", "outsider"])
+def test_a_contact_listing_page_that_shows_no_protected_contact_logs_nothing(
+    client, request, listed, institute, persona, surface
+):
+    url, headers = _contact_list_urls(institute)[surface]
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(url, **headers)
+
+    assert response.status_code == 200
+    assert "Olga Protected" not in response.content.decode()
+    assert AccessLog.objects.exists() is False
+
+
+def test_a_contact_list_logs_only_the_protected_contacts_on_the_page_shown(
+    client, owner, protected
+):
+    later = [
+        factories.ContactFactory(
+            full_name=f"Zeev Protected {number:02}", owner=owner, sensitivity="protected"
+        )
+        for number in range(25)
+    ]
+    client.force_login(owner)
+
+    first = client.get(reverse("contacts:list") + "?sort=name")
+    second = client.get(reverse("contacts:list") + "?sort=name&page=2")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert _log() == [
+        *[(owner.pk, contact.pk, "web") for contact in [protected, *later[:24]]],
+        (owner.pk, later[24].pk, "web"),
+    ]
+
+
+# Guest lists, check-in and programme participants.
+
+
+@pytest.fixture
+def guest_event(planner, owner, grantee, protected):
+    """An event far ahead with the protected contact (granted to the grantee and the
+    planner) and a standard contact invited."""
+    factories.GrantFactory(contact=protected, user=grantee, granted_by=owner)
+    factories.GrantFactory(contact=protected, user=planner, granted_by=owner)
+    event = factories.EventFactory(
+        starts_at=dt.datetime(2099, 6, 1, 16, 0, tzinfo=dt.UTC), planners=[planner]
+    )
+    factories.InvitationFactory(event=event, contact=protected, status="waitlisted")
+    factories.InvitationFactory(event=event, contact=factories.ContactFactory(full_name="Sima"))
+    return event
+
+
+@pytest.mark.parametrize("persona", ["grantee", "planner", "owner"])
+def test_an_event_guest_list_logs_each_protected_guest_it_shows_once(
+    client, request, guest_event, protected, persona
+):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+
+    response = client.get(reverse("events:detail", args=[guest_event.pk]))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("Olga Protected") >= 2  # guest and waiting lists
+    assert _log() == [(user.pk, protected.pk, "web")]
+
+
+@pytest.mark.parametrize("persona", ["teammate", "outsider"])
+def test_an_event_guest_list_without_a_visible_protected_guest_logs_nothing(
+    client, request, guest_event, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(reverse("events:detail", args=[guest_event.pk]))
+
+    assert response.status_code == 200
+    assert "Olga Protected" not in response.content.decode()
+    assert AccessLog.objects.exists() is False
+
+
+def test_the_check_in_page_logs_each_protected_guest_it_shows(
+    client, planner, guest_event, protected
+):
+    protected.invitations.update(status="accepted")
+    client.force_login(planner)
+
+    response = client.get(reverse("events:checkin", args=[guest_event.pk]))
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    assert _log() == [(planner.pk, protected.pk, "web")]
+
+
+def test_a_check_in_row_returned_to_htmx_logs_its_protected_guest(client, planner, protected):
+    factories.GrantFactory(contact=protected, user=planner)
+    event = factories.EventFactory(
+        starts_at=dt.datetime(2020, 6, 1, 16, 0, tzinfo=dt.UTC), planners=[planner]
+    )
+    invitation = factories.InvitationFactory(event=event, contact=protected, status="accepted")
+    client.force_login(planner)
+
+    response = client.post(
+        reverse("events:invitation_checkin", args=[invitation.pk]),
+        {"attended": "0"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    assert _log() == [(planner.pk, protected.pk, "web")]
+
+
+def test_an_invitation_report_logs_each_protected_contact_it_names(
+    client, planner, owner, protected
+):
+    factories.GrantFactory(contact=protected, user=planner, granted_by=owner)
+    event = factories.EventFactory(
+        starts_at=dt.datetime(2099, 6, 1, 16, 0, tzinfo=dt.UTC), planners=[planner]
+    )
+    client.force_login(planner)
+
+    response = client.post(
+        reverse("events:invite", args=[event.pk]),
+        {"mode": "one", "one-contact": protected.pk, "one-role": "guest"},
+    )
+
+    assert response.status_code == 200
+    assert '<ul class="invited"><li>Olga Protected</li></ul>' in response.content.decode()
+    assert _log() == [(planner.pk, protected.pk, "web")]
+
+
+@pytest.mark.parametrize(("persona", "logged"), [("grantee", True), ("outsider", False)])
+def test_a_programme_page_logs_each_protected_participant_it_shows(
+    client, request, owner, grantee, protected, persona, logged
+):
+    factories.GrantFactory(contact=protected, user=grantee, granted_by=owner)
+    programme = factories.ProgrammeFactory()
+    programme.participants.add(protected, factories.ContactFactory(full_name="Sima"))
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+
+    response = client.get(reverse("events:programme_detail", args=[programme.pk]))
+
+    assert response.status_code == 200
+    assert ("Olga Protected" in response.content.decode()) is logged
+    assert _log() == ([(user.pk, protected.pk, "web")] if logged else [])

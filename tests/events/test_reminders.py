@@ -116,7 +116,45 @@ def test_no_chase_when_nothing_is_unanswered_in_time(planner, situation):
     assert EventReminder.objects.exists() is False
 
 
+def test_a_planner_is_chased_only_for_unanswered_guests_they_may_see(
+    planner, second_planner, owner
+):
+    hidden = factories.ContactFactory(owner=owner, sensitivity="protected")
+    factories.GrantFactory(contact=hidden, user=second_planner)
+    event = _event(NOW + 5 * DAY, planners=[planner, second_planner])
+    factories.InvitationFactory(event=event, contact=hidden)
+    factories.InvitationFactory(event=event, status=Invitation.Status.ACCEPTED)
+
+    results = _sweep_repeatedly()
+
+    assert [_counts(result) for result in results] == [(1, 0, 0), (0, 0, 0), (0, 0, 0)]
+    assert _links() == [(event.pk, RSVP_CHASE, "second-planner")]
+    assert Reminder.objects.filter(recipient=planner).exists() is False
+
+
+def test_a_restricted_unanswered_guest_chases_only_the_owners_teammates(planner, owner, teammate):
+    restricted = factories.ContactFactory(owner=owner, sensitivity="restricted")
+    event = _event(NOW + 5 * DAY, planners=[planner, teammate])
+    factories.InvitationFactory(event=event, contact=restricted)
+
+    (result, *_) = _sweep_repeatedly()
+
+    assert _counts(result) == (1, 0, 0)
+    assert _links() == [(event.pk, RSVP_CHASE, "teammate")]
+
+
 # event_prep
+
+
+def test_preparation_does_not_depend_on_the_guests_a_planner_may_see(planner, owner):
+    hidden = factories.ContactFactory(owner=owner, sensitivity="protected")
+    event = _event(NOW + 20 * HOUR, planners=[planner])
+    factories.InvitationFactory(event=event, contact=hidden, status=Invitation.Status.ACCEPTED)
+
+    (result, *_) = _sweep_repeatedly()
+
+    assert _counts(result) == (0, 1, 0)
+    assert _links() == [(event.pk, EVENT_PREP, "planner")]
 
 
 def test_an_event_within_the_next_day_reminds_each_planner_to_prepare_once(planner, second_planner):
@@ -185,6 +223,40 @@ def test_no_follow_up_before_the_end_or_after_the_window(held_event, now):
 
     assert [_counts(result) for result in results] == [(0, 0, 0)] * SWEEPS
     assert Reminder.objects.exists() is False
+
+
+def test_no_follow_up_when_the_only_guest_attended_is_hidden_from_the_officer(
+    planner, owner, teammate
+):
+    event = _event(NOW - 2 * DAY, planners=[planner])
+    hidden = factories.ContactFactory(owner=owner, sensitivity="protected")
+    visible = factories.ContactFactory(owner=owner)
+    factories.InvitationFactory(event=event, contact=hidden, status=Invitation.Status.ATTENDED)
+    factories.InvitationFactory(event=event, contact=visible, status=Invitation.Status.NO_SHOW)
+    factories.ChannelFactory(contact=hidden, officer=teammate)
+    factories.ChannelFactory(contact=visible, officer=teammate)
+    factories.ChannelFactory(contact=hidden, officer=owner)
+
+    results = _sweep_repeatedly()
+
+    assert [_counts(result) for result in results] == [(0, 0, 1), (0, 0, 0), (0, 0, 0)]
+    assert _links() == [(event.pk, EVENT_FOLLOW_UP, "owner")]
+    assert Reminder.objects.filter(recipient=teammate).exists() is False
+
+
+def test_a_grant_lets_the_attendance_of_a_protected_guest_remind_its_grantee(
+    planner, owner, grantee
+):
+    event = _event(NOW - 2 * DAY, planners=[planner])
+    hidden = factories.ContactFactory(owner=owner, sensitivity="protected")
+    factories.InvitationFactory(event=event, contact=hidden, status=Invitation.Status.ATTENDED)
+    factories.ChannelFactory(contact=hidden, officer=grantee)
+    factories.GrantFactory(contact=hidden, user=grantee)
+
+    (result, *_) = _sweep_repeatedly()
+
+    assert _counts(result) == (0, 0, 1)
+    assert _links() == [(event.pk, EVENT_FOLLOW_UP, "grantee")]
 
 
 # The command runs the event sweep too

@@ -12,6 +12,7 @@ from django.utils import timezone
 from contacts import services, states
 from contacts.models import (
     AccessLog,
+    Affiliation,
     Channel,
     Climate,
     Contact,
@@ -137,12 +138,13 @@ def test_superuser_renders_changelist_add_and_change_page(client, admin_user, ne
     rows = model._default_manager.order_by("pk")
     if model._meta.app_label in OUR_APPS:
         assert rows.exists() is True
+    listed = rows.count()  # before the page, which logs the protected contacts it shows
 
     changelist = client.get(_url(model, "changelist"))
     add_page = client.get(_url(model, "add"))
 
     assert changelist.status_code == 200
-    assert changelist.context["cl"].result_count == rows.count()
+    assert changelist.context["cl"].result_count == listed
     # Audit rows are written by the application only: no add page, even for superusers.
     assert add_page.status_code == (
         403 if model in (AccessLog, ErasureRecord, Grant, EventReminder, RecordedMonth) else 200
@@ -541,24 +543,34 @@ def deputy(db):
     return _make_staff(factories.UserFactory(username="deputy", roles=["admin"]))
 
 
-def test_delete_page_does_not_list_hidden_cascaded_rows(client, deputy, network):
+def test_delete_page_lists_only_visible_cascaded_rows_and_names_no_hidden_model(
+    client, deputy, network
+):
     client.force_login(deputy)
 
     response = client.get(_url(network.org, "delete", network.org.pk))
 
     assert response.status_code == 200
-    assert response.context["perms_lacking"] == {"affiliation"}
-    assert response.context["deleted_objects"] == []
-    assert list(response.context["model_count"]) == []
+    # The visible affiliation only, counted alone; nothing tells the hidden one is there.
+    assert response.context["perms_lacking"] == set()
+    assert response.context["protected"] == []
+    assert dict(response.context["model_count"]) == {
+        "organizations": 1,
+        "affiliations": 1,
+        "programme-organization relationships": 1,
+    }
+    assert "Sasha Standard — Visible role" in response.content.decode()
     assert "Hidden Hanna" not in response.content.decode()
 
 
-def test_delete_cascading_to_a_hidden_row_is_refused(client, deputy, network):
+def test_delete_cascading_to_a_hidden_row_is_refused_as_still_in_use(client, deputy, network):
     client.force_login(deputy)
 
     response = client.post(_url(network.org, "delete", network.org.pk), {"post": "yes"})
 
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert response.context["protected"] == ["This organization is still in use, so it is kept."]
+    assert "Hidden Hanna" not in response.content.decode()
     assert Organization.objects.filter(pk=network.org.pk).exists() is True
     assert network.hidden.affiliations.count() == 1
 
@@ -678,3 +690,96 @@ def test_deleting_an_exchange_in_the_admin_recomputes_its_channels_touch(client,
     assert response.status_code == 302
     channel.refresh_from_db()
     assert channel.last_touch_at == earlier.occurred_at
+
+
+# Read-only displays (the view permission only) go through visible_to too.
+
+
+def _viewer(*codenames):
+    viewer = _make_staff(factories.UserFactory(username="viewer", roles=["lead"]))
+    viewer.groups.clear()
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return viewer
+
+
+def test_view_only_programme_page_does_not_name_hidden_participants(client, network):
+    client.force_login(_viewer("view_programme"))
+
+    response = client.get(_url(network.programme, "change", network.programme.pk))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    content = response.content.decode()
+    assert "Sasha Standard" in content
+    assert "Hidden Hanna" not in content
+    assert "Ханна" not in content
+
+
+def test_view_only_grantee_sees_the_participant_granted_to_them(client, grantee, network):
+    grantee.is_staff = True
+    grantee.save(update_fields=["is_staff"])
+    grantee.groups.clear()
+    grantee.user_permissions.set(Permission.objects.filter(codename="view_programme"))
+    client.force_login(grantee)
+
+    response = client.get(_url(network.programme, "change", network.programme.pk))
+
+    assert "Hidden Hanna" in response.content.decode()
+    # The page shows a protected contact: logged, once.
+    assert AccessLog.objects.filter(user=grantee, contact=network.hidden).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "codename"),
+    [
+        (Contact, "view_contact"),
+        (Channel, "view_channel"),
+        (Affiliation, "view_affiliation"),
+        (Invitation, "view_invitation"),
+        (Exchange, "view_exchange"),
+    ],
+)
+def test_view_only_pages_of_visible_rows_never_name_the_hidden_contact(
+    client, network, model, codename
+):
+    viewer = _viewer(codename)
+    client.force_login(viewer)
+    rows = list(model._default_manager.visible_to(viewer))
+    assert rows
+
+    for row in rows:
+        page = client.get(_url(row, "change", row.pk))
+        assert page.status_code == 200
+        assert "Hidden Hanna" not in page.content.decode()
+
+
+def test_admin_changelist_logs_the_protected_contacts_it_shows(client, owner, network):
+    client.force_login(_make_staff(owner))
+
+    client.get(_url(Contact, "changelist"))
+    client.get(_url(Channel, "changelist"))
+
+    # Olga Protected is the owner's own protected contact: one row per list that shows it.
+    assert (
+        AccessLog.objects.filter(
+            user=owner, contact=network.owners_protected, surface=AccessLog.Surface.ADMIN
+        ).count()
+        == 1
+    )
+    assert (
+        AccessLog.objects.filter(user=owner).exclude(contact=network.owners_protected).count() == 0
+    )
+
+
+def test_contact_tag_filter_offers_only_tags_of_visible_contacts(client, owner, network):
+    secret_tag = factories.TagFactory(name="only-hidden")
+    shared_tag = factories.TagFactory(name="shared-tag")
+    network.hidden.tags.add(secret_tag, shared_tag)
+    network.standard.tags.add(shared_tag)
+    client.force_login(_make_staff(owner))
+
+    response = client.get(_url(Contact, "changelist"))
+
+    content = response.content.decode()
+    assert "shared-tag" in content
+    assert "only-hidden" not in content

@@ -1,0 +1,56 @@
+"""Tag.objects.visible_to: a tag is offered only to a user who may see a contact carrying it."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from contacts.models import Sensitivity, Tag
+from tests import factories
+
+
+@pytest.fixture
+def tags(owner, grantee):
+    """public (standard contact), team (restricted), secret (protected, granted to the
+    grantee), shared (standard and protected) and orphan (no contact)."""
+    tag = {name: factories.TagFactory(name=name) for name in ("public", "team", "secret")}
+    tag |= {name: factories.TagFactory(name=name) for name in ("shared", "orphan")}
+    factories.ContactFactory(owner=owner, tags=[tag["public"], tag["shared"]])
+    factories.ContactFactory(owner=owner, sensitivity=Sensitivity.RESTRICTED, tags=[tag["team"]])
+    secret = factories.ContactFactory(
+        owner=owner, sensitivity=Sensitivity.PROTECTED, tags=[tag["secret"], tag["shared"]]
+    )
+    factories.GrantFactory(contact=secret, user=grantee, granted_by=owner)
+    return tag
+
+
+def _names(user) -> list[str]:
+    return list(Tag.objects.visible_to(user).order_by("name").values_list("name", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("owner", ["public", "secret", "shared", "team"]),
+        ("teammate", ["public", "shared", "team"]),
+        ("grantee", ["public", "secret", "shared"]),
+        ("outsider", ["public", "shared"]),
+        ("planner", ["public", "shared"]),
+        ("analyst", ["public", "shared"]),
+        ("admin_user", ["orphan", "public", "secret", "shared", "team"]),
+    ],
+)
+def test_a_user_sees_the_tags_of_the_contacts_they_may_see(request, tags, persona, expected):
+    assert _names(request.getfixturevalue(persona)) == expected
+
+
+def test_a_tag_carried_by_several_visible_contacts_is_listed_once(owner, tags):
+    factories.ContactFactory(owner=owner, tags=[tags["public"]])
+
+    assert Tag.objects.visible_to(owner).filter(name="public").count() == 1
+
+
+def test_an_inactive_or_anonymous_user_sees_no_tag(owner, tags):
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    assert _names(owner) == []
+    assert _names(AnonymousUser()) == []
