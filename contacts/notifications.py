@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import zoneinfo
 from dataclasses import dataclass
 
@@ -29,6 +30,20 @@ DEFAULT_DIGEST_HOUR = 8
 # A claim is dated at its task's start, and contacts.tasks kills a task after 11 minutes:
 # an unsent claim older than this was made by a task that is gone.
 CLAIM_EXPIRES = dt.timedelta(minutes=12)
+# Names and titles are typed by people: a line break in a header would end it (Django then
+# refuses to send), and SMTP servers refuse bare CRs and control characters in a body.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def one_line(value: str) -> str:
+    """A header value: every run of line breaks and control characters is one space."""
+    return HEADER_BREAKS.sub(" ", value).strip()
+
+
+def plain(value: str) -> str:
+    """A body: each line break one LF, no other control character."""
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass(frozen=True)
@@ -162,6 +177,7 @@ def _claim_and_send(
 ) -> bool:
     if not recipient.email:
         return False
+    subject = one_line(subject)
     try:
         with transaction.atomic():
             claim = Notification.objects.create(
@@ -188,10 +204,10 @@ def _claim_and_send(
             return False
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"{template}.txt", context),
+        body=plain(render_to_string(f"{template}.txt", context)),
         to=[recipient.email],
     )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.attach_alternative(plain(render_to_string(f"{template}.html", context)), "text/html")
     try:
         message.send()
     except Exception:

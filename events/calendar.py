@@ -7,6 +7,7 @@ notice, STATUS:CANCELLED for cancelled events, and the VTIMEZONE of the event's 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import icalendar
 from django.conf import settings
@@ -15,6 +16,15 @@ from django.db.models import Q
 from events.models import Event
 
 PRODUCT_ID = "-//Track II//Events//EN"
+# RFC 5545 allows no control character in a TEXT value but HTAB (a line break is escaped as
+# \n by icalendar); a URI holds no whitespace at all.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+URI_BREAKERS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def ical_text(value: str) -> str:
+    """Free text as an iCalendar TEXT value: each line break one LF, no control character."""
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def event_uid(event: Event) -> str:
@@ -28,7 +38,8 @@ def calendar_for(events, *, name: str, now: dt.datetime) -> bytes:
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    # An X- property is written as it is unless it is given as TEXT, which escapes it.
+    calendar.add("x-wr-calname", icalendar.vText(ical_text(name)))
     for event in events:
         calendar.add_component(_vevent(event, now))
     calendar.add_missing_timezones()
@@ -42,15 +53,15 @@ def _vevent(event: Event, now: dt.datetime) -> icalendar.Event:
     vevent.add("sequence", event.sequence)
     vevent.add("dtstamp", now)
     vevent.add("last-modified", event.updated_at)
-    vevent.add("summary", event.title)
+    vevent.add("summary", ical_text(event.title))
     vevent.add("dtstart", event.starts_at.astimezone(zone))
     vevent.add("dtend", event.ends_at.astimezone(zone))
     if event.venue:
-        vevent.add("location", event.venue)
+        vevent.add("location", ical_text(event.venue))
     if event.online_url:
-        vevent.add("url", event.online_url)
+        vevent.add("url", URI_BREAKERS.sub("", event.online_url))
     if event.description:
-        vevent.add("description", event.description)
+        vevent.add("description", ical_text(event.description))
     vevent.add("status", "CANCELLED" if event.status == Event.Status.CANCELLED else _status(event))
     return vevent
 

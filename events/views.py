@@ -33,6 +33,20 @@ from events.models import CalendarFeed, Event, Invitation, Programme
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
+def no_referrer(view):
+    """For URLs whose token is their only credential: the page's own requests (its styles,
+    a link followed) never carry that URL on as a Referer."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+@no_referrer
 @require_http_methods(["GET", "POST"])
 def rsvp(request, token):
     """The guest's own page: the event, their name and the three answers; nothing else."""
@@ -75,6 +89,7 @@ def event_ics(request, pk):
     return response
 
 
+@no_referrer
 def feed(request, token):
     """A user's private feed; the secret token is the only credential."""
     subscription = CalendarFeed.objects.select_related("user").filter(token=token).first()
@@ -279,6 +294,8 @@ def event_detail(request, pk):
         ).order_by("waitlisted_at", "pk"),
         "counts": [(value, label, tally[value]) for value, label in Invitation.Status.choices],
         "can_manage": can_manage,
+        # Seats are a fact about the room (hidden guests take them too): planners only.
+        "seats_left": event.seats_left() if can_manage else None,
         "open_for_answers": open_for_answers,
         "answers": ON_BEHALF_ANSWERS,
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -42,9 +43,19 @@ def filename(subject: str, filters: dict, extension: str) -> str:
     )
 
 
+# XML 1.0, and so XLSX, cannot hold these; in CSV they confuse the programs that read it.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain(value: str) -> str:
+    """Free text (a platform's name is typed by officers) fit for any cell: each line break
+    one LF, no control character."""
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def text(value: str) -> str:
-    """A free-text cell (a platform's name is typed by officers) that no spreadsheet runs
-    as a formula."""
+    """A free-text cell that no spreadsheet runs as a formula."""
+    value = plain(value)
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
@@ -121,7 +132,7 @@ def _indicator_sheet(sheet, result: Result) -> None:
     ]:
         sheet.append([label, value])
     sheet.append([])
-    header = ["period_start", "value", *(f"{p.by}: {p.key}" for p in result.breakdown)]
+    header = ["period_start", "value", *(f"{p.by}: {plain(p.key)}" for p in result.breakdown)]
     sheet.append(header)
     _bold_row(sheet, sheet.max_row)
     columns = range(2, len(header) + 1)

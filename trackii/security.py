@@ -1,11 +1,16 @@
-"""Hardening hooks named in settings: the lockout answer, the client address, error reports."""
+"""Hardening hooks named in settings: the lockout answer, the client address, error reports,
+and the caching rule of every dynamic answer."""
 
+import copy
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from rest_framework.throttling import BaseThrottle
+
+from trackii.logging import redact_url_tokens
 
 API_PATH_PREFIX = "/api/"
 LOCKOUT_STATUS = 429
@@ -14,6 +19,25 @@ LOCKOUT_STATUS = 429
 SAFE_REQUEST_META = frozenset(
     {"CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD", "SERVER_PORT"}
 )
+
+
+class PrivateNoStoreMiddleware:
+    """Mark every answer Django builds ``Cache-Control: private, no-store``.
+
+    Every one, not just those to a signed-in session: an API token is read inside DRF, after
+    middleware, and an RSVP link or a calendar feed is authenticated by the token in its URL,
+    so no middleware can tell every authenticated request apart. Nothing dynamic is worth a
+    shared cache. Static files never reach this middleware (WhiteNoise answers them earlier;
+    runserver serves them before Django). Directives a view set already stay, so a stricter
+    ``never_cache`` is kept and a ``public`` or ``max-age`` is overruled by ``no-store``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 def client_ip_address(request: HttpRequest) -> str | None:
@@ -72,7 +96,7 @@ class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_safe_request_meta(self, request):
         return {
-            name: value if name in SAFE_REQUEST_META else self.cleansed_substitute
+            name: _redacted(value) if name in SAFE_REQUEST_META else self.cleansed_substitute
             for name, value in getattr(request, "META", {}).items()
         }
 
@@ -87,7 +111,8 @@ class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
 
 
 class RedactingExceptionReporter(ExceptionReporter):
-    """An error report without the query string, GET values or uploaded file names."""
+    """An error report without the query string, GET values, uploaded file names or the
+    token of an RSVP or calendar-feed URL."""
 
     def get_traceback_data(self):
         data = super().get_traceback_data()
@@ -95,5 +120,13 @@ class RedactingExceptionReporter(ExceptionReporter):
             substitute = self.filter.cleansed_substitute
             data["request_GET_items"] = [(name, substitute) for name in self.request.GET]
             data["request_FILES_items"] = [(name, substitute) for name in self.request.FILES]
-            data["request_insecure_uri"] = self.request.path
+            data["request_insecure_uri"] = redact_url_tokens(self.request.path)
+            # The report's templates print request.path_info too.
+            data["request"] = copy.copy(self.request)
+            data["request"].path = redact_url_tokens(self.request.path)
+            data["request"].path_info = redact_url_tokens(self.request.path_info)
         return data
+
+
+def _redacted(value):
+    return redact_url_tokens(value) if isinstance(value, str) else value

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside every other middleware but WhiteNoise (inserted before it below), so that each
+    # dynamic answer, errors and lockouts included, is private, no-store.
+    "trackii.security.PrivateNoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -325,12 +328,41 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
-# No personal data in logs: log levels and names only, nothing from request bodies.
+# No personal data in logs: log levels and names only, nothing from request bodies. RSVP and
+# calendar-feed URLs carry their token in the path: the loggers that write a request's path
+# (and every handler here) redact it. gunicorn's own logs: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_url_tokens": {"()": "trackii.logging.RedactUrlTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_url_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_url_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # SQL statements carry their parameters (names, notes), even with LOG_LEVEL=DEBUG.
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # SQL statements carry their parameters (names, notes), even with LOG_LEVEL=DEBUG.
+        "django.db.backends": {"level": "INFO"},
+        # A filter on the logger rewrites the record for every handler, Django's e-mail to
+        # ADMINS included; runserver's access log keeps Django's own format.
+        "django.request": {"filters": ["redact_url_tokens"]},
+        "django.security.csrf": {"filters": ["redact_url_tokens"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_url_tokens"],
+        },
+    },
 }

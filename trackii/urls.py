@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from contacts import api as contacts_api
 from trackii import api, views
@@ -15,8 +16,17 @@ api_v1 = [
     path("auth/token/", api.ObtainTokenView.as_view(), name="token"),
     path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
     path("me/", contacts_api.MeView.as_view(), name="me"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # The schema maps every resource and field: signed-in users (session or token) only.
+    path(
+        "schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", permission_classes=[IsAuthenticated]
+        ),
+        name="docs",
+    ),
     *api.router.urls,
 ]
 

@@ -56,8 +56,21 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
-def _schema(client=None, **headers) -> dict:
-    response = (client or APIClient()).get(f"{SCHEMA_URL}?format=json", **headers)
+@pytest.fixture
+def reader(owner):
+    """A client that signs in with an API token, as integrations do."""
+    return APIClient(headers={"Authorization": f"Token {Token.objects.create(user=owner).key}"})
+
+
+@pytest.fixture
+def browser(client, owner):
+    """A signed-in browser session (the docs page)."""
+    client.force_login(owner)
+    return client
+
+
+def _schema(client) -> dict:
+    response = client.get(f"{SCHEMA_URL}?format=json")
     assert response.status_code == 200
     return response.json()
 
@@ -73,13 +86,42 @@ def _read_only(component: dict) -> set[str]:
 # The document
 
 
-def test_schema_is_served_as_openapi_3_json(db):
+def test_anonymous_visitors_get_neither_the_schema_nor_the_docs(db):
     client = APIClient()
 
-    by_format = client.get(f"{SCHEMA_URL}?format=json")
-    by_accept = client.get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json")
-    by_json_accept = client.get(SCHEMA_URL, HTTP_ACCEPT="application/json")
-    default = client.get(SCHEMA_URL)
+    responses = [
+        client.get(f"{SCHEMA_URL}?format=json"),
+        client.get(SCHEMA_URL),
+        client.get(f"{API}/docs/"),
+        client.get(f"{API}/docs/?script="),
+    ]
+
+    assert [response.status_code for response in responses] == [401] * 4
+    for response in responses:
+        assert b"openapi" not in response.content.lower()
+        assert b"swagger" not in response.content.lower()
+    assert responses[0].json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "fields": {},
+    }
+
+
+def test_schema_is_served_to_a_token_and_to_a_session(reader, browser):
+    by_token = reader.get(f"{SCHEMA_URL}?format=json")
+    by_session = browser.get(f"{SCHEMA_URL}?format=json")
+
+    assert by_token.status_code == by_session.status_code == 200
+    assert by_token.json() == by_session.json()
+    assert by_token.json()["info"]["title"] == "Track II API"
+
+
+def test_schema_is_served_as_openapi_3_json(reader):
+    by_format = reader.get(f"{SCHEMA_URL}?format=json")
+    by_accept = reader.get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    by_json_accept = reader.get(SCHEMA_URL, HTTP_ACCEPT="application/json")
+    default = reader.get(SCHEMA_URL)
 
     assert by_format.status_code == 200
     assert by_format["Content-Type"] == "application/vnd.oai.openapi+json"
@@ -93,8 +135,8 @@ def test_schema_is_served_as_openapi_3_json(db):
     assert default.content.startswith(b"openapi: 3.")
 
 
-def test_schema_lists_every_implemented_path(db):
-    paths = _schema()["paths"]
+def test_schema_lists_every_implemented_path(reader):
+    paths = _schema(reader)["paths"]
 
     for path, methods in CORE_PATHS.items():
         assert path in paths, path
@@ -108,8 +150,8 @@ def test_schema_lists_every_implemented_path(db):
         assert set(paths[f"{API}/invitations/{{id}}/check_in/"]) == {"post"}
 
 
-def test_schema_documents_the_list_filters(db):
-    paths = _schema()["paths"]
+def test_schema_documents_the_list_filters(reader):
+    paths = _schema(reader)["paths"]
 
     def query(path):
         return {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
@@ -122,8 +164,8 @@ def test_schema_documents_the_list_filters(db):
     assert {"cursor"} <= query(f"{API}/exchanges/")
 
 
-def test_schema_enums_match_the_models(db):
-    components = _components(_schema())
+def test_schema_enums_match_the_models(reader):
+    components = _components(_schema(reader))
 
     assert components["CategoryEnum"]["enum"] == list(Contact.Category.values)
     assert components["SensitivityEnum"]["enum"] == list(Sensitivity.values)
@@ -133,8 +175,8 @@ def test_schema_enums_match_the_models(db):
     assert components["PriorityEnum"]["enum"] == ["key", "normal", "peripheral"]
 
 
-def test_schema_required_and_read_only_fields(db):
-    components = _components(_schema())
+def test_schema_required_and_read_only_fields(reader):
+    components = _components(_schema(reader))
 
     assert sorted(components["ContactRequest"]["required"]) == ["category", "full_name", "layer"]
     assert {"id", "created_at", "updated_at", "erased_at"} <= _read_only(components["Contact"])
@@ -150,8 +192,8 @@ def test_schema_required_and_read_only_fields(db):
     assert {"created_by", "created_at"} <= _read_only(components["Climate"])
 
 
-def test_schema_declares_token_authentication(db):
-    schemes = _schema()["components"]["securitySchemes"]
+def test_schema_declares_token_authentication(reader):
+    schemes = _schema(reader)["components"]["securitySchemes"]
 
     assert schemes["tokenAuth"] == {
         "type": "apiKey",
@@ -161,14 +203,14 @@ def test_schema_declares_token_authentication(db):
     }
 
 
-def test_schema_describes_me_as_one_object(db):
-    me = _schema()["paths"][f"{API}/me/"]["get"]["responses"]["200"]
+def test_schema_describes_me_as_one_object(reader):
+    me = _schema(reader)["paths"][f"{API}/me/"]["get"]["responses"]["200"]
 
     assert me["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Me"}
 
 
-def test_schema_documents_the_error_responses(db):
-    paths = _schema()["paths"]
+def test_schema_documents_the_error_responses(reader):
+    paths = _schema(reader)["paths"]
 
     for path, methods in CORE_PATHS.items():
         for method in methods - {"post"} if path.endswith("token/") else methods:
@@ -181,11 +223,9 @@ def test_schema_documents_the_error_responses(db):
 # The docs page
 
 
-def test_docs_render_from_local_static_files_only(db):
-    client = APIClient()
-
-    page = client.get(f"{API}/docs/")
-    script = client.get(f"{API}/docs/?script=")
+def test_docs_render_from_local_static_files_only(browser):
+    page = browser.get(f"{API}/docs/")
+    script = browser.get(f"{API}/docs/?script=")
 
     assert page.status_code == 200
     html = page.content.decode()
@@ -203,8 +243,8 @@ def test_docs_render_from_local_static_files_only(db):
     assert re.findall(r"https?://", script.content.decode()) == []
 
 
-def test_docs_disable_the_online_validator(db):
-    script = APIClient().get(f"{API}/docs/?script=").content.decode()
+def test_docs_disable_the_online_validator(browser):
+    script = browser.get(f"{API}/docs/?script=").content.decode()
 
     settings_json = re.search(r"const swaggerSettings = (\{.*?\});", script, re.S).group(1)
     assert re.search(r'"validatorUrl":\s*(null|"none")', settings_json)
@@ -267,6 +307,12 @@ def rows(admin_user, owner, grantee):
         "invitations": invitation.pk,
         "programmes": programme.pk,
     }
+
+
+def _live_schema(wsgi_app, rows):
+    return schemathesis.openapi.from_wsgi(
+        f"{SCHEMA_URL}?format=json", wsgi_app, headers={"Authorization": f"Token {rows['token']}"}
+    )
 
 
 class _RolledBack(Exception):
@@ -336,7 +382,7 @@ OPERATIONS = [
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(wsgi_app, rows, method, path):
-    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+    schema = _live_schema(wsgi_app, rows)
     if f"{API}{path}" not in schema:
         pytest.skip(f"{path} is not implemented yet")
     operation = schema[f"{API}{path}"][method]
@@ -349,7 +395,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(wsgi_app, ro
 @pytest.mark.slow
 def test_schemathesis_current_climate_without_a_record_conforms(wsgi_app, rows):
     Climate.objects.all().delete()
-    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+    schema = _live_schema(wsgi_app, rows)
 
     _run(
         schema[f"{API}/climate/current/"]["GET"],
@@ -362,7 +408,7 @@ def test_schemathesis_current_climate_without_a_record_conforms(wsgi_app, rows):
 
 @pytest.mark.slow
 def test_schemathesis_status_codes_are_documented(wsgi_app, rows):
-    schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", wsgi_app)
+    schema = _live_schema(wsgi_app, rows)
 
     _run(
         schema[f"{API}/contacts/{{id}}/"]["GET"],
@@ -421,8 +467,8 @@ def _format_checker():
     return checker
 
 
-def test_every_write_has_a_request_example_valid_against_its_schema(db):
-    document = _schema()
+def test_every_write_has_a_request_example_valid_against_its_schema(reader):
+    document = _schema(reader)
     components = _json_schema(document["components"])
     checker = _format_checker()
     checked = []
