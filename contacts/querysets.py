@@ -47,15 +47,41 @@ def contact_visible_to(user, prefix: str = "") -> Q:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
+    return _sensitivity_rule(prefix, user=user, user_in_subquery=user)
+
+
+def contact_visible_to_user_in(user_ref: str | F, prefix: str = "") -> Q:
+    """``contact_visible_to`` for the user named by a column of the rows filtered
+    (``user_ref``: its name, or an ``OuterRef`` to a column of an enclosing query), so
+    that one statement decides for many users at once: the same rule, and only for an
+    active user."""
+    here = F(user_ref) if isinstance(user_ref, str) else user_ref
+    inside = _one_level_in(here)
+    users = get_user_model().objects.filter(pk=inside, is_active=True)
+    return Exists(users.filter(is_superuser=True)) | (
+        Exists(users) & _sensitivity_rule(prefix, user=here, user_in_subquery=inside)
+    )
+
+
+def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
+    """The rule for a user who is not a superuser: standard; owned by the user; granted to
+    them; restricted and owned by one of their teammates. ``user`` is a user or a column,
+    ``user_in_subquery`` the same seen from inside a subquery of the rows filtered."""
     grant_model = apps.get_model("contacts", "Grant")
-    granted = grant_model.objects.filter(user=user).values("contact_id")
-    teammates = get_user_model().objects.filter(teams__members=user).values("pk")
+    granted = grant_model.objects.filter(user=user_in_subquery).values("contact_id")
+    teammates = get_user_model().objects.filter(teams__members=user_in_subquery).values("pk")
     return (
         Q(**{f"{prefix}sensitivity": "standard"})
         | Q(**{f"{prefix}owner": user})
         | Q(**{f"{prefix}pk__in": granted})
         | Q(**{f"{prefix}sensitivity": "restricted", f"{prefix}owner__in": teammates})
     )
+
+
+def _one_level_in(column: F) -> OuterRef:
+    """A column of the rows filtered (``F``), or of a query enclosing them (``OuterRef``),
+    as seen from a subquery one level further in."""
+    return OuterRef(column) if isinstance(column, OuterRef) else OuterRef(column.name)
 
 
 class ContactQuerySet(models.QuerySet):
@@ -297,13 +323,35 @@ class ExchangeQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         contact_model = _related_model(self.model, "contacts")
-        through = self.model.contacts.through
         # Named positively (the contacts the user may not see, a minority), the database
         # can match them as a small set instead of testing every row against the rest.
         hidden = contact_model.objects.exclude(contact_visible_to(user)).values("pk")
-        hidden_contact = through.objects.filter(exchange=OuterRef("pk"), contact__in=hidden)
-        reader = self.model.readers.through.objects.filter(exchange=OuterRef("pk"), user=user)
-        return self.filter(~Exists(hidden_contact)).exclude(Q(is_sealed=True) & ~Exists(reader))
+        return self.filter(_readable_rule("", hidden=Q(contact__in=hidden), user=user))
+
+
+def exchange_readable_by_user_in(user_ref: str, prefix: str = "") -> Q:
+    """``ExchangeQuerySet.visible_to`` for the user named by the column ``user_ref`` of the
+    rows filtered, the exchange reached through ``prefix``: one statement decides for many
+    users at once, by the same rule, and only for an active user."""
+    user = OuterRef(user_ref)
+    # The active and superuser tests are made once, here, not again for each contact.
+    hidden = ~_sensitivity_rule("contact__", user=user, user_in_subquery=_one_level_in(user))
+    users = get_user_model().objects.filter(pk=user, is_active=True)
+    return Exists(users.filter(is_superuser=True)) | (
+        Exists(users) & _readable_rule(prefix, hidden=hidden, user=user)
+    )
+
+
+def _readable_rule(prefix: str, *, hidden: Q, user) -> Q:
+    """For a user who is not a superuser: no contact on the exchange (reached through
+    ``prefix``) is ``hidden`` from them (a condition on its contact links) and, once it is
+    sealed, they are among its readers. ``user`` is a user or, seen from a subquery of the
+    rows filtered, a column."""
+    exchange_model = apps.get_model("contacts", "Exchange")
+    exchange = OuterRef(f"{prefix}pk")
+    links = exchange_model.contacts.through.objects.filter(exchange=exchange)
+    reader = exchange_model.readers.through.objects.filter(exchange=exchange, user=user)
+    return ~Exists(links.filter(hidden)) & (Q(**{f"{prefix}is_sealed": False}) | Exists(reader))
 
 
 class ClimateQuerySet(models.QuerySet):
@@ -345,12 +393,12 @@ class ReminderQuerySet(models.QuerySet):
 
 class TagQuerySet(models.QuerySet):
     def visible_to(self, user) -> TagQuerySet:
-        """Tags carried by at least one contact the user may see (all, for a superuser)."""
+        """Tags carried by a contact the user may see, or by none yet (a new tag says
+        nothing about anyone); all, for a superuser."""
         if not _can_see_anything(user):
             return self.none()
         if user.is_superuser:
             return self.all()
-        carried = self.model.contacts.through.objects.filter(
-            contact_visible_to(user, prefix="contact__"), tag=OuterRef("pk")
-        )
-        return self.filter(Exists(carried))
+        links = self.model.contacts.through.objects.filter(tag=OuterRef("pk"))
+        carried_visibly = links.filter(contact_visible_to(user, prefix="contact__"))
+        return self.filter(Exists(carried_visibly) | ~Exists(links))

@@ -97,11 +97,18 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.title} ({self.starts_at:%Y-%m-%d})"
 
+    def seats_left(self) -> int | None:
+        """Free seats (None: no limit). A fact about the room: every seated guest counts,
+        whoever may see them, so only those who plan events are shown it."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.invitations.seated().count(), 0)
+
 
 class InvitationQuerySet(ExposesContactQuerySet):
     def seated(self):
-        """Invitations that take a seat: accepted or already attended."""
-        return self.filter(status__in=["accepted", "attended"])
+        """Invitations that take a seat: accepted or already attended, not withdrawn."""
+        return self.filter(status__in=["accepted", "attended"], revoked_at__isnull=True)
 
 
 class Invitation(models.Model):

@@ -129,8 +129,7 @@ def _check_open_for_answers(event, invitation, now) -> None:
 def _seat_or_waitlist(event: Event) -> str:
     if event.capacity is None:
         return Invitation.Status.ACCEPTED
-    seated = event.invitations.filter(status__in=SEATED, revoked_at__isnull=True).count()
-    return Invitation.Status.ACCEPTED if seated < event.capacity else Invitation.Status.WAITLISTED
+    return Invitation.Status.ACCEPTED if event.seats_left() else Invitation.Status.WAITLISTED
 
 
 def _promote_from_waitlist(event: Event, now) -> Invitation | None:

@@ -1,4 +1,5 @@
-"""Tag.objects.visible_to: a tag is offered only to a user who may see a contact carrying it."""
+"""Tag.objects.visible_to: a tag is offered only to a user who may see a contact carrying it,
+or while no contact carries it (it says nothing about anyone)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -29,12 +30,12 @@ def _names(user) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("owner", ["public", "secret", "shared", "team"]),
-        ("teammate", ["public", "shared", "team"]),
-        ("grantee", ["public", "secret", "shared"]),
-        ("outsider", ["public", "shared"]),
-        ("planner", ["public", "shared"]),
-        ("analyst", ["public", "shared"]),
+        ("owner", ["orphan", "public", "secret", "shared", "team"]),
+        ("teammate", ["orphan", "public", "shared", "team"]),
+        ("grantee", ["orphan", "public", "secret", "shared"]),
+        ("outsider", ["orphan", "public", "shared"]),
+        ("planner", ["orphan", "public", "shared"]),
+        ("analyst", ["orphan", "public", "shared"]),
         ("admin_user", ["orphan", "public", "secret", "shared", "team"]),
     ],
 )
