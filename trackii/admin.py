@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from contacts.admin import ContactAdmin, VisibleToAdminMixin
 from contacts.errors import DomainError
@@ -116,3 +118,28 @@ class TrackIIUserAdmin(VisibleToAdminMixin, UserAdmin):
 
 admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), TrackIIUserAdmin)
+
+
+class TrackIITokenAdmin(TokenAdmin):
+    """API tokens are credentials: a token read here signs in as its user, who may see what
+    the reader may not. Only superusers (who see everything already) open this page,
+    whatever permissions a staff user was given."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, TrackIITokenAdmin)

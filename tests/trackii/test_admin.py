@@ -783,3 +783,17 @@ def test_contact_tag_filter_offers_only_tags_of_visible_contacts(client, owner, 
     content = response.content.decode()
     assert "shared-tag" in content
     assert "only-hidden" not in content
+
+
+def test_api_tokens_are_shown_to_superusers_only_whatever_the_permissions(client, owner, network):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=owner)
+    staff = _viewer("view_tokenproxy", "change_tokenproxy")
+    client.force_login(staff)
+
+    changelist = client.get(reverse("admin:authtoken_tokenproxy_changelist"))
+    change = client.get(reverse("admin:authtoken_tokenproxy_change", args=[owner.pk]))
+
+    assert (changelist.status_code, change.status_code) == (403, 403)
+    assert token.key not in changelist.content.decode() + change.content.decode()
