@@ -551,12 +551,19 @@ class Notification(models.Model):
 
 class AccessLogManager(models.Manager):
     def record(self, *, user, contacts, surface: str, now) -> list:
-        """Record that ``user`` viewed these contacts on ``surface``; only protected
-        contacts are logged."""
-        return self.bulk_create(
-            AccessLog(user=user, contact=contact, surface=surface, viewed_at=now)
+        """Record that ``user`` viewed these contacts on ``surface`` (one response): only
+        protected contacts are logged, each once however often the response names it."""
+        shown = {
+            contact.pk: contact
             for contact in contacts
             if contact.sensitivity == Sensitivity.PROTECTED
+        }
+        if not shown:
+            # bulk_create() would open and commit a transaction for nothing.
+            return []
+        return self.bulk_create(
+            AccessLog(user=user, contact=contact, surface=surface, viewed_at=now)
+            for contact in shown.values()
         )
 
 

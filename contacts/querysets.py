@@ -50,17 +50,18 @@ def contact_visible_to(user, prefix: str = "") -> Q:
     return _sensitivity_rule(prefix, user=user, user_in_subquery=user)
 
 
-def contact_visible_to_user_in(user_ref: str | F, prefix: str = "") -> Q:
-    """``contact_visible_to`` for the user named by a column of the rows filtered
-    (``user_ref``: its name, or an ``OuterRef`` to a column of an enclosing query), so
-    that one statement decides for many users at once: the same rule, and only for an
-    active user."""
-    here = F(user_ref) if isinstance(user_ref, str) else user_ref
-    inside = _one_level_in(here)
-    users = get_user_model().objects.filter(pk=inside, is_active=True)
-    return Exists(users.filter(is_superuser=True)) | (
-        Exists(users) & _sensitivity_rule(prefix, user=here, user_in_subquery=inside)
-    )
+def contact_visible_to_user_in(user_field: str, prefix: str = "") -> Q:
+    """``contact_visible_to`` for the user that the rows filtered name in ``user_field`` (a
+    foreign key to users), so that one statement decides for many users at once."""
+    rule = _sensitivity_rule(prefix, user=F(user_field), user_in_subquery=OuterRef(user_field))
+    return _for_user_in(user_field, rule)
+
+
+def _for_user_in(user_field: str, rule: Q) -> Q:
+    """``rule`` (what a user who is not a superuser may see) for the user in ``user_field``:
+    nothing for an inactive user, everything for a superuser."""
+    is_superuser = Q(**{f"{user_field}__is_superuser": True})
+    return Q(**{f"{user_field}__is_active": True}) & (is_superuser | rule)
 
 
 def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
@@ -76,12 +77,6 @@ def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
         | Q(**{f"{prefix}pk__in": granted})
         | Q(**{f"{prefix}sensitivity": "restricted", f"{prefix}owner__in": teammates})
     )
-
-
-def _one_level_in(column: F) -> OuterRef:
-    """A column of the rows filtered (``F``), or of a query enclosing them (``OuterRef``),
-    as seen from a subquery one level further in."""
-    return OuterRef(column) if isinstance(column, OuterRef) else OuterRef(column.name)
 
 
 class ContactQuerySet(models.QuerySet):
@@ -329,17 +324,14 @@ class ExchangeQuerySet(models.QuerySet):
         return self.filter(_readable_rule("", hidden=Q(contact__in=hidden), user=user))
 
 
-def exchange_readable_by_user_in(user_ref: str, prefix: str = "") -> Q:
-    """``ExchangeQuerySet.visible_to`` for the user named by the column ``user_ref`` of the
-    rows filtered, the exchange reached through ``prefix``: one statement decides for many
-    users at once, by the same rule, and only for an active user."""
-    user = OuterRef(user_ref)
-    # The active and superuser tests are made once, here, not again for each contact.
-    hidden = ~_sensitivity_rule("contact__", user=user, user_in_subquery=_one_level_in(user))
-    users = get_user_model().objects.filter(pk=user, is_active=True)
-    return Exists(users.filter(is_superuser=True)) | (
-        Exists(users) & _readable_rule(prefix, hidden=hidden, user=user)
-    )
+def exchange_readable_by_user_in(user_field: str, prefix: str = "") -> Q:
+    """``ExchangeQuerySet.visible_to`` for the user that the rows filtered name in
+    ``user_field`` (a foreign key to users), the exchange reached through ``prefix``: one
+    statement decides for many users at once."""
+    # Seen from the exchange's contact links, and from their own subqueries.
+    user, user_further_in = OuterRef(user_field), OuterRef(OuterRef(user_field))
+    hidden = ~_sensitivity_rule("contact__", user=user, user_in_subquery=user_further_in)
+    return _for_user_in(user_field, _readable_rule(prefix, hidden=hidden, user=user))
 
 
 def _readable_rule(prefix: str, *, hidden: Q, user) -> Q:

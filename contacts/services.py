@@ -38,6 +38,7 @@ from contacts.models import (
     Reminder,
     Sensitivity,
 )
+from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
 
 PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
 EXCHANGE_CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -278,22 +279,32 @@ def _channel_due_rows(now) -> QuerySet:
     # NOTHING skips it with one index probe per channel. An anti-join against the table
     # being inserted into can be planned as a rescan per channel (quadratic) when the
     # table's statistics say it is empty, as after a fresh install.
-    return Channel.objects.overdue(now).annotate(
-        r_kind=Value(Reminder.Kind.CHANNEL_DUE),
-        r_recipient_id=F("officer_id"),
-        r_channel_id=F("pk"),
-        r_exchange_id=Cast(Value(None), BigIntegerField()),
-        r_due_at=F("next_due_at"),
-        r_status=Value(Reminder.Status.OPEN),
-        r_created_at=Value(now, output_field=DateTimeField()),
+    # Reminders are computed over what their recipient may see: none for a channel whose
+    # contact its officer may not see (a protected contact, its grant revoked).
+    seen = contact_visible_to_user_in("officer", prefix="contact__")
+    return (
+        Channel.objects.overdue(now)
+        .filter(seen)
+        .annotate(
+            r_kind=Value(Reminder.Kind.CHANNEL_DUE),
+            r_recipient_id=F("officer_id"),
+            r_channel_id=F("pk"),
+            r_exchange_id=Cast(Value(None), BigIntegerField()),
+            r_due_at=F("next_due_at"),
+            r_status=Value(Reminder.Status.OPEN),
+            r_created_at=Value(now, output_field=DateTimeField()),
+        )
     )
 
 
 def _follow_up_rows(now, today) -> QuerySet:
     # As for channel_due: the unique index reminder_one_follow_up_per_officer, through
     # ON CONFLICT DO NOTHING, skips the pairs already reminded (no anti-join).
+    # Only to officers who may read the exchange (no contact on it hidden from them and,
+    # once sealed, among its readers).
     through = Exchange.officers.through
-    return through.objects.filter(exchange__follow_up_on__lte=today).annotate(
+    readable = exchange_readable_by_user_in("user", prefix="exchange__")
+    return through.objects.filter(readable, exchange__follow_up_on__lte=today).annotate(
         r_kind=Value(Reminder.Kind.FOLLOW_UP),
         r_recipient_id=F("user_id"),
         r_channel_id=Cast(Value(None), BigIntegerField()),

@@ -82,23 +82,18 @@ def _is_owner(user, contact) -> bool:
     return user.is_superuser or contact.owner_id == user.pk
 
 
-def _record_view(request, contact) -> None:
-    """Every page that shows a protected contact is an access-logged view."""
+def record_web_views(request, contacts) -> None:
+    """A web page that names contacts (a profile, a list, a picker) is an access-logged
+    view of each protected one it shows, once per page however often it names them. Every
+    app's pages log through this."""
     AccessLog.objects.record(
-        user=request.user, contacts=[contact], surface=AccessLog.Surface.WEB, now=timezone.now()
+        user=request.user, contacts=contacts, surface=AccessLog.Surface.WEB, now=timezone.now()
     )
 
 
-def _record_views(request, contacts) -> None:
-    """A page that lists contacts is an access-logged view of each protected one it shows,
-    once per page however often it names them."""
-    shown = {contact.pk: contact for contact in contacts}
-    AccessLog.objects.record(
-        user=request.user,
-        contacts=shown.values(),
-        surface=AccessLog.Surface.WEB,
-        now=timezone.now(),
-    )
+def offered_protected(field) -> list[Contact]:
+    """The protected contacts a contact picker (a form field over contacts) offers by name."""
+    return list(field.queryset.filter(sensitivity=Sensitivity.PROTECTED))
 
 
 def _safe_next(request) -> str | None:
@@ -133,7 +128,7 @@ def contact_list(request):
     )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    _record_views(request, page.object_list)
+    record_web_views(request, page.object_list)
     template = "contacts/_contact_results.html" if _is_partial(request) else None
     return render(
         request,
@@ -150,8 +145,11 @@ def contact_list(request):
 @login_required
 def contact_detail(request, pk):
     contact = get_contact_for_user(request, pk)
-    _record_view(request, contact)
-    context = {"contact": contact, **_contact_page(contact, request.user, timezone.now())}
+    page = _contact_page(contact, request.user, timezone.now())
+    # The timeline names the other (visible) contacts of each exchange too.
+    named = (person for exchange in page["exchanges"] for person in exchange.contacts.all())
+    record_web_views(request, [contact, *named])
+    context = {"contact": contact, **page}
     return render(request, "contacts/contact_detail.html", context)
 
 
@@ -170,11 +168,13 @@ def _contact_page(contact, user, now) -> dict:
         .filter(contact=contact)
         .select_related("officer")
         .order_by("next_due_at", "pk"),
-        "exchanges": Exchange.objects.visible_to(user)
-        .filter(contacts=contact)
-        .with_may_change(user)
-        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
-        .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE],
+        "exchanges": list(
+            Exchange.objects.visible_to(user)
+            .filter(contacts=contact)
+            .with_may_change(user)
+            .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
+            .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE]
+        ),
         "timeline_size": TIMELINE_SIZE,
         "invitations": contact.invitations.select_related("event").order_by(
             "-event__starts_at", "-pk"
@@ -215,7 +215,7 @@ def contact_edit(request, pk):
         contact = form.save()
         messages.success(request, f"{contact.full_name} was saved.")
         return _to_contact_if_visible(request, contact)
-    _record_view(request, contact)
+    record_web_views(request, [contact])
     return render(
         request, "contacts/contact_form.html", {"form": form, "contact": contact, "name": name}
     )
@@ -243,7 +243,7 @@ def contact_delete(request, pk):
         else:
             messages.success(request, f"{name} was deleted.")
             return redirect("contacts:list")
-    _record_view(request, contact)
+    record_web_views(request, [contact])
     context = {"contact": contact, "in_use": in_use}
     return render(
         request, "contacts/contact_confirm_delete.html", context, status=409 if in_use else 200
@@ -313,6 +313,7 @@ def exchange_new(request):
             messages.success(request, f"Exchange with {names} logged.")
             first = data["contacts"].first()
             return redirect(_safe_next(request) or reverse("contacts:detail", args=[first.pk]))
+    record_web_views(request, offered_protected(form.fields["contacts"]))
     return render(
         request, "contacts/exchange_form.html", {"form": form, "next": _safe_next(request)}
     )
@@ -353,6 +354,7 @@ def exchange_edit(request, pk):
         else:
             messages.success(request, "The exchange was saved.")
             return redirect(_back_from_exchange(request, exchange))
+    record_web_views(request, offered_protected(form.fields["contacts"]))
     context = {"form": form, "exchange": exchange, "next": _safe_next(request)}
     return render(request, "contacts/exchange_form.html", context)
 
@@ -405,8 +407,11 @@ def reminder_dismiss(request, pk):
 def _reminder_answer(request, pk, *, error, done):
     """The updated row for htmx, or a message and a redirect back."""
     if _is_partial(request):
+        reminder = get_reminder_for_user(request, pk)
+        if reminder.channel:
+            record_web_views(request, [reminder.channel.contact])  # the row names it
         context = {
-            "reminder": get_reminder_for_user(request, pk),
+            "reminder": reminder,
             "reminder_error": error,
             "next": _safe_next(request) or "/",
         }
@@ -510,7 +515,7 @@ def organization_detail(request, pk):
         .select_related("contact")
         .order_by(F("ends_on").desc(nulls_first=True), "contact__full_name", "pk")
     )
-    _record_views(request, [*people, *(affiliation.contact for affiliation in affiliations)])
+    record_web_views(request, [*people, *(affiliation.contact for affiliation in affiliations)])
     context = {
         "organization": organization,
         "people": people,

@@ -26,7 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.access import Role, has_role
 from contacts.errors import DomainError
-from contacts.models import AccessLog, Contact, Organization
+from contacts.models import Contact, Organization
+from contacts.views import offered_protected, record_web_views
 from events import calendar, forms, services
 from events.models import CalendarFeed, Event, Invitation, Programme
 
@@ -143,18 +144,6 @@ def get_invitation_for_user(request, pk) -> Invitation:
     """An invitation whose guest the user may see, else 404."""
     visible = Invitation.objects.visible_to(request.user).select_related("event", "contact")
     return get_object_or_404(visible, pk=pk)
-
-
-def _record_views(request, contacts) -> None:
-    """A page that names contacts is an access-logged view of each protected one it shows,
-    once per page however often it names them."""
-    shown = {contact.pk: contact for contact in contacts}
-    AccessLog.objects.record(
-        user=request.user,
-        contacts=shown.values(),
-        surface=AccessLog.Surface.WEB,
-        now=timezone.now(),
-    )
 
 
 def _paginate(request, queryset):
@@ -278,7 +267,7 @@ def event_detail(request, pk):
     )
     invitations = list(visible.order_by("contact__full_name", "pk"))
     # The waiting list is drawn from these same invitations.
-    _record_views(request, [invitation.contact for invitation in invitations])
+    record_web_views(request, [invitation.contact for invitation in invitations])
     guests = [invitation for invitation in invitations if invitation.revoked_at is None]
     tally = Counter(invitation.status for invitation in guests)
     can_manage = can_manage_events(request.user)
@@ -379,10 +368,13 @@ def event_invite(request, pk):
         result = services.invite_matching(
             event=event, by=request.user, role=bulk.cleaned_data["role"], now=now, **bulk.criteria()
         )
+    invited = []
     if result is not None:
-        _record_views(request, [invitation.contact for invitation in result.invited])
+        invited = [invitation.contact for invitation in result.invited]
         one = forms.InviteOneForm(user=request.user, prefix="one")
         bulk = forms.InviteBulkForm(user=request.user, prefix="bulk")
+    # The report names the guests just invited, and the picker every contact it offers.
+    record_web_views(request, [*invited, *offered_protected(one.fields["contact"])])
     context = {"event": event, "one": one, "bulk": bulk, "result": result}
     return render(request, "events/event_invite.html", context)
 
@@ -399,7 +391,7 @@ def event_checkin(request, pk):
         .select_related("contact")
         .order_by("contact__full_name", "pk")
     )
-    _record_views(request, [invitation.contact for invitation in guests])
+    record_web_views(request, [invitation.contact for invitation in guests])
     return render(request, "events/event_checkin.html", {"event": event, "guests": guests})
 
 
@@ -419,7 +411,7 @@ def invitation_checkin(request, pk):
     except DomainError as domain_error:
         error = domain_error.message
     if request.htmx:
-        _record_views(request, [invitation.contact])
+        record_web_views(request, [invitation.contact])
         context = {"invitation": invitation, "error": error}
         return render(request, "events/_checkin_row.html", context)
     name = invitation.contact.full_name
@@ -477,7 +469,7 @@ def programme_detail(request, pk):
         .select_related("organization")
         .order_by("full_name", "pk")
     )
-    _record_views(request, participants)
+    record_web_views(request, participants)
     context = {
         "programme": programme,
         "partners": programme.partners.order_by("name", "pk"),

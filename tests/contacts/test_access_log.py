@@ -1,6 +1,7 @@
 """The access log: every admin view of a protected contact, and every web page that lists
-one (contacts, search, organization, guest lists, check-in, programmes), is recorded once
-per response; the log itself is read-only and scoped like the contacts it names."""
+one (contacts, search, organization, guest lists, check-in, programmes, Today, a contact's
+exchange timeline, the contact pickers), is recorded once per response; the log itself is
+read-only and scoped like the contacts it names."""
 
 import datetime as dt
 
@@ -446,3 +447,171 @@ def test_a_programme_page_logs_each_protected_participant_it_shows(
     assert response.status_code == 200
     assert ("Olga Protected" in response.content.decode()) is logged
     assert _log() == ([(user.pk, protected.pk, "web")] if logged else [])
+
+
+# Today, the contact page's timeline and the contact pickers.
+
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def held_by(request, owner, protected):
+    """The persona named by the test, holding an overdue channel with the protected contact
+    (granted to them, unless they own it) and its open channel_due reminder: Today names
+    the contact twice."""
+    user = request.getfixturevalue(request.param)
+    if user != owner:
+        factories.GrantFactory(contact=protected, user=user, granted_by=owner)
+    channel = factories.ChannelFactory(
+        contact=protected, officer=user, cadence_days=30, created_at=NOW - 40 * DAY
+    )
+    factories.ReminderFactory(channel=channel, due_at=NOW - 10 * DAY)
+    return user
+
+
+@pytest.mark.parametrize("held_by", ["owner", "grantee"], indirect=True)
+def test_today_logs_each_protected_contact_it_names_once(client, held_by, protected):
+    client.force_login(held_by)
+
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("today"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("Olga Protected") == 2  # overdue, and reminder
+    assert _log() == [(held_by.pk, protected.pk, "web")]
+
+
+def test_today_logs_nothing_for_a_channel_whose_contact_is_hidden(client, outsider, protected):
+    channel = factories.ChannelFactory(
+        contact=protected, officer=outsider, cadence_days=30, created_at=NOW - 40 * DAY
+    )
+    factories.ReminderFactory(channel=channel, due_at=NOW - 10 * DAY)
+    client.force_login(outsider)
+
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("today"))
+
+    assert response.status_code == 200
+    assert "Olga Protected" not in response.content.decode()
+    assert AccessLog.objects.exists() is False
+
+
+@pytest.fixture
+def timeline(owner, grantee, protected):
+    """A standard contact whose two exchanges both name the protected contact (granted to
+    the grantee) and another protected contact of the owner's."""
+    factories.GrantFactory(contact=protected, user=grantee, granted_by=owner)
+    standard = factories.ContactFactory(full_name="Sima Standard", owner=owner)
+    pavel = factories.ContactFactory(
+        full_name="Pavel Protected", owner=owner, sensitivity=Sensitivity.PROTECTED
+    )
+    factories.ExchangeFactory(contacts=[standard, protected], officers=[owner])
+    factories.ExchangeFactory(contacts=[standard, protected, pavel], officers=[owner])
+    factories.ExchangeFactory(contacts=[standard], officers=[owner])
+    return standard, pavel
+
+
+def test_the_contact_page_logs_each_protected_contact_its_timeline_names_once(
+    client, owner, protected, timeline
+):
+    standard, pavel = timeline
+    client.force_login(owner)
+
+    response = client.get(reverse("contacts:detail", args=[standard.pk]))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("Olga Protected") == 2
+    assert sorted(_log()) == sorted([(owner.pk, protected.pk, "web"), (owner.pk, pavel.pk, "web")])
+
+
+@pytest.mark.parametrize("persona", ["grantee", "outsider"])
+def test_the_contact_page_logs_no_contact_whose_exchanges_it_does_not_show(
+    client, request, protected, timeline, persona
+):
+    standard, _ = timeline
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+
+    response = client.get(reverse("contacts:detail", args=[standard.pk]))
+
+    # The grantee reads the exchange naming Olga only; the outsider reads neither.
+    assert response.status_code == 200
+    shown = "Olga Protected" in response.content.decode()
+    assert "Pavel Protected" not in response.content.decode()
+    assert shown is (persona == "grantee")
+    assert _log() == ([(user.pk, protected.pk, "web")] if shown else [])
+
+
+def _exchange_form_urls(owner, protected):
+    exchange = factories.ExchangeFactory(
+        contacts=[factories.ContactFactory(full_name="Sima Standard")], officers=[owner]
+    )
+    return {
+        "new": reverse("contacts:exchange_new"),
+        "new, contact chosen": reverse("contacts:exchange_new") + f"?contact={protected.pk}",
+        "edit": reverse("contacts:exchange_edit", args=[exchange.pk]),
+    }
+
+
+@pytest.mark.parametrize("form", ["new", "new, contact chosen", "edit"])
+def test_the_exchange_form_logs_each_protected_contact_its_picker_offers(
+    client, owner, protected, form
+):
+    other = factories.ContactFactory(
+        full_name="Pavel Protected", owner=owner, sensitivity=Sensitivity.PROTECTED
+    )
+    factories.ContactFactory(full_name="Hidden Protected", sensitivity=Sensitivity.PROTECTED)
+    url = _exchange_form_urls(owner, protected)[form]
+    client.force_login(owner)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    assert sorted(_log()) == sorted([(owner.pk, protected.pk, "web"), (owner.pk, other.pk, "web")])
+
+
+def test_the_exchange_form_of_a_user_who_sees_no_protected_contact_logs_nothing(
+    client, teammate, protected
+):
+    client.force_login(teammate)
+
+    response = client.get(reverse("contacts:exchange_new"))
+
+    assert response.status_code == 200
+    assert "Olga Protected" not in response.content.decode()
+    assert AccessLog.objects.exists() is False
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_the_invite_one_picker_logs_each_protected_contact_it_offers(
+    client, planner, owner, protected, granted
+):
+    if granted:
+        factories.GrantFactory(contact=protected, user=planner, granted_by=owner)
+    event = factories.EventFactory(
+        starts_at=dt.datetime(2099, 6, 1, 16, 0, tzinfo=dt.UTC), planners=[planner]
+    )
+    client.force_login(planner)
+
+    response = client.get(reverse("events:invite", args=[event.pk]))
+
+    assert response.status_code == 200
+    assert ("Olga Protected" in response.content.decode()) is granted
+    assert _log() == ([(planner.pk, protected.pk, "web")] if granted else [])
+
+
+def test_a_reminder_row_returned_to_htmx_logs_the_protected_contact_it_names(
+    client, owner, protected
+):
+    channel = factories.ChannelFactory(contact=protected, officer=owner)
+    reminder = factories.ReminderFactory(channel=channel)
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("contacts:reminder_snooze", args=[reminder.pk]), {"days": "1"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    assert _log() == [(owner.pk, protected.pk, "web")]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from contacts.access import NETWORK_READERS, require_any_role
 from contacts.models import Channel, Contact, Layer, Reminder
+from contacts.views import record_web_views
 from events.models import Event
 from trackii.charts import bar_chart
 
@@ -26,22 +27,30 @@ def healthz(request):
 def today(request):
     """The signed-in user's overdue channels, open reminders, follow-ups and events."""
     user, now = request.user, timezone.now()
-    reminders = (
+    reminders = list(
         Reminder.objects.visible_to(user)
         .filter(recipient=user, status=Reminder.Status.OPEN)
         .select_related("channel__contact", "exchange", "event_link__event")
         .order_by("due_at", "pk")
     )
-    context = {
-        "now": now,
-        "overdue_channels": Channel.objects.visible_to(user)
+    overdue_channels = list(
+        Channel.objects.visible_to(user)
         .for_officer(user)
         .overdue(now)
         .select_related("contact")
-        .order_by("next_due_at", "pk"),
+        .order_by("next_due_at", "pk")
+    )
+    # A channel's row names its contact; a follow-up shows its exchange's summary only.
+    named = [channel.contact for channel in overdue_channels]
+    named += [reminder.channel.contact for reminder in reminders if reminder.channel]
+    record_web_views(request, named)
+    follow_up = Reminder.Kind.FOLLOW_UP
+    context = {
+        "now": now,
+        "overdue_channels": overdue_channels,
         # Follow-ups have their own section, so that no reminder is listed twice.
-        "reminders": reminders.exclude(kind=Reminder.Kind.FOLLOW_UP),
-        "follow_ups": reminders.filter(kind=Reminder.Kind.FOLLOW_UP),
+        "reminders": [reminder for reminder in reminders if reminder.kind != follow_up],
+        "follow_ups": [reminder for reminder in reminders if reminder.kind == follow_up],
         "events": _upcoming_events_of(user, now)[:UPCOMING_EVENTS],
     }
     return render(request, "trackii/today.html", context)
