@@ -8,6 +8,10 @@ or its deletion.
   it is fixed (``services.seal_exchanges``), so no edit or deletion widens it. This is a
   receiver, not a call in each service, because the invariant must hold on every path,
   Django's own included (the admin's forms, cascades, the reverse relation).
+
+And one fact about tags: a tag lives while it labels someone. When its last contact loses
+it (untagged, erased or deleted) it goes too, or a tag made up for a protected contact
+would be offered to everyone once that contact is gone.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from contacts.models import Contact, Exchange
+from contacts.models import Contact, Exchange, Tag
 from contacts.services import seal_exchanges
 
 
@@ -54,8 +58,25 @@ def _seal_before_removal(instance, reverse: bool, pk_set) -> None:
         seal_exchanges(exchange_ids=[instance.pk], removed_contact_ids=contact_ids)
 
 
+@receiver(m2m_changed, sender=Contact.tags.through)
+def contact_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear":
+        instance._tags_before_clear = (
+            [instance.pk] if reverse else list(instance.tags.values_list("pk", flat=True))
+        )
+    elif action == "post_remove":
+        _delete_unused_tags([instance.pk] if reverse else pk_set)
+    elif action == "post_clear":
+        _delete_unused_tags(instance.__dict__.pop("_tags_before_clear", []))
+
+
+def _delete_unused_tags(tag_ids) -> None:
+    Tag.objects.filter(pk__in=tag_ids, contacts__isnull=True).delete()
+
+
 @receiver(pre_delete, sender=Contact)
 def contact_deleting(sender, instance, **kwargs):
+    instance._tags_before_delete = list(instance.tags.values_list("pk", flat=True))
     instance._exchanges_before_delete = list(instance.exchanges.values_list("pk", flat=True))
     seal_exchanges(
         exchange_ids=instance._exchanges_before_delete, removed_contact_ids=[instance.pk]
@@ -66,3 +87,4 @@ def contact_deleting(sender, instance, **kwargs):
 def contact_deleted(sender, instance, **kwargs):
     exchange_ids = instance.__dict__.pop("_exchanges_before_delete", [])
     Exchange.objects.filter(pk__in=exchange_ids).refresh_names_journalist()
+    _delete_unused_tags(instance.__dict__.pop("_tags_before_delete", []))

@@ -55,3 +55,35 @@ def test_an_inactive_or_anonymous_user_sees_no_tag(owner, tags):
 
     assert _names(owner) == []
     assert _names(AnonymousUser()) == []
+
+
+# A tag lives while it labels someone.
+
+
+@pytest.mark.parametrize("how", ["delete", "remove", "reverse remove", "clear", "reverse clear"])
+def test_a_tag_goes_with_its_last_carrier(owner, how):
+    tag = factories.TagFactory(name="made-up-for-one")
+    contact = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED, tags=[tag])
+
+    if how == "delete":
+        contact.delete()
+    elif how == "remove":
+        contact.tags.remove(tag)
+    elif how == "reverse remove":
+        tag.contacts.remove(contact)
+    elif how == "clear":
+        contact.tags.clear()
+    else:
+        tag.contacts.clear()
+
+    assert Tag.objects.filter(name="made-up-for-one").exists() is False
+
+
+def test_a_tag_still_carried_by_someone_stays(owner):
+    tag = factories.TagFactory(name="kept")
+    leaving = factories.ContactFactory(owner=owner, tags=[tag])
+    factories.ContactFactory(owner=owner, tags=[tag])
+
+    leaving.delete()
+
+    assert Tag.objects.filter(name="kept").exists() is True
