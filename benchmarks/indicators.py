@@ -495,7 +495,7 @@ COLUMNS = {
     "contacts_channel": "id, kind, priority, cadence_days, status, last_touch_at, "
     "count_restarted_at, created_at, updated_at, officer_id, contact_id",
     "contacts_exchange": "id, occurred_at, kind, summary, notes, topics, follow_up_on, "
-    "created_at, updated_at, created_by_id, names_journalist",
+    "created_at, updated_at, created_by_id, names_journalist, is_sealed",
     "contacts_exchange_contacts": "id, exchange_id, contact_id",
     "contacts_exchange_officers": "id, exchange_id, user_id",
     "events_event": "id, title, kind, description, starts_at, ends_at, timezone, venue, "
@@ -526,7 +526,7 @@ def exchange_tables(gen: Generator, plan, channels: Channels):
             # Exchange.names_journalist, as contacts.receivers keeps it.
             journalist = any(gen.journalist[c] for c in (channels.contact[channel], *others))
             flag = "t" if journalist else "f"
-            yield f"{pk}\t{at}\t{kind}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}\t{flag}"
+            yield f"{pk}\t{at}\t{kind}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}\t{flag}\tf"
 
     def contacts():
         pk = 0

@@ -317,10 +317,10 @@ def generate(conn, size: int, exchange_share: float) -> dict:
             conn,
             "contacts_exchange",
             "id, occurred_at, kind, summary, notes, topics, follow_up_on, created_at, "
-            "updated_at, created_by_id, names_journalist",
+            "updated_at, created_by_id, names_journalist, is_sealed",
             (
                 f"{n}\t{at}\t{EXCHANGE_KINDS[n % 6]}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}"
-                f"\t{names_journalist(contact)}"
+                f"\t{names_journalist(contact)}\tf"
                 for n, (contact, officer, at) in enumerate(exchanges, 1)
             ),
         )

@@ -34,20 +34,22 @@ from events.models import CalendarFeed, Event, Invitation, Programme
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
-def no_referrer(view):
+def origin_only_referrer(view):
     """For URLs whose token is their only credential: the page's own requests (its styles,
-    a link followed) never carry that URL on as a Referer."""
+    its form, a link followed) carry only the site's origin as a Referer, never the URL.
+    Not ``no-referrer``: browsers then send ``Origin: null`` with the form, which fails
+    Django's CSRF check."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "strict-origin"
         return response
 
     return wrapped
 
 
-@no_referrer
+@origin_only_referrer
 @require_http_methods(["GET", "POST"])
 def rsvp(request, token):
     """The guest's own page: the event, their name and the three answers; nothing else."""
@@ -90,7 +92,7 @@ def event_ics(request, pk):
     return response
 
 
-@no_referrer
+@origin_only_referrer
 def feed(request, token):
     """A user's private feed; the secret token is the only credential."""
     subscription = CalendarFeed.objects.select_related("user").filter(token=token).first()

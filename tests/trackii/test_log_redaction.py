@@ -205,7 +205,7 @@ def test_gunicorn_error_log_names_no_token(gunicorn_logs):
     assert FEED_TOKEN not in text
 
 
-def test_token_pages_send_no_referer_onwards(client, db):
+def test_token_pages_send_only_the_origin_as_referer_onwards(client, db):
     guest = factories.InvitationFactory()
     feed = factories.CalendarFeedFactory()
 
@@ -216,4 +216,4 @@ def test_token_pages_send_no_referer_onwards(client, db):
     assert rsvp_page.status_code == 200
     assert feed_file.status_code == 200
     for response in (rsvp_page, stale_rsvp, feed_file):
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "strict-origin"
