@@ -1,4 +1,5 @@
-"""Track II URL map: the admin, a health check, API authentication; the web app joins later."""
+"""Track II URL map: the admin, the REST API v1 (its token endpoints, me/, the schema and
+docs, the router of every resource), a health check, and the web app (trackii.web_urls)."""
 
 from django.contrib import admin
 from django.urls import include, path
