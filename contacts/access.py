@@ -1,4 +1,4 @@
-"""Roles (Django groups) and the checks built on them."""
+"""Roles (Django groups) and every permission rule built on them, one predicate each."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -17,6 +17,8 @@ EDITORS = (Role.OFFICER, Role.LEAD, Role.ADMIN)  # contacts, exchanges, grants, 
 ORGANIZATION_WRITERS = (Role.OFFICER, Role.PLANNER, Role.LEAD, Role.ADMIN)
 # Network health and the strategy indicators: aggregates for leads, analysts and admins.
 NETWORK_READERS = (Role.LEAD, Role.ANALYST, Role.ADMIN)
+# Events, invitations, check-in and guests' RSVP links.
+EVENT_MANAGERS = (Role.PLANNER, Role.ADMIN)
 
 
 def has_any_role(user, roles) -> bool:
@@ -37,3 +39,36 @@ def has_role(user, role: str) -> bool:
     if user.is_superuser:
         return True
     return user.groups.filter(name=role).exists()
+
+
+def is_owner(user, contact) -> bool:
+    """Whether the user owns the contact (a superuser acts as every contact's owner)."""
+    return user.is_superuser or contact.owner_id == user.pk
+
+
+def may_manage_grants(user, contact) -> bool:
+    """Whether the user grants and revokes access to a restricted or protected contact."""
+    return contact.sensitivity != "standard" and is_owner(user, contact)
+
+
+def may_change_exchange(user, exchange) -> bool:
+    """Whether the user changes or deletes the exchange: its author, its officers, superusers."""
+    return type(exchange).objects.changeable_by(user).filter(pk=exchange.pk).exists()
+
+
+def may_manage_channel(user, channel) -> bool:
+    """Whether the user changes, pauses, closes or deletes the channel: its officer, superusers."""
+    return user.is_superuser or channel.officer_id == user.pk
+
+
+def may_read_notes(user) -> bool:
+    """Whether the user reads private notes: all but analysts who hold no editor's role."""
+    if user.is_superuser:
+        return True
+    roles = set(user.groups.values_list("name", flat=True))
+    return not (Role.ANALYST in roles and not roles & set(EDITORS))
+
+
+def may_manage_events(user) -> bool:
+    """Whether the user creates and edits events, invites guests and checks them in."""
+    return has_any_role(user, EVENT_MANAGERS)

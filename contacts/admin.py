@@ -4,10 +4,12 @@ Every admin here is scoped by ``visible_to(user)`` through ``VisibleToAdminMixin
 changelist, search, change page, autocomplete and the choices offered in forms.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.forms.models import _get_foreign_key
 from django.http import Http404
@@ -20,7 +22,14 @@ from django.utils.text import capfirst
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts import deletion, services, signals_import, states
+from contacts import deletion, services, signals_import
+from contacts.access import (
+    is_owner,
+    may_change_exchange,
+    may_manage_channel,
+    may_manage_grants,
+    may_read_notes,
+)
 from contacts.errors import DomainError
 from contacts.models import (
     AccessLog,
@@ -39,7 +48,6 @@ from contacts.models import (
     Tag,
     Team,
 )
-from contacts.rest import notes_allowed
 
 # Django 6 assumes https for a scheme-less URL typed into a form; so do we, already.
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
@@ -334,11 +342,7 @@ class GrantInline(VisibleToAdminMixin, admin.TabularInline):
     extra = 0
 
     def _manages(self, request, contact) -> bool:
-        return (
-            contact is not None
-            and contact.sensitivity != "standard"
-            and (request.user.is_superuser or contact.owner_id == request.user.pk)
-        )
+        return contact is not None and may_manage_grants(request.user, contact)
 
     def has_add_permission(self, request, obj=None):
         return self._manages(request, obj)
@@ -389,7 +393,7 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
         # Who owns a contact and how sensitive it is decide who may see it: only the owner
         # (or a superuser) changes them, or a teammate could take a contact over.
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not (request.user.is_superuser or obj.owner_id == request.user.pk):
+        if obj is not None and not is_owner(request.user, obj):
             readonly += ["owner", "sensitivity"]
         return readonly
 
@@ -399,9 +403,7 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # Its owner (or a superuser) deletes a contact, as on the web and the API.
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (
-            obj is None or request.user.is_superuser or obj.owner_id == request.user.pk
-        )
+        return allowed and (obj is None or is_owner(request.user, obj))
 
     def delete_model(self, request, obj):
         services.delete_contact(obj, user=request.user)
@@ -454,7 +456,7 @@ class ErasureRecordAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdm
     """Erasures of contacts the user may see (of a deleted contact: superusers only)."""
 
     visible_through = "contact"
-    list_display = ["erased_at", "contact_number", "erased_by", "reason"]
+    list_display = ["erased_at", "erased_contact_id", "erased_by", "reason"]
     date_hierarchy = "erased_at"
     list_select_related = ["erased_by"]
     ordering = ["-erased_at", "-pk"]
@@ -512,6 +514,21 @@ class ChannelAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_due(timezone.now())
 
+    # Officers manage their own channels, as on the web and the API.
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage_channel(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage_channel(request.user, obj))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "officer" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description="next due", ordering="next_due_at")
     def next_due_at(self, channel):
         return getattr(channel, "next_due_at", None)
@@ -519,6 +536,26 @@ class ChannelAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="overdue", boolean=True, ordering="overdue")
     def overdue(self, channel):
         return getattr(channel, "overdue", None)
+
+
+def _adopt(obj, created) -> None:
+    """Make the admin's unsaved instance the row a service created: the log entry and the
+    redirect that follow read its primary key."""
+    obj.pk = created.pk
+    obj._state.adding = False
+    obj._state.db = created._state.db
+
+
+class ExchangeAdminForm(forms.ModelForm):
+    """An exchange in the future is a form error (the services refuse it too)."""
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data["occurred_at"]
+        try:
+            services.check_occurred_at(occurred_at, now=timezone.now())
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code="future") from error
+        return occurred_at
 
 
 @admin.register(Exchange)
@@ -531,26 +568,51 @@ class ExchangeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["created_by"]
     ordering = ["-occurred_at", "-pk"]
 
-    # An exchange counts as a touch: after any change here, its channels' latest touch and
-    # recorded month-start states are computed again (before and after, for an edit).
+    form = ExchangeAdminForm
+
+    # Its author and officers change or delete an exchange, as on the web and the API.
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_change_exchange(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_change_exchange(request.user, obj))
+
+    # Exchanges are logged, changed and deleted by the services, as on the web and the API:
+    # an exchange counts as a touch for its channels.
 
     def save_model(self, request, obj, form, change):
-        obj.parties_before = services.exchange_parties(obj) if change else (set(), set())
-        super().save_model(request, obj, form, change)
+        obj._history_user = request.user  # as SimpleHistoryAdmin.save_model does
+        fields = dict(form.cleaned_data)
+        contacts, officers = fields.pop("contacts"), fields.pop("officers")
+        if "topics" in fields:
+            fields["topics"] = fields["topics"] or []  # an emptied JSON field cleans to None
+        now = timezone.now()
+        if change:
+            hidden = self._hidden_many_to_many(request, form).get("contacts", [])
+            contacts = [*contacts, *hidden]
+            services.update_exchange(obj, now=now, contacts=contacts, officers=officers, **fields)
+        else:
+            exchange = services.log_exchange(
+                contacts=contacts, officers=officers, now=now, **fields
+            )
+            _adopt(obj, exchange)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        exchange = form.instance
-        before = getattr(exchange, "parties_before", (set(), set()))
-        services.touches_changed(before, services.exchange_parties(exchange), now=timezone.now())
+        # save_model's service set the contacts and officers already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request, obj):
         services.delete_exchange(obj, now=timezone.now())
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset):
-        before = services.exchange_parties(queryset)
-        super().delete_queryset(request, queryset)
-        services.touches_changed(before, now=timezone.now())
+        now = timezone.now()
+        for exchange in queryset:
+            services.delete_exchange(exchange, now=now)
 
 
 @admin.register(RecordedMonth)
@@ -572,22 +634,21 @@ class ClimateAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["created_by"]
     ordering = ["-started_at", "-pk"]
 
-    # A level dated in the past changes the channels' states after it (contacts.states).
+    # Levels are recorded, changed and deleted by the services, as through the API: a level
+    # dated in the past changes the channels' states after it (contacts.states).
 
     def save_model(self, request, obj, form, change):
-        before = Climate.objects.filter(pk=obj.pk).values_list("started_at", flat=True).first()
-        super().save_model(request, obj, form, change)
-        states.forget_months_from(min(filter(None, [before, obj.started_at])))
+        obj._history_user = request.user  # as SimpleHistoryAdmin.save_model does
+        if change:
+            services.change_climate_level(obj, **form.cleaned_data)
+        else:
+            _adopt(obj, services.record_climate_level(**form.cleaned_data))
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        states.forget_months_from(obj.started_at)
+        services.delete_climate_levels(Climate.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        earliest = min(queryset.values_list("started_at", flat=True), default=None)
-        super().delete_queryset(request, queryset)
-        if earliest is not None:
-            states.forget_months_from(earliest)
+        services.delete_climate_levels(queryset)
 
 
 @admin.register(Reminder)
@@ -622,7 +683,7 @@ class SignalAdmin(SimpleHistoryAdmin):
     def get_exclude(self, request, obj=None):
         # Analysts see aggregates, never notes.
         exclude = list(super().get_exclude(request, obj) or [])
-        return exclude if notes_allowed(request.user) else [*exclude, "note"]
+        return exclude if may_read_notes(request.user) else [*exclude, "note"]
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -1,7 +1,6 @@
 """REST API v1 viewsets of the contacts app. Every queryset goes through visible_to; every
 rule-carrying write goes through contacts.services."""
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
@@ -10,8 +9,15 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contacts import filters, serializers, services, states
-from contacts.access import EDITORS, ORGANIZATION_WRITERS, Role, has_role
+from contacts import filters, serializers, services
+from contacts.access import (
+    EDITORS,
+    ORGANIZATION_WRITERS,
+    Role,
+    has_role,
+    may_change_exchange,
+    may_manage_channel,
+)
 from contacts.models import (
     AccessLog,
     Channel,
@@ -237,8 +243,7 @@ class ChannelViewSet(ModelViewSet):
         instance.delete()
 
     def _check_holder(self, channel):
-        user = self.request.user
-        if not (user.is_superuser or channel.officer_id == user.pk):
+        if not may_manage_channel(self.request.user, channel):
             raise PermissionDenied("Officers manage their own channels.")
 
 
@@ -301,21 +306,23 @@ class ExchangeViewSet(ModelViewSet):
             now=now,
         )
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        exchange = serializer.instance
-        self._check_participant(exchange)
-        before = services.exchange_parties(exchange)
-        after = services.exchange_parties(serializer.save())
-        # Recompute both the pairs the exchange touched and those it touches now.
-        services.touches_changed(before, after, now=timezone.now())
+        self._check_participant(serializer.instance)
+        fields = dict(serializer.validated_data)
+        serializer.instance = services.update_exchange(
+            serializer.instance,
+            now=timezone.now(),
+            contacts=fields.pop("contacts", None),
+            officers=fields.pop("officers", None),
+            **fields,
+        )
 
     def perform_destroy(self, instance):
         self._check_participant(instance)
         services.delete_exchange(instance, now=timezone.now())
 
     def _check_participant(self, exchange):
-        if not services.may_change_exchange(self.request.user, exchange):
+        if not may_change_exchange(self.request.user, exchange):
             raise PermissionDenied("Only the exchange's officers change it.")
 
 
@@ -407,8 +414,13 @@ class ClimateViewSet(
         return Climate.objects.all()
 
     def perform_create(self, serializer):
-        climate = serializer.save(created_by=self.request.user)
-        states.forget_months_from(climate.started_at)
+        data = serializer.validated_data
+        serializer.instance = services.record_climate_level(
+            level=data["level"],
+            note=data.get("note", ""),
+            started_at=data.get("started_at") or timezone.now(),
+            created_by=self.request.user,
+        )
 
     @extend_schema(responses={200: serializers.CurrentClimateSerializer})
     @action(detail=False, methods=["get"])

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
+from contacts.access import is_owner, may_read_notes
 from contacts.models import Contact, Exchange, Layer, Organization, Sensitivity
-from contacts.rest import notes_allowed
 
 User = get_user_model()
 
@@ -200,11 +200,11 @@ class ContactForm(forms.ModelForm):
             self.initial.setdefault("owner", user.pk)
         else:
             self.initial["languages"] = ", ".join(self.instance.languages or [])
-            if not (user.is_superuser or self.instance.owner_id == user.pk):
+            if not is_owner(user, self.instance):
                 for name in ("owner", "sensitivity"):
                     self.fields[name].disabled = True
                     self.fields[name].help_text = "Only the contact's owner changes this."
-        if not notes_allowed(user):
+        if not may_read_notes(user):
             del self.fields["notes"]
 
     def clean_languages(self):
@@ -297,7 +297,7 @@ class ExchangeForm(forms.Form):
         self.initial.setdefault(
             "occurred_at", timezone.localtime(now).replace(second=0, microsecond=0)
         )
-        if not notes_allowed(user):
+        if not may_read_notes(user):
             del self.fields["notes"]
 
     def clean_topics(self):

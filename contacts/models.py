@@ -108,7 +108,7 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
-    def is_named(self) -> bool:
+    def is_referenced(self) -> bool:
         """Whether any contact, affiliation, event, programme or signal names it (whoever
         may see those): deleting it would change them."""
         return any(
@@ -601,7 +601,7 @@ class ErasureRecord(models.Model):
     contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
     )
-    contact_number = models.PositiveBigIntegerField(help_text="The erased contact's id.")
+    erased_contact_id = models.PositiveBigIntegerField(help_text="The erased contact's id.")
     erased_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -610,7 +610,7 @@ class ErasureRecord(models.Model):
     rows_anonymised = models.JSONField(default=dict)
 
     def __str__(self):
-        return f"Erasure of contact #{self.contact_number} on {self.erased_at:%Y-%m-%d}"
+        return f"Erasure of contact #{self.erased_contact_id} on {self.erased_at:%Y-%m-%d}"
 
 
 class Signal(models.Model):

@@ -157,8 +157,8 @@ def kept_up_at(when, since: str, factor: float, among: models.QuerySet) -> Q:
     latest touch by then, so the exchanges are read only for channels touched since. Those
     are found among ``among`` by one statement of their own, which the database runs once
     (hashed, for many channels): an ``EXISTS`` here, inside an ``OR`` or an aggregate's
-    ``FILTER``, would run once per channel (3.8 s against 0.5 s for every channel at a
-    million exchanges).
+    ``FILTER``, would run once per channel, and a subquery per channel is several times
+    slower than one pass for all of them (the figures are in BENCHMARKS.md).
     """
     touch = apps.get_model("contacts", "Exchange").objects.filter(
         contacts=OuterRef("contact_id"),
@@ -379,7 +379,8 @@ class ReminderQuerySet(models.QuerySet):
         )
 
     def pending(self) -> ReminderQuerySet:
-        """Reminders still waiting for someone: open or snoozed."""
+        """Reminders still waiting for someone: open or snoozed (the sweep, an exchange,
+        a snooze and a dismissal act on these only)."""
         return self.filter(status__in=["open", "snoozed"])
 
 

@@ -18,7 +18,7 @@ from django.http import Http404
 from rest_framework import exceptions, filters, pagination, permissions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from contacts.access import Role, has_any_role
+from contacts.access import has_any_role
 from contacts.deletion import StillInUse
 from contacts.errors import DomainError
 
@@ -199,15 +199,6 @@ class ReadOrRoles(permissions.BasePermission):
         if is_read(request):
             return True
         return has_any_role(user, getattr(view, "write_roles", ()))
-
-
-def notes_allowed(user) -> bool:
-    """Analysts see aggregates, never private notes: a user whose only roles are analyst's
-    gets no notes field."""
-    if user.is_superuser:
-        return True
-    roles = set(user.groups.values_list("name", flat=True))
-    return not (Role.ANALYST in roles and not roles & {Role.OFFICER, Role.LEAD, Role.ADMIN})
 
 
 # Ordering

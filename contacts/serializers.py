@@ -11,6 +11,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
 from contacts import services
+from contacts.access import is_owner, may_read_notes
 from contacts.errors import DomainError
 from contacts.models import (
     Channel,
@@ -22,7 +23,6 @@ from contacts.models import (
     Signal,
     Tag,
 )
-from contacts.rest import notes_allowed
 from contacts.signals_import import COLUMNS
 
 User = get_user_model()
@@ -50,7 +50,7 @@ class NotesMixin:
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")
-        if request is not None and not notes_allowed(request.user):
+        if request is not None and not may_read_notes(request.user):
             for name in self.private_fields:
                 fields.pop(name, None)
         return fields
@@ -116,7 +116,7 @@ class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializ
     def validate(self, attrs):
         contact, user = self.instance, _user(self.context)
         changes_access = {"owner", "sensitivity"} & set(attrs)
-        may_change = user.is_superuser or contact is None or contact.owner_id == user.pk
+        may_change = contact is None or is_owner(user, contact)
         if contact is not None and changes_access and not may_change:
             current = {"owner": contact.owner, "sensitivity": contact.sensitivity}
             if any(attrs[name] != current[name] for name in changes_access):

@@ -27,10 +27,12 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from contacts import crypto, deletion, states
+from contacts.access import is_owner, may_manage_grants
 from contacts.errors import DomainError, InvalidReminderTransition
 from contacts.fields import EncryptedTextField
 from contacts.models import (
     Channel,
+    Climate,
     Contact,
     Exchange,
     Grant,
@@ -40,7 +42,6 @@ from contacts.models import (
 )
 from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
 
-PENDING = [Reminder.Status.OPEN, Reminder.Status.SNOOZED]
 EXCHANGE_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
@@ -89,11 +90,6 @@ def log_exchange(
         now=now,
     )
     return exchange
-
-
-def may_change_exchange(user, exchange) -> bool:
-    """Its author and its officers change or delete an exchange (and superusers)."""
-    return Exchange.objects.changeable_by(user).filter(pk=exchange.pk).exists()
 
 
 @transaction.atomic
@@ -167,7 +163,7 @@ def seal_exchanges(*, exchange_ids: Iterable[int], removed_contact_ids: Iterable
 def delete_contact(contact: Contact, *, user) -> None:
     """Its owner (or a superuser) deletes a contact, unless that would delete or change a
     row the owner may not see (an exchange shared with a contact hidden from them)."""
-    if not (user.is_superuser or contact.owner_id == user.pk):
+    if not is_owner(user, contact):
         raise PermissionDenied("Only the contact's owner deletes it.")
     deletion.check_deletable([contact], user=user)
     contact.delete()
@@ -177,7 +173,7 @@ def delete_contact(contact: Contact, *, user) -> None:
 def delete_organization(organization: Organization, *, user) -> None:
     """Delete an organization that nothing names any more (whoever may see what names it:
     the refusal is the same either way)."""
-    if organization.is_named():
+    if organization.is_referenced():
         raise deletion.still_in_use(organization)
     deletion.check_deletable([organization], user=user)
     organization.delete()
@@ -237,9 +233,50 @@ def record_touches(*, contact_ids: Iterable[int], officer_ids: Iterable[int], no
     channels.update(last_touch_at=Subquery(latest))
     states.rerecord(channels)
     no_longer_due = channels.with_due(now).filter(overdue=False).values("pk")
-    return Reminder.objects.filter(
-        kind=Reminder.Kind.CHANNEL_DUE, status__in=PENDING, channel__in=no_longer_due
-    ).update(status=Reminder.Status.RESOLVED, closed_at=now)
+    return (
+        Reminder.objects.filter(kind=Reminder.Kind.CHANNEL_DUE, channel__in=no_longer_due)
+        .pending()
+        .update(status=Reminder.Status.RESOLVED, closed_at=now)
+    )
+
+
+# The climate
+
+
+@transaction.atomic
+def record_climate_level(
+    *, level: str, started_at: dt.datetime, note: str = "", created_by=None
+) -> Climate:
+    """Record the climate level in force from ``started_at``. Informal channels' due dates
+    follow at once (they are computed); the month-start states recorded from then on are
+    forgotten, to be recorded again under this level."""
+    climate = Climate.objects.create(
+        level=level, note=note, started_at=started_at, created_by=created_by
+    )
+    states.forget_months_from(started_at)
+    return climate
+
+
+@transaction.atomic
+def change_climate_level(climate: Climate, **fields) -> Climate:
+    """Change a recorded level; the month-start states are forgotten from the earlier of
+    its old and its new start."""
+    before = Climate.objects.filter(pk=climate.pk).values_list("started_at", flat=True).get()
+    for name, value in fields.items():
+        setattr(climate, name, value)
+    climate.save()
+    states.forget_months_from(min(before, climate.started_at))
+    return climate
+
+
+@transaction.atomic
+def delete_climate_levels(climates: QuerySet) -> None:
+    """Delete recorded levels; the month-start states are forgotten from the earliest
+    start among them."""
+    earliest = min(climates.values_list("started_at", flat=True), default=None)
+    climates.delete()
+    if earliest is not None:
+        states.forget_months_from(earliest)
 
 
 # The sweep
@@ -340,8 +377,10 @@ def snooze_reminder(*, reminder: Reminder, until: dt.datetime, now: dt.datetime)
     """Put an open (or snoozed) reminder aside until a later time."""
     if until <= now:
         raise DomainError("Snooze until a time in the future.", field="until")
-    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
-        status=Reminder.Status.SNOOZED, snoozed_until=until
+    claimed = (
+        Reminder.objects.filter(pk=reminder.pk)
+        .pending()
+        .update(status=Reminder.Status.SNOOZED, snoozed_until=until)
     )
     if not claimed:
         raise InvalidReminderTransition("Only an open or snoozed reminder can be snoozed.")
@@ -352,24 +391,15 @@ def snooze_reminder(*, reminder: Reminder, until: dt.datetime, now: dt.datetime)
 @transaction.atomic
 def dismiss_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
     """Close a reminder without an exchange; a channel's count restarts from now."""
-    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
-        status=Reminder.Status.DISMISSED, snoozed_until=None, closed_at=now
+    claimed = (
+        Reminder.objects.filter(pk=reminder.pk)
+        .pending()
+        .update(status=Reminder.Status.DISMISSED, snoozed_until=None, closed_at=now)
     )
     if not claimed:
         raise InvalidReminderTransition("Only an open or snoozed reminder can be dismissed.")
     if reminder.channel_id:
         Channel.objects.filter(pk=reminder.channel_id).update(count_restarted_at=now)
-    reminder.refresh_from_db()
-    return reminder
-
-
-def resolve_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
-    """Mark a pending reminder done (an officer acted on it)."""
-    claimed = Reminder.objects.filter(pk=reminder.pk, status__in=PENDING).update(
-        status=Reminder.Status.RESOLVED, snoozed_until=None, closed_at=now
-    )
-    if not claimed:
-        raise InvalidReminderTransition("Only an open or snoozed reminder can be resolved.")
     reminder.refresh_from_db()
     return reminder
 
@@ -397,10 +427,11 @@ def revoke_access(*, contact: Contact, user, revoked_by) -> int:
 
 
 def _check_may_manage_grants(*, contact, actor) -> None:
+    if may_manage_grants(actor, contact):
+        return
     if contact.sensitivity == Sensitivity.STANDARD:
         raise DomainError("A standard contact is visible to all staff; grant nothing.")
-    if not (actor.is_superuser or actor.pk == contact.owner_id):
-        raise DomainError("Only the contact's owner grants or revokes access.")
+    raise DomainError("Only the contact's owner grants or revokes access.")
 
 
 # Encryption keys

@@ -22,7 +22,16 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from contacts import deletion, services
-from contacts.access import EDITORS, ORGANIZATION_WRITERS, has_any_role, require_any_role
+from contacts.access import (
+    EDITORS,
+    ORGANIZATION_WRITERS,
+    has_any_role,
+    is_owner,
+    may_change_exchange,
+    may_manage_grants,
+    may_read_notes,
+    require_any_role,
+)
 from contacts.errors import DomainError
 from contacts.forms import (
     ContactForm,
@@ -43,7 +52,6 @@ from contacts.models import (
     Reminder,
     Sensitivity,
 )
-from contacts.rest import notes_allowed
 
 User = get_user_model()
 
@@ -76,10 +84,6 @@ def _is_editor(user) -> bool:
 
 def _require_editor(user) -> None:
     require_any_role(user, EDITORS, "Only officers, leads and admins change contacts.")
-
-
-def _is_owner(user, contact) -> bool:
-    return user.is_superuser or contact.owner_id == user.pk
 
 
 def record_web_views(request, contacts) -> None:
@@ -156,9 +160,9 @@ def contact_detail(request, pk):
 def _contact_page(contact, user, now) -> dict:
     """What the contact page shows besides the profile, each read through visible_to."""
     visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
-    manages_grants = contact.sensitivity != Sensitivity.STANDARD and _is_owner(user, contact)
+    manages_grants = may_manage_grants(user, contact)
     return {
-        "notes_allowed": notes_allowed(user),
+        "may_read_notes": may_read_notes(user),
         "affiliations": Affiliation.objects.visible_to(user)
         .filter(contact=contact)
         .select_related("organization")
@@ -188,7 +192,7 @@ def _contact_page(contact, user, now) -> dict:
         else [],
         "grant_form": GrantForm(contact=contact) if manages_grants else None,
         "may_edit": _is_editor(user),
-        "may_delete": _is_owner(user, contact),
+        "may_delete": is_owner(user, contact),
     }
 
 
@@ -231,7 +235,7 @@ def _to_contact_if_visible(request, contact):
 @login_required
 def contact_delete(request, pk):
     contact = get_contact_for_user(request, pk)
-    if not _is_owner(request.user, contact):
+    if not is_owner(request.user, contact):
         raise PermissionDenied("Only the contact's owner deletes it.")
     in_use = None
     if request.method == "POST":
@@ -322,7 +326,7 @@ def exchange_new(request):
 def _get_exchange_to_change(request, pk) -> Exchange:
     exchange = get_object_or_404(Exchange.objects.visible_to(request.user), pk=pk)
     _require_editor(request.user)  # as the API's exchanges/: officers, leads and admins
-    if not services.may_change_exchange(request.user, exchange):
+    if not may_change_exchange(request.user, exchange):
         raise PermissionDenied("Only the exchange's author and officers change it.")
     return exchange
 
@@ -491,7 +495,7 @@ def organization_delete(request, pk):
             services.delete_organization(organization, user=request.user)
             messages.success(request, f"{name} was deleted.")
             return redirect("contacts:organization_list")
-        if organization.is_named():
+        if organization.is_referenced():
             in_use = deletion.still_in_use(organization).message
     except deletion.StillInUse as error:
         in_use = error.message

@@ -1,6 +1,6 @@
 """The Django admin for events, invitations and programmes, scoped like the contacts admin.
-Writes that carry rules (answers, revocation, check-in, calendar sequence) go through
-events.services."""
+Writes that carry rules (creating and editing an event, answers, withdrawal, check-in) go
+through events.services."""
 
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -13,7 +13,6 @@ from contacts.errors import DomainError
 from contacts.models import Reminder
 from events import services
 from events.models import CalendarFeed, Event, EventReminder, Invitation, Programme
-from events.services import CALENDAR_FIELDS
 
 
 class InvitationInline(VisibleToAdminMixin, admin.TabularInline):
@@ -57,15 +56,26 @@ class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
         return format_html('<a href="{}">.ics</a>', reverse("events:event_ics", args=[event.pk]))
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and CALENDAR_FIELDS & set(form.changed_data):
-            services.bump_sequence(obj)
+        # Saved in save_related, with its planners, by the service the other surfaces call.
+        obj._history_user = request.user  # as SimpleHistoryAdmin.save_model does
+
+    def save_related(self, request, form, formsets, change):
+        relations = {
+            "planners": form.cleaned_data["planners"],
+            "attending_officers": form.cleaned_data["attending_officers"],
+        }
+        if change:
+            services.update_event(event=form.instance, **relations)
+        else:
+            services.create_event(event=form.instance, by=request.user, **relations)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.action(description="Withdraw the selected invitations (their RSVP links stop working)")
-def revoke_selected(modeladmin, request, queryset):
+def withdraw_selected(modeladmin, request, queryset):
     for invitation in queryset:
-        services.revoke(invitation=invitation, now=timezone.now())
+        services.withdraw_invitation(invitation=invitation, now=timezone.now())
     modeladmin.message_user(request, f"Withdrew {queryset.count()} invitation(s).")
 
 
@@ -97,7 +107,7 @@ class InvitationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["event", "contact"]
     ordering = ["event__starts_at", "contact__full_name", "pk"]
     actions = [
-        revoke_selected,
+        withdraw_selected,
         _check_in_action(True, "Check in: attended"),
         _check_in_action(False, "Check in: no show"),
     ]

@@ -1,6 +1,6 @@
 """REST API v1 viewsets of the events app. Invitations go through visible_to; every
-rule-carrying write (invite, answer, withdraw, check in, calendar sequence) goes through
-events.services."""
+rule-carrying write (create and edit an event, invite, answer, withdraw, check in) goes
+through events.services."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from contacts.access import Role
+from contacts.access import EVENT_MANAGERS, Role
 from contacts.models import Contact, Organization
 from contacts.rest import ReadOrRoles
 from contacts.schema import write_example, write_examples
@@ -22,7 +22,6 @@ from events.models import Event, Invitation, Programme
 
 User = get_user_model()
 
-# A change to any of these must reach calendar clients (iCalendar SEQUENCE), as in the admin.
 INVITE_ERRORS = {"already invited": "This contact is already invited to this event."}
 
 
@@ -101,7 +100,7 @@ class EventViewSet(ModelViewSet):
     queryset = Event.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.EventSerializer
     permission_classes = [ReadOrRoles]
-    write_roles = (Role.PLANNER, Role.ADMIN)
+    write_roles = EVENT_MANAGERS
     filterset_class = filters.EventFilter
     search_fields = ["title", "venue"]
     ordering_fields = ["starts_at", "updated_at"]
@@ -114,15 +113,11 @@ class EventViewSet(ModelViewSet):
         )
 
     def perform_create(self, serializer):
-        serializer.save()
+        serializer.save()  # services.create_event
         _refetch(self, serializer)
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        before = _calendar_state(serializer.instance)
-        event = serializer.save()
-        if _calendar_state(event) != before:
-            services.bump_sequence(event)
+        serializer.save()  # services.update_event
         _refetch(self, serializer)
 
 
@@ -132,19 +127,12 @@ def _refetch(view, serializer) -> None:
     serializer.instance = view.get_queryset().get(pk=serializer.instance.pk)
 
 
-def _calendar_state(event: Event) -> tuple:
-    return tuple(
-        str(event.timezone) if name == "timezone" else getattr(event, name)
-        for name in services.CALENDAR_FIELDS
-    )
-
-
 @extend_schema_view(
     destroy=extend_schema(
         description=(
-            "Withdraw the invitation (services.revoke): the row stays with `revoked_at` "
-            "set, its RSVP link stops working and its seat goes to the earliest "
-            "waitlisted guest."
+            "Withdraw the invitation (services.withdraw_invitation): the row stays with "
+            "`revoked_at` set, its RSVP link stops working and its seat goes to the "
+            "earliest waitlisted guest."
         ),
         responses={status.HTTP_204_NO_CONTENT: None},
     ),
@@ -180,7 +168,7 @@ class InvitationViewSet(ModelViewSet):
     queryset = Invitation.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.InvitationSerializer
     permission_classes = [ReadOrRoles]
-    write_roles = (Role.PLANNER, Role.ADMIN)
+    write_roles = EVENT_MANAGERS
     filterset_class = filters.InvitationFilter
     search_fields = ["contact__full_name", "contact__native_name", "event__title"]
     ordering_fields = ["created_at", "updated_at", "responded_at", "status"]
@@ -204,8 +192,7 @@ class InvitationViewSet(ModelViewSet):
         serializer.instance = self.get_queryset().get(event=data["event"], contact=data["contact"])
 
     def perform_destroy(self, instance):
-        if instance.revoked_at is None:
-            services.revoke(invitation=instance, now=timezone.now())
+        services.withdraw_invitation(invitation=instance, now=timezone.now())
 
     @extend_schema(
         request=serializers.RsvpSerializer,

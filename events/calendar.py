@@ -11,7 +11,6 @@ import re
 
 import icalendar
 from django.conf import settings
-from django.db.models import Q
 
 from events.models import Event
 
@@ -69,15 +68,6 @@ def _vevent(event: Event, now: dt.datetime) -> icalendar.Event:
 def _status(event: Event) -> str:
     return (
         "CONFIRMED" if event.status in (Event.Status.CONFIRMED, Event.Status.HELD) else "TENTATIVE"
-    )
-
-
-def events_of(user):
-    """The events a user plans or attends, for their feed."""
-    return (
-        Event.objects.filter(Q(planners=user) | Q(attending_officers=user))
-        .distinct()
-        .order_by("starts_at", "pk")
     )
 
 

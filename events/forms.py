@@ -119,7 +119,7 @@ class EventForm(forms.ModelForm):
         people = User.objects.filter(is_active=True).order_by("username", "pk")
         self.fields["planners"].queryset = people
         self.fields["attending_officers"].queryset = people
-        self.fields["planners"].help_text = "You become a planner of an event you create."
+        self.fields["planners"].help_text = "None chosen: you plan the event you create."
         if self.instance.pk:
             zone = self.instance.timezone
             for name in ("starts_at", "ends_at"):

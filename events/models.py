@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
@@ -22,9 +22,24 @@ def new_feed_token() -> str:
 
 
 class EventQuerySet(models.QuerySet):
+    def open_for_answers(self, now):
+        """Events whose guests may still answer: not cancelled and not over (the set form
+        of ``Event.is_open_for_answers``)."""
+        return self.filter(ends_at__gt=now).exclude(status="cancelled")
+
     def upcoming(self, now):
-        """Events not yet over and not cancelled, soonest first."""
-        return self.filter(ends_at__gt=now).exclude(status="cancelled").order_by("starts_at", "pk")
+        """Events open for answers, soonest first."""
+        return self.open_for_answers(now).order_by("starts_at", "pk")
+
+    def planned_or_attended_by(self, user):
+        """Events the user plans or attends as an officer, annotated ``is_planner``."""
+        planned = self.model.planners.through.objects.filter(event=OuterRef("pk"), user=user)
+        attended = self.model.attending_officers.through.objects.filter(
+            event=OuterRef("pk"), user=user
+        )
+        return self.annotate(is_planner=Exists(planned)).filter(
+            Q(is_planner=True) | Exists(attended)
+        )
 
 
 class Event(models.Model):
@@ -97,6 +112,10 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.title} ({self.starts_at:%Y-%m-%d})"
 
+    def is_open_for_answers(self, now) -> bool:
+        """Guests may still answer: the event is not cancelled and not over."""
+        return self.status != self.Status.CANCELLED and now < self.ends_at
+
     def seats_left(self) -> int | None:
         """Free seats (None: no limit). A fact about the room: every seated guest counts,
         whoever may see them, so only those who plan events are shown it."""
@@ -105,10 +124,14 @@ class Event(models.Model):
         return max(self.capacity - self.invitations.seated().count(), 0)
 
 
+# The answers that take a seat (when the invitation is not withdrawn).
+SEATED_STATUSES = ("accepted", "attended")
+
+
 class InvitationQuerySet(ExposesContactQuerySet):
     def seated(self):
         """Invitations that take a seat: accepted or already attended, not withdrawn."""
-        return self.filter(status__in=["accepted", "attended"], revoked_at__isnull=True)
+        return self.filter(status__in=SEATED_STATUSES, revoked_at__isnull=True)
 
 
 class Invitation(models.Model):
@@ -171,6 +194,10 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.contact} at {self.event}"
+
+    def holds_seat(self) -> bool:
+        """This invitation takes a seat (the row form of ``InvitationQuerySet.seated``)."""
+        return self.status in SEATED_STATUSES and self.revoked_at is None
 
 
 class Programme(models.Model):

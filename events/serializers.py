@@ -11,13 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
-from contacts.access import Role, has_role
+from contacts.access import may_manage_events
 from contacts.models import Contact
 from contacts.serializers import ActiveUsers, VisibleContacts
 from events import services
 from events.models import Event, Invitation, Programme
-
-RSVP_LINK_ROLES = (Role.PLANNER, Role.ADMIN)
 
 
 def _user(context):
@@ -78,8 +76,24 @@ class EventSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        validated_data.setdefault("planners", [_user(self.context)])
-        return super().create(validated_data)
+        relations = _pop_event_relations(validated_data)
+        event = Event(**validated_data)
+        return services.create_event(event=event, by=_user(self.context), **relations)
+
+    def update(self, instance, validated_data):
+        relations = _pop_event_relations(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return services.update_event(event=instance, **relations)
+
+
+def _pop_event_relations(validated_data) -> dict:
+    """The many-to-many fields given (an update leaves the others as they are)."""
+    return {
+        name: validated_data.pop(name)
+        for name in ("planners", "attending_officers")
+        if name in validated_data
+    }
 
 
 class InvitationSerializer(serializers.ModelSerializer):
@@ -152,7 +166,7 @@ def _sees_rsvp_links(context) -> bool:
     if getattr(context.get("view"), "swagger_fake_view", False):
         return True
     request = context.get("request")
-    return request is not None and any(has_role(request.user, role) for role in RSVP_LINK_ROLES)
+    return request is not None and may_manage_events(request.user)
 
 
 class RsvpSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""Workflows of events: invite, answer (with capacity and waitlist), revoke, check in,
-the signed RSVP link, and the event reminders. Keyword-only, atomic, ``now`` passed in.
+"""Workflows of events: create and update an event, invite, answer (with capacity and
+waitlist), withdraw an invitation, check in, the signed RSVP link, and the event reminders.
+Keyword-only, atomic, ``now`` passed in.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 
 from contacts import services as contact_services
 from contacts.errors import DomainError
 from contacts.models import Channel, Contact, Exchange, Reminder
+from contacts.querysets import contact_visible_to_user_in
 from events.models import CalendarFeed, Event, EventReminder, Invitation
 
 # A change to any of these must reach calendar clients (iCalendar SEQUENCE).
@@ -25,17 +26,58 @@ CALENDAR_FIELDS = frozenset(
 )
 RSVP_SALT = "events.rsvp"
 ANSWERS = (Invitation.Status.ACCEPTED, Invitation.Status.DECLINED, Invitation.Status.TENTATIVE)
-SEATED = (Invitation.Status.ACCEPTED, Invitation.Status.ATTENDED)
 
 
 class RsvpLinkInvalid(DomainError):
-    """The link was tampered with, revoked, replaced, or its event is over."""
+    """The link was tampered with, withdrawn, replaced, or its event is over."""
 
 
 @dataclass
 class InviteResult:
     invited: list[Invitation] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+
+
+# Creating and editing an event
+
+
+@transaction.atomic
+def create_event(
+    *, event: Event, planners: Iterable = (), attending_officers: Iterable = (), by
+) -> Event:
+    """Save a new event (built, not yet saved, by a form or a serializer) with its planners
+    and attending officers. Whoever creates it plans it when no planner is named."""
+    event.save()
+    event.planners.set(list(planners) or [by])
+    event.attending_officers.set(attending_officers)
+    return event
+
+
+@transaction.atomic
+def update_event(
+    *, event: Event, planners: Iterable | None = None, attending_officers: Iterable | None = None
+) -> Event:
+    """Save an edited event, and its planners and attending officers when given. A change
+    that calendar clients must notice (time, place, status) bumps its SEQUENCE once."""
+    stored = Event.objects.select_for_update().get(pk=event.pk)
+    # SEQUENCE is the stored one: an instance read before a concurrent bump never undoes it.
+    event.sequence = stored.sequence
+    event.save()
+    if planners is not None:
+        event.planners.set(planners)
+    if attending_officers is not None:
+        event.attending_officers.set(attending_officers)
+    if _calendar_state(event) != _calendar_state(stored):
+        bump_sequence(event)
+    return event
+
+
+def _calendar_state(event: Event) -> tuple:
+    # A zone compares by its name: two objects may stand for the same zone.
+    return tuple(
+        str(event.timezone) if name == "timezone" else getattr(event, name)
+        for name in sorted(CALENDAR_FIELDS)
+    )
 
 
 # Inviting
@@ -99,7 +141,7 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
     event = Event.objects.select_for_update().get(pk=invitation.event_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_open_for_answers(event, invitation, now)
-    held_seat = invitation.status in SEATED
+    held_seat = invitation.holds_seat()
     if status == Invitation.Status.ACCEPTED and not held_seat:
         status = _seat_or_waitlist(event)
     invitation.status = status
@@ -118,10 +160,9 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
 def _check_open_for_answers(event, invitation, now) -> None:
     if invitation.revoked_at:
         raise DomainError("This invitation was withdrawn.")
-    if event.status == Event.Status.CANCELLED:
-        raise DomainError("This event was cancelled.")
-    if now >= event.ends_at:
-        raise DomainError("This event is over.")
+    if not event.is_open_for_answers(now):
+        cancelled = event.status == Event.Status.CANCELLED
+        raise DomainError("This event was cancelled." if cancelled else "This event is over.")
     if invitation.status in (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW):
         raise DomainError("Attendance is recorded already.")
 
@@ -150,11 +191,14 @@ def _promote_from_waitlist(event: Event, now) -> Invitation | None:
 
 
 @transaction.atomic
-def revoke(*, invitation: Invitation, now) -> Invitation:
-    """Withdraw an invitation: its RSVP link stops working and its seat is given on."""
+def withdraw_invitation(*, invitation: Invitation, now) -> Invitation:
+    """Withdraw an invitation: its RSVP link stops working and its seat is given on. An
+    invitation withdrawn already stays as it was."""
     event = Event.objects.select_for_update().get(pk=invitation.event_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    held_seat = invitation.status in SEATED
+    if invitation.revoked_at:
+        return invitation
+    held_seat = invitation.holds_seat()
     invitation.revoked_at = now
     invitation.save(update_fields=["revoked_at", "updated_at"])
     if held_seat:
@@ -180,9 +224,7 @@ def invitation_for_token(token: str, *, now) -> Invitation:
         )
     except (signing.BadSignature, ValueError, TypeError, Invitation.DoesNotExist) as error:
         raise RsvpLinkInvalid("This invitation link is not valid.") from error
-    if invitation.revoked_at or now >= invitation.event.ends_at:
-        raise RsvpLinkInvalid("This invitation link is not valid.")
-    if invitation.event.status == Event.Status.CANCELLED:
+    if invitation.revoked_at or not invitation.event.is_open_for_answers(now):
         raise RsvpLinkInvalid("This invitation link is not valid.")
     return invitation
 
@@ -247,81 +289,125 @@ class EventSweepResult:
 
 
 def sweep_event_reminders(*, now) -> EventSweepResult:
-    """Create the due event reminders, each once per (event, kind, recipient):
-    ``rsvp_chase`` to planners who may see an invitation still unanswered RSVP_CHASE_DAYS
-    before, ``event_prep`` to planners the day before, ``event_follow_up`` to officers who
-    hold an active channel with a guest who attended and whom they may see, once the event
-    is over. A guest the recipient may not see never causes a reminder."""
-    live = Event.objects.exclude(status=Event.Status.CANCELLED)
-    unanswered = Invitation.objects.filter(
-        status=Invitation.Status.INVITED, revoked_at__isnull=True
+    """Create the due event reminders, each once per (event, kind, recipient), in
+    set-based SQL: ``rsvp_chase`` to planners who may see an invitation still unanswered
+    RSVP_CHASE_DAYS before, ``event_prep`` to planners the day before, ``event_follow_up``
+    to officers who hold an active channel with a guest who attended and whom they may
+    see, once the event is over. A guest the recipient may not see never causes a
+    reminder. Idempotent, and safe to run twice at once: the unique constraint on
+    (event, kind, recipient) refuses a second one."""
+    kinds = (
+        (Reminder.Kind.RSVP_CHASE, _rsvp_chase_rows(now)),
+        (Reminder.Kind.EVENT_PREP, _event_prep_rows(now)),
+        (Reminder.Kind.EVENT_FOLLOW_UP, _event_follow_up_rows(now)),
     )
-    chased = live.filter(
-        starts_at__gt=now,
-        starts_at__lte=now + dt.timedelta(days=settings.RSVP_CHASE_DAYS),
-        pk__in=unanswered.values("event_id"),
-    )
-    tomorrow = live.filter(starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=1))
-    attended = Invitation.objects.filter(status=Invitation.Status.ATTENDED)
-    recent = live.filter(
-        ends_at__lte=now,
-        ends_at__gt=now - dt.timedelta(days=settings.EVENT_FOLLOW_UP_DAYS),
-        pk__in=attended.values("event_id"),
-    )
-    return EventSweepResult(
-        rsvp_chase=_remind_planners(chased, Reminder.Kind.RSVP_CHASE, now, guests=unanswered),
-        event_prep=_remind_planners(tomorrow, Reminder.Kind.EVENT_PREP, now),
-        event_follow_up=_remind_follow_up(recent, attended, now),
-    )
-
-
-def _remind_planners(events, kind: str, now, guests=None) -> int:
-    """Remind each planner of ``events``; given ``guests`` (invitations), only of the
-    events where the planner may see at least one of them."""
-    created = 0
-    planners = get_user_model().objects.filter(planned_events__in=events).distinct()
-    for planner in planners.order_by("pk"):
-        theirs = events.filter(planners=planner)
-        if guests is not None:
-            seen = guests.visible_to(planner).filter(event=OuterRef("pk"))
-            theirs = theirs.filter(Exists(seen))
-        for event in theirs.order_by("starts_at", "pk"):
-            created += _create_event_reminder(event, kind, planner, now)
-    return created
-
-
-def _remind_follow_up(events, attended, now) -> int:
-    """Remind each officer of the ``events`` where a guest they hold an active channel
-    with, and may see, attended."""
-    channels = Channel.objects.active().filter(
-        contact__invitations__in=attended.filter(event__in=events)
-    )
-    created = 0
-    officers = get_user_model().objects.filter(pk__in=channels.values("officer_id"))
-    for officer in officers.order_by("pk"):
-        kept = Channel.objects.active().filter(officer=officer).values("contact_id")
-        seen = attended.visible_to(officer).filter(event=OuterRef("pk"), contact_id__in=kept)
-        for event in events.filter(Exists(seen)).order_by("pk"):
-            created += _create_event_reminder(event, Reminder.Kind.EVENT_FOLLOW_UP, officer, now)
-    return created
-
-
-def _create_event_reminder(event, kind, recipient, now) -> int:
-    """Create one reminder and its link, unless the link's unique constraint says it
-    exists (the savepoint undoes the reminder then)."""
-    if EventReminder.objects.filter(event=event, kind=kind, recipient=recipient).exists():
-        return 0
-    try:
+    created = []
+    for kind, rows in kinds:
         with transaction.atomic():
-            reminder = Reminder.objects.create(
-                kind=kind, recipient=recipient, due_at=now, created_at=now
-            )
-            EventReminder.objects.create(
-                reminder=reminder, event=event, kind=kind, recipient=recipient
-            )
-    except IntegrityError:
-        return 0
-    return 1
+            created.append(_insert_event_reminders(rows, kind=kind, now=now))
+    return EventSweepResult(*created)
+
+
+def _rsvp_chase_rows(now) -> QuerySet:
+    # One filter() call: the unanswered invitation and the guest the planner may see are
+    # the same row of the join.
+    chase = dt.timedelta(days=settings.RSVP_CHASE_DAYS)
+    seen = contact_visible_to_user_in("user", prefix="event__invitations__contact__")
+    planners = Event.planners.through.objects.filter(
+        seen,
+        event__in=_live_events().filter(starts_at__gt=now, starts_at__lte=now + chase),
+        event__invitations__status=Invitation.Status.INVITED,
+        event__invitations__revoked_at__isnull=True,
+    )
+    return planners.annotate(r_event_id=F("event_id"), r_recipient_id=F("user_id"))
+
+
+def _event_prep_rows(now) -> QuerySet:
+    tomorrow = _live_events().filter(starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=1))
+    planners = Event.planners.through.objects.filter(event__in=tomorrow)
+    return planners.annotate(r_event_id=F("event_id"), r_recipient_id=F("user_id"))
+
+
+def _event_follow_up_rows(now) -> QuerySet:
+    # As for the chase: the attendance and the guest the officer may see are one row.
+    window = dt.timedelta(days=settings.EVENT_FOLLOW_UP_DAYS)
+    recent = _live_events().filter(ends_at__lte=now, ends_at__gt=now - window)
+    seen = contact_visible_to_user_in("officer", prefix="contact__")
+    channels = Channel.objects.active().filter(
+        seen,
+        contact__invitations__status=Invitation.Status.ATTENDED,
+        contact__invitations__event__in=recent,
+    )
+    return channels.annotate(
+        r_event_id=F("contact__invitations__event_id"), r_recipient_id=F("officer_id")
+    )
+
+
+def _live_events() -> QuerySet:
+    return Event.objects.exclude(status=Event.Status.CANCELLED)
+
+
+def _insert_event_reminders(rows: QuerySet, *, kind: str, now) -> int:
+    """Insert a reminder and its EventReminder link for each distinct (event, recipient)
+    of ``rows`` that has no link of ``kind`` yet. Returns the reminders inserted.
+
+    The link goes in first, ``ON CONFLICT DO NOTHING``, with an id drawn for its reminder;
+    only the links inserted get a reminder, so a sweep that loses a race to a concurrent
+    one leaves nothing behind. The link's foreign key to its reminder is checked at commit
+    (Django creates it deferrable)."""
+    candidates = rows.values("r_event_id", "r_recipient_id").distinct()
+    # A fixed order: two sweeps at once meet each other's rows in the same order.
+    ordered = candidates.order_by("r_event_id", "r_recipient_id")
+    select_sql, select_params = ordered.query.sql_with_params()
+    insert = _insert_on_postgresql if connection.vendor == "postgresql" else _insert_on_sqlite
+    with connection.cursor() as cursor:
+        insert(cursor, select_sql, [kind, *select_params], [kind, now, Reminder.Status.OPEN, now])
+        return cursor.rowcount
+
+
+def _insert_on_postgresql(cursor, select_sql: str, link_params: list, reminder_params: list):
+    # One statement: the reminders are those of the links this statement inserted.
+    next_id = "nextval(pg_get_serial_sequence(%s, 'id'))"
+    linked = _insert_links_sql(select_sql, next_id) + " RETURNING reminder_id, recipient_id"
+    sql = f"WITH linked AS ({linked}) " + _insert_reminders_sql("linked")
+    cursor.execute(sql, [Reminder._meta.db_table, *link_params, *reminder_params])
+
+
+def _insert_on_sqlite(cursor, select_sql: str, link_params: list, reminder_params: list):
+    # SQLite, the embedded default, writes one transaction at a time and has no
+    # data-modifying WITH: ids follow the highest one, and the links of this kind still
+    # without a reminder are this transaction's.
+    reminders, links = _quoted_table(Reminder), _quoted_table(EventReminder)
+    next_id = f"(SELECT COALESCE(MAX(id), 0) FROM {reminders}) + ROW_NUMBER() OVER ()"  # noqa: S608
+    cursor.execute(_insert_links_sql(select_sql, next_id), link_params)
+    unlinked = (
+        f"{links} AS link WHERE kind = %s AND NOT EXISTS (SELECT 1 FROM {reminders} "  # noqa: S608
+        "AS reminder WHERE reminder.id = link.reminder_id)"
+    )
+    cursor.execute(_insert_reminders_sql(unlinked), [*reminder_params, link_params[0]])
+
+
+def _quoted_table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# Only quoted identifiers, SQL written here and Django's compiled SQL are interpolated
+# below; values travel as parameters.
+
+
+def _insert_links_sql(select_sql: str, next_id: str) -> str:
+    # WHERE 1 = 1 lets SQLite parse ON CONFLICT after a SELECT.
+    insert = (
+        f"INSERT INTO {_quoted_table(EventReminder)} (reminder_id, event_id, kind, recipient_id) "
+    )
+    select = f"SELECT {next_id}, r_event_id, %s, r_recipient_id FROM ({select_sql}) AS candidates "  # noqa: S608
+    return insert + select + "WHERE 1 = 1 ON CONFLICT DO NOTHING"
+
+
+def _insert_reminders_sql(links: str) -> str:
+    columns = "id, kind, recipient_id, due_at, status, created_at"
+    insert = f"INSERT INTO {_quoted_table(Reminder)} ({columns}) "
+    return insert + f"SELECT reminder_id, %s, recipient_id, %s, %s, %s FROM {links}"  # noqa: S608
 
 
 # Calendar sequence

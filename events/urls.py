@@ -23,7 +23,11 @@ urlpatterns = [
         views.invitation_respond,
         name="invitation_respond",
     ),
-    path("events/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path(
+        "events/invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
     path("calendar/", views.feed_manage, name="feed_manage"),

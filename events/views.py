@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contacts.access import Role, has_role
+from contacts.access import may_manage_events
 from contacts.errors import DomainError
 from contacts.models import Contact, Organization
 from contacts.views import offered_protected, record_web_views
@@ -99,8 +98,10 @@ def feed(request, token):
     if subscription is None or not subscription.user.is_active:
         raise Http404("No such feed.")
     now = timezone.now()
-    events = calendar.events_of(subscription.user).filter(
-        ends_at__gte=calendar.feed_window_start(now)
+    events = (
+        Event.objects.planned_or_attended_by(subscription.user)
+        .filter(ends_at__gte=calendar.feed_window_start(now))
+        .order_by("starts_at", "pk")
     )
     body = calendar.calendar_for(events, name="Track II events", now=now)
     return HttpResponse(body, content_type=ICS_TYPE)
@@ -124,18 +125,13 @@ ON_BEHALF_ANSWERS = [
 ]
 
 
-def can_manage_events(user) -> bool:
-    """Planners and admins create, edit, invite and check in."""
-    return has_role(user, Role.PLANNER) or has_role(user, Role.ADMIN)
-
-
 def planner_required(view):
     """Signed in, and a planner or an admin; anyone else gets 403."""
 
     @functools.wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not can_manage_events(request.user):
+        if not may_manage_events(request.user):
             raise PermissionDenied("Only planners and admins manage events.")
         return view(request, *args, **kwargs)
 
@@ -163,7 +159,7 @@ def event_list(request):
         "form": form,
         "page": _paginate(request, events),
         "when": form.tab,
-        "can_manage": can_manage_events(request.user),
+        "can_manage": may_manage_events(request.user),
     }
     return render(request, "events/event_list.html", context)
 
@@ -201,7 +197,7 @@ def event_calendar(request, year, month):
         "has_events": any(day.month == month for day in by_day),
         "previous": _shift_month(year, month, -1),
         "next": _shift_month(year, month, 1),
-        "can_manage": can_manage_events(request.user),
+        "can_manage": may_manage_events(request.user),
     }
     return render(request, "events/event_calendar.html", context)
 
@@ -235,9 +231,12 @@ def _shift_month(year: int, month: int, step: int) -> dt.date | None:
 def event_create(request):
     form = forms.EventForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        with transaction.atomic():
-            event = form.save()
-            event.planners.add(request.user)
+        event = services.create_event(
+            event=form.instance,
+            planners=form.cleaned_data["planners"],
+            attending_officers=form.cleaned_data["attending_officers"],
+            by=request.user,
+        )
         messages.success(request, f"Created “{event.title}”.")
         return redirect("events:detail", pk=event.pk)
     return render(request, "events/event_form.html", {"form": form, "event": None})
@@ -249,10 +248,11 @@ def event_edit(request, pk):
     event = get_object_or_404(Event, pk=pk)
     form = forms.EventForm(request.POST if request.method == "POST" else None, instance=event)
     if form.is_bound and form.is_valid():
-        with transaction.atomic():
-            event = form.save()
-            if services.CALENDAR_FIELDS & set(form.changed_data):
-                services.bump_sequence(event)
+        event = services.update_event(
+            event=form.instance,
+            planners=form.cleaned_data["planners"],
+            attending_officers=form.cleaned_data["attending_officers"],
+        )
         messages.success(request, f"Saved “{event.title}”.")
         return redirect("events:detail", pk=event.pk)
     return render(request, "events/event_form.html", {"form": form, "event": event})
@@ -272,8 +272,8 @@ def event_detail(request, pk):
     record_web_views(request, [invitation.contact for invitation in invitations])
     guests = [invitation for invitation in invitations if invitation.revoked_at is None]
     tally = Counter(invitation.status for invitation in guests)
-    can_manage = can_manage_events(request.user)
-    open_for_answers = event.status != Event.Status.CANCELLED and timezone.now() < event.ends_at
+    can_manage = may_manage_events(request.user)
+    open_for_answers = event.is_open_for_answers(timezone.now())
     context = {
         "event": event,
         "planners": event.planners.order_by("username", "pk"),
@@ -331,10 +331,9 @@ def invitation_respond(request, pk):
 
 @planner_required
 @require_POST
-def invitation_revoke(request, pk):
+def invitation_withdraw(request, pk):
     invitation = get_invitation_for_user(request, pk)
-    if invitation.revoked_at is None:
-        services.revoke(invitation=invitation, now=timezone.now())
+    services.withdraw_invitation(invitation=invitation, now=timezone.now())
     messages.success(
         request,
         f"Withdrew the invitation of {invitation.contact.full_name}; "

@@ -8,8 +8,16 @@ services, or set them yourself.
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from tests import factories
+
+# The admin tests' data set (the admin_network fixture), shared by the apps' test_admin.py.
+pytest_plugins = ["tests.admin_support"]
+
+# A helper module whose asserts should report like a test's own.
+pytest.register_assert_rewrite("tests.contacts.api_support")
 
 
 def _stop(message: str) -> None:
@@ -49,6 +57,26 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def fresh_throttle_counts():
+    """DRF's throttle counters live in the Redis cache, which outlives a test's transaction.
+
+    Not autouse: clearing flushes the whole Redis database, which a worker test's broker
+    may share. Modules that call the API use it through ``pytestmark``.
+    """
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def api(user=None, **kwargs) -> APIClient:
+    """A REST client, authenticated as ``user`` when one is given (``kwargs`` go to APIClient)."""
+    client = APIClient(**kwargs)
+    if user is not None:
+        client.force_authenticate(user)
+    return client
 
 
 # Personas: the press team is the owner's; the outsider is in another team.

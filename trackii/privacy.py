@@ -231,7 +231,7 @@ def erase_contact(*, contact_id: int, user, reason: str = "", now: dt.datetime) 
     contact.save()
     return ErasureRecord.objects.create(
         contact=contact,
-        contact_number=contact.pk,
+        erased_contact_id=contact.pk,
         erased_by=user,
         erased_at=now,
         reason=reason,

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from contacts.models import AccessLog, Sensitivity
+from contacts.models import AccessLog, Contact, Sensitivity
 from tests import factories
 
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -615,3 +615,24 @@ def test_a_reminder_row_returned_to_htmx_logs_the_protected_contact_it_names(
     assert response.status_code == 200
     assert "Olga Protected" in response.content.decode()
     assert _log() == [(owner.pk, protected.pk, "web")]
+
+
+# The delete page shows the contact it asks about.
+
+
+def test_the_delete_page_of_a_protected_contact_writes_one_log_row(client, owner, protected):
+    client.force_login(owner)
+
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("contacts:delete", args=[protected.pk]))
+
+    assert response.status_code == 200
+    assert "Olga Protected" in response.content.decode()
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.contact, entry.surface, entry.viewed_at) == (
+        owner,
+        protected,
+        AccessLog.Surface.WEB,
+        NOW,
+    )
+    assert Contact.objects.filter(pk=protected.pk).exists() is True

@@ -5,12 +5,12 @@ as "still in use", worded as for visible dependants, naming nothing."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from contacts import deletion, services
 from contacts.models import Affiliation, Contact, Organization, Sensitivity, Tag
 from events.models import Event, Invitation, Programme
 from tests import factories
+from tests.conftest import api
 
 API = "/api/v1"
 
@@ -23,12 +23,6 @@ def hidden(outsider):
     )
 
 
-def _api(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
-
-
 # API
 
 
@@ -36,7 +30,7 @@ def test_api_refuses_to_delete_an_organization_named_only_by_a_hidden_affiliatio
     organization = factories.OrganizationFactory()
     factories.AffiliationFactory(contact=hidden, organization=organization)
 
-    response = _api(owner).delete(f"{API}/organizations/{organization.pk}/")
+    response = api(owner).delete(f"{API}/organizations/{organization.pk}/")
 
     assert response.status_code == 409
     assert response.json() == {
@@ -54,7 +48,7 @@ def test_api_refuses_to_empty_a_hidden_contacts_organization(owner, hidden):
     hidden.organization = organization
     hidden.save(update_fields=["organization"])
 
-    response = _api(owner).delete(f"{API}/organizations/{organization.pk}/")
+    response = api(owner).delete(f"{API}/organizations/{organization.pk}/")
 
     assert response.status_code == 409
     hidden.refresh_from_db()
@@ -68,10 +62,10 @@ def test_api_answers_alike_for_an_organization_named_by_a_visible_or_a_hidden_co
     named_by_visible = factories.OrganizationFactory()
     factories.AffiliationFactory(contact=hidden, organization=named_by_hidden)
     factories.AffiliationFactory(contact=factories.ContactFactory(), organization=named_by_visible)
-    api = _api(owner)
+    client = api(owner)
 
-    first = api.delete(f"{API}/organizations/{named_by_hidden.pk}/")
-    second = api.delete(f"{API}/organizations/{named_by_visible.pk}/")
+    first = client.delete(f"{API}/organizations/{named_by_hidden.pk}/")
+    second = client.delete(f"{API}/organizations/{named_by_visible.pk}/")
 
     assert (first.status_code, first.json()) == (second.status_code, second.json())
     assert (
@@ -82,7 +76,7 @@ def test_api_answers_alike_for_an_organization_named_by_a_visible_or_a_hidden_co
 def test_api_deletes_an_organization_nothing_names(owner):
     organization = factories.OrganizationFactory()
 
-    response = _api(owner).delete(f"{API}/organizations/{organization.pk}/")
+    response = api(owner).delete(f"{API}/organizations/{organization.pk}/")
 
     assert response.status_code == 204
     assert Organization.objects.filter(pk=organization.pk).exists() is False
@@ -92,7 +86,7 @@ def test_api_refuses_a_planner_deleting_an_event_with_a_hidden_guest(planner, hi
     event = factories.EventFactory(planners=[planner])
     invitation = factories.InvitationFactory(event=event, contact=hidden)
 
-    response = _api(planner).delete(f"{API}/events/{event.pk}/")
+    response = api(planner).delete(f"{API}/events/{event.pk}/")
 
     assert response.status_code == 409
     assert response.json()["detail"] == "This event is still in use, so it is kept."
@@ -103,7 +97,7 @@ def test_api_lets_a_planner_delete_an_event_with_visible_guests_only(planner):
     event = factories.EventFactory(planners=[planner])
     factories.InvitationFactory(event=event, contact=factories.ContactFactory())
 
-    response = _api(planner).delete(f"{API}/events/{event.pk}/")
+    response = api(planner).delete(f"{API}/events/{event.pk}/")
 
     assert response.status_code == 204
     assert Event.objects.filter(pk=event.pk).exists() is False
@@ -113,7 +107,7 @@ def test_api_refuses_deleting_a_programme_with_a_hidden_participant(planner, hid
     programme = factories.ProgrammeFactory()
     programme.participants.add(hidden)
 
-    response = _api(planner).delete(f"{API}/programmes/{programme.pk}/")
+    response = api(planner).delete(f"{API}/programmes/{programme.pk}/")
 
     assert response.status_code == 409
     assert list(Programme.objects.get(pk=programme.pk).participants.all()) == [hidden]
@@ -123,7 +117,7 @@ def test_api_refuses_the_owner_deleting_a_contact_on_an_exchange_they_cannot_rea
     mine = factories.ContactFactory(owner=owner)
     exchange = factories.ExchangeFactory(contacts=[mine, hidden])
 
-    response = _api(owner).delete(f"{API}/contacts/{mine.pk}/")
+    response = api(owner).delete(f"{API}/contacts/{mine.pk}/")
 
     assert response.status_code == 409
     assert set(exchange.contacts.all()) == {mine, hidden}
@@ -133,7 +127,7 @@ def test_a_superuser_deletes_whatever_depends_on_the_object(admin_user, hidden):
     event = factories.EventFactory()
     factories.InvitationFactory(event=event, contact=hidden)
 
-    response = _api(admin_user).delete(f"{API}/events/{event.pk}/")
+    response = api(admin_user).delete(f"{API}/events/{event.pk}/")
 
     assert response.status_code == 204
     assert Invitation.objects.filter(contact=hidden).exists() is False

@@ -112,7 +112,7 @@ def test_climate_level_is_the_latest_started_record(db):
     assert Climate.objects.level_at(now - dt.timedelta(days=30)) == "normal"
 
 
-def test_an_organization_is_named_by_any_contact_affiliation_event_programme_or_signal(db):
+def test_an_organization_is_referenced_by_any_contact_affiliation_event_programme_or_signal(db):
     namers = {
         "contact": lambda org: factories.ContactFactory(organization=org),
         "affiliation": lambda org: factories.AffiliationFactory(organization=org),
@@ -122,8 +122,8 @@ def test_an_organization_is_named_by_any_contact_affiliation_event_programme_or_
     }
     for name, name_it in namers.items():
         organization = factories.OrganizationFactory(name=f"Named by a {name}")
-        assert organization.is_named() is False, name
+        assert organization.is_referenced() is False, name
 
         name_it(organization)
 
-        assert organization.is_named() is True, name
+        assert organization.is_referenced() is True, name

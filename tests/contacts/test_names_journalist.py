@@ -8,11 +8,11 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
-from rest_framework.test import APIClient
 
 from contacts import services
 from contacts.models import Contact, Exchange
 from tests import factories
+from tests.conftest import api
 from trackii import indicators
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +115,7 @@ def test_the_category_changed_through_the_api_moves_the_indicator(owner, lead, a
     )
     assert indicators.journalist_exchanges(lead, **Q1).total == 0
 
-    client = APIClient()
-    client.force_authenticate(owner)
+    client = api(owner)
     response = client.patch(
         f"/api/v1/contacts/{academic.pk}/", {"category": "journalist"}, format="json"
     )

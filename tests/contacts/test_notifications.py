@@ -179,7 +179,7 @@ def test_a_failed_send_releases_its_claim_so_a_retry_sends_it(officer, settings)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
 
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         notifications.send_due_digests(now=MORNING)
     assert Notification.objects.exists() is False
 

@@ -3,6 +3,7 @@ expose contacts."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from contacts.models import Affiliation, Channel, Contact, Exchange, Reminder, Sensitivity
 from events.models import Invitation
@@ -194,3 +195,19 @@ def test_exchanges_changeable_by_their_author_and_officers_only(
     assert changeable(admin_user) == {written, attended, theirs}
     flags = dict(Exchange.objects.with_may_change(teammate).values_list("pk", "may_change"))
     assert flags == {written.pk: True, attended.pk: False, theirs.pk: False}
+
+
+def test_pending_reminders_are_the_open_and_snoozed_ones(owner):
+    channels = [factories.ChannelFactory(officer=owner) for _ in Reminder.Status]
+    made = {
+        status: factories.ReminderFactory(
+            channel=channel,
+            status=status,
+            snoozed_until=timezone.now() if status == Reminder.Status.SNOOZED else None,
+        )
+        for channel, status in zip(channels, Reminder.Status, strict=True)
+    }
+
+    pending = set(Reminder.objects.pending())
+
+    assert pending == {made[Reminder.Status.OPEN], made[Reminder.Status.SNOOZED]}

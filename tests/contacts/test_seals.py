@@ -6,11 +6,11 @@ import random
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from contacts import services
 from contacts.models import Exchange, Sensitivity
 from tests import factories
+from tests.conftest import api
 
 API = "/api/v1"
 
@@ -40,13 +40,12 @@ def test_deleting_the_protected_contact_leaves_its_exchange_unreadable_to_others
     owner, outsider, teammate, shared
 ):
     protected, _standard, exchange = shared
-    api = APIClient()
-    api.force_authenticate(outsider)
-    assert api.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
+    client = api(outsider)
+    assert client.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
 
     services.delete_contact(protected, user=owner)
 
-    assert api.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
+    assert client.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
     assert _readers(exchange) == {"owner", "grantee"}
 
 
@@ -60,13 +59,12 @@ def test_an_exchange_left_naming_no_contact_is_not_readable_by_everyone(owner, o
     assert exchange.contacts.count() == 0
     assert exchange.is_sealed is True
     assert _readers(exchange) == {"owner"}
-    api = APIClient()
-    api.force_authenticate(outsider)
-    assert api.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
+    client = api(outsider)
+    assert client.get(f"{API}/exchanges/{exchange.pk}/").status_code == 404
 
 
 def test_removing_a_protected_contact_from_an_exchange_by_an_edit_widens_nothing(owner, shared):
-    protected, standard, exchange = shared
+    _protected, standard, exchange = shared
     before = _readers(exchange)
 
     services.update_exchange(exchange, contacts=[standard], now=timezone.now())

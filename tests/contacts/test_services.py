@@ -379,15 +379,6 @@ def test_a_touch_after_a_dismissal_counts_from_the_touch(db):
     assert _due(channel).next_due_at == NOW - DAY + 30 * DAY
 
 
-def test_resolving_closes_a_pending_reminder(db):
-    reminder = factories.ReminderFactory()
-
-    services.resolve_reminder(reminder=reminder, now=NOW)
-
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.closed_at) == (Reminder.Status.RESOLVED, NOW)
-
-
 # Follow-ups
 
 

@@ -8,11 +8,11 @@ import zoneinfo
 import pytest
 from django.test import override_settings
 from django_celery_beat.models import PeriodicTask
-from rest_framework.test import APIClient
 
 from contacts import services, states
 from contacts.models import ChannelState, RecordedMonth
 from tests import factories
+from tests.conftest import api
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +143,7 @@ def test_the_hourly_task_is_in_the_beat_schedule(db):
 
 def test_a_climate_level_dated_in_the_past_unrecords_the_months_after_it(channel, admin_user):
     states.record_months([FEB, MAR, APR], now=NOW)
-    client = APIClient()
-    client.force_authenticate(admin_user)
+    client = api(admin_user)
 
     response = client.post(
         "/api/v1/climate/",

@@ -78,7 +78,7 @@ def new_context(browser, live_server):
 
 @pytest.fixture
 def page(new_context):
-    """A page in a fresh 1280×900 context, signed out."""
+    """A page in a fresh 1280 x 900 context, signed out."""
     return new_context().new_page()
 
 

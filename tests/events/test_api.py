@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from contacts.models import Exchange, Layer, Sensitivity
 from events import services
 from events.models import Event, Invitation, Programme
 from tests import factories
+from tests.conftest import api
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -69,13 +69,6 @@ PROGRAMME_FIELDS = {
     "created_at",
     "updated_at",
 }
-
-
-def _client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def _list(basename):
@@ -152,7 +145,7 @@ def running_event(planner):
 @pytest.mark.parametrize("basename", ["event", "invitation", "programme"])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_anonymous_is_401(basename, method):
-    response = getattr(_client(), method)(_list(basename), {}, format="json")
+    response = getattr(api(), method)(_list(basename), {}, format="json")
 
     assert response.status_code == 401
     assert response.data["code"] == "not_authenticated"
@@ -167,7 +160,7 @@ def test_everyone_signed_in_reads(request, persona, basename, event):
     factories.ProgrammeFactory()
     user = request.getfixturevalue(persona)
 
-    response = _client(user).get(_list(basename))
+    response = api(user).get(_list(basename))
 
     assert response.status_code == 200
     assert response.data["count"] == 1
@@ -183,7 +176,7 @@ def test_event_detail_has_every_field_and_an_etag(owner, planner):
     )
     event.attending_officers.add(owner)
 
-    response = _client(owner).get(_detail("event", event.pk))
+    response = api(owner).get(_detail("event", event.pk))
 
     assert response.status_code == 200
     assert set(response.data) == EVENT_FIELDS
@@ -199,7 +192,7 @@ def test_event_detail_has_every_field_and_an_etag(owner, planner):
 
 
 def test_planner_creates_an_event_and_plans_it(planner):
-    response = _client(planner).post(_list("event"), _event_payload(), format="json")
+    response = api(planner).post(_list("event"), _event_payload(), format="json")
 
     assert response.status_code == 201
     event = Event.objects.get()
@@ -215,7 +208,7 @@ def test_event_without_timezone_is_held_in_utc(planner):
     payload = _event_payload()
     del payload["timezone"]
 
-    response = _client(planner).post(_list("event"), payload, format="json")
+    response = api(planner).post(_list("event"), payload, format="json")
 
     assert response.status_code == 201
     assert response.data["timezone"] == "UTC"
@@ -227,7 +220,7 @@ def test_event_ending_before_it_starts_is_400_on_ends_at(planner):
         starts_at=starts_at.isoformat(), ends_at=(starts_at - HOUR).isoformat()
     )
 
-    response = _client(planner).post(_list("event"), payload, format="json")
+    response = api(planner).post(_list("event"), payload, format="json")
 
     assert response.status_code == 400
     assert response.data["fields"] == {"ends_at": ["Must be after starts_at."]}
@@ -237,7 +230,7 @@ def test_event_ending_before_it_starts_is_400_on_ends_at(planner):
 def test_patching_ends_at_before_the_stored_start_is_400(planner, event):
     payload = {"ends_at": (event.starts_at - HOUR).isoformat()}
 
-    response = _client(planner).patch(_detail("event", event.pk), payload, format="json")
+    response = api(planner).patch(_detail("event", event.pk), payload, format="json")
 
     assert response.status_code == 400
     assert response.data["fields"] == {"ends_at": ["Must be after starts_at."]}
@@ -256,9 +249,7 @@ def test_patching_ends_at_before_the_stored_start_is_400(planner, event):
     ],
 )
 def test_invalid_event_field_is_400(planner, field, value):
-    response = _client(planner).post(
-        _list("event"), _event_payload(**{field: value}), format="json"
-    )
+    response = api(planner).post(_list("event"), _event_payload(**{field: value}), format="json")
 
     assert response.status_code == 400
     assert response.data["code"] == "invalid"
@@ -267,7 +258,7 @@ def test_invalid_event_field_is_400(planner, field, value):
 
 
 def test_a_calendar_change_bumps_the_sequence_and_others_do_not(planner, event):
-    client = _client(planner)
+    client = api(planner)
 
     moved = client.patch(_detail("event", event.pk), {"venue": "Hotel"}, format="json")
     described = client.patch(_detail("event", event.pk), {"description": "x"}, format="json")
@@ -281,7 +272,7 @@ def test_a_calendar_change_bumps_the_sequence_and_others_do_not(planner, event):
 
 
 def test_sequence_is_read_only(planner, event):
-    response = _client(planner).patch(_detail("event", event.pk), {"sequence": 9}, format="json")
+    response = api(planner).patch(_detail("event", event.pk), {"sequence": 9}, format="json")
 
     assert response.status_code == 200
     event.refresh_from_db()
@@ -289,7 +280,7 @@ def test_sequence_is_read_only(planner, event):
 
 
 def test_stale_if_match_is_412_and_nothing_changed(planner, event):
-    client = _client(planner)
+    client = api(planner)
     etag = client.get(_detail("event", event.pk))["ETag"]
     first = client.patch(
         _detail("event", event.pk), {"title": "First"}, format="json", HTTP_IF_MATCH=etag
@@ -309,7 +300,7 @@ def test_stale_if_match_is_412_and_nothing_changed(planner, event):
 
 
 def test_planner_deletes_an_event(planner, event):
-    response = _client(planner).delete(_detail("event", event.pk))
+    response = api(planner).delete(_detail("event", event.pk))
 
     assert response.status_code == 204
     assert Event.objects.exists() is False
@@ -327,7 +318,7 @@ def test_event_filters_search_and_order(owner):
         status="confirmed",
         starts_at=now + 9 * DAY,
     )
-    client = _client(owner)
+    client = api(owner)
 
     def ids(query):
         response = client.get(_list("event"), query)
@@ -347,7 +338,7 @@ def test_event_filters_search_and_order(owner):
 
 
 def test_unknown_enum_in_a_filter_is_400(owner):
-    response = _client(owner).get(_list("event"), {"status": "postponed"})
+    response = api(owner).get(_list("event"), {"status": "postponed"})
 
     assert response.status_code == 400
     assert list(response.data["fields"]) == ["status"]
@@ -359,8 +350,8 @@ def test_unknown_enum_in_a_filter_is_400(owner):
 def test_invitation_fields_and_rsvp_url_for_planners_only(planner, owner, event):
     invitation = factories.InvitationFactory(event=event)
 
-    as_planner = _client(planner).get(_detail("invitation", invitation.pk))
-    as_officer = _client(owner).get(_detail("invitation", invitation.pk))
+    as_planner = api(planner).get(_detail("invitation", invitation.pk))
+    as_officer = api(owner).get(_detail("invitation", invitation.pk))
 
     assert as_planner.status_code == as_officer.status_code == 200
     assert set(as_planner.data) == INVITATION_FIELDS | {"rsvp_url"}
@@ -381,7 +372,7 @@ def test_invitation_fields_and_rsvp_url_for_planners_only(planner, owner, event)
 def test_planner_invites_through_the_service(planner, event):
     contact = factories.ContactFactory()
 
-    response = _client(planner).post(
+    response = api(planner).post(
         _list("invitation"),
         {"event": event.pk, "contact": contact.pk, "role": "speaker"},
         format="json",
@@ -402,7 +393,7 @@ def test_planner_invites_through_the_service(planner, event):
 def test_inviting_twice_is_400_on_contact(planner, event):
     invitation = factories.InvitationFactory(event=event)
 
-    response = _client(planner).post(
+    response = api(planner).post(
         _list("invitation"), {"event": event.pk, "contact": invitation.contact_id}, format="json"
     )
 
@@ -416,7 +407,7 @@ def test_inviting_twice_is_400_on_contact(planner, event):
 def test_unknown_role_is_400(planner, event):
     contact = factories.ContactFactory()
 
-    response = _client(planner).post(
+    response = api(planner).post(
         _list("invitation"),
         {"event": event.pk, "contact": contact.pk, "role": "chair"},
         format="json",
@@ -430,27 +421,27 @@ def test_unknown_role_is_400(planner, event):
 def test_a_hidden_guest_is_invisible_to_the_planner(planner, owner, event, hidden_contact):
     hidden = factories.InvitationFactory(event=event, contact=hidden_contact)
     shown = factories.InvitationFactory(event=event)
-    client = _client(planner)
+    client = api(planner)
 
     detail = client.get(_detail("invitation", hidden.pk))
     listed = client.get(_list("invitation"))
     of_event = client.get(_list("invitation"), {"event": event.pk})
     of_guest = client.get(_list("invitation"), {"contact": hidden_contact.pk})
     rsvp = client.post(_rsvp(hidden), {"status": "accepted"}, format="json")
-    revoke = client.delete(_detail("invitation", hidden.pk))
+    withdraw = client.delete(_detail("invitation", hidden.pk))
 
-    assert detail.status_code == rsvp.status_code == revoke.status_code == 404
+    assert detail.status_code == rsvp.status_code == withdraw.status_code == 404
     assert (listed.data["count"], _ids(listed)) == (1, [shown.pk])
     assert (of_event.data["count"], _ids(of_event)) == (1, [shown.pk])
     assert (of_guest.status_code, of_guest.data["count"]) == (200, 0)
     hidden.refresh_from_db()
     assert (hidden.status, hidden.revoked_at) == ("invited", None)
     # The owner may see the guest: the 404 is about visibility, not existence.
-    assert _client(owner).get(_detail("invitation", hidden.pk)).status_code == 200
+    assert api(owner).get(_detail("invitation", hidden.pk)).status_code == 200
 
 
 def test_inviting_a_hidden_contact_is_the_same_400_as_a_missing_one(planner, event, hidden_contact):
-    client = _client(planner)
+    client = api(planner)
     missing_pk = hidden_contact.pk + 1000
 
     hidden = client.post(
@@ -473,7 +464,7 @@ def test_inviting_a_hidden_contact_is_the_same_400_as_a_missing_one(planner, eve
 def test_planner_changes_the_role_but_not_the_guest(planner, event):
     invitation = factories.InvitationFactory(event=event)
     other = factories.ContactFactory()
-    client = _client(planner)
+    client = api(planner)
 
     role = client.patch(_detail("invitation", invitation.pk), {"role": "press"}, format="json")
     status = client.patch(
@@ -495,7 +486,7 @@ def test_planner_changes_the_role_but_not_the_guest(planner, event):
 
 def test_delete_withdraws_and_gives_the_seat_on(planner, event):
     seated, waiting = factories.InvitationFactory.create_batch(2, event=event)
-    client = _client(planner)
+    client = api(planner)
     client.post(_rsvp(seated), {"status": "accepted"}, format="json")
     client.post(_rsvp(waiting), {"status": "accepted"}, format="json")
 
@@ -514,7 +505,7 @@ def test_delete_withdraws_and_gives_the_seat_on(planner, event):
 
 def test_rsvp_beyond_capacity_is_waitlisted(planner, event):
     first, second = factories.InvitationFactory.create_batch(2, event=event)
-    client = _client(planner)
+    client = api(planner)
 
     seated = client.post(_rsvp(first), {"status": "accepted"}, format="json")
     waitlisted = client.post(_rsvp(second), {"status": "accepted"}, format="json")
@@ -529,7 +520,7 @@ def test_rsvp_beyond_capacity_is_waitlisted(planner, event):
 def test_rsvp_with_an_unknown_answer_is_400(planner, event):
     invitation = factories.InvitationFactory(event=event)
 
-    response = _client(planner).post(_rsvp(invitation), {"status": "maybe"}, format="json")
+    response = api(planner).post(_rsvp(invitation), {"status": "maybe"}, format="json")
 
     assert response.status_code == 400
     assert list(response.data["fields"]) == ["status"]
@@ -539,7 +530,7 @@ def test_rsvp_with_an_unknown_answer_is_400(planner, event):
 def test_rsvp_to_a_withdrawn_invitation_is_a_domain_400(planner, event):
     invitation = factories.InvitationFactory(event=event, revoked_at=timezone.now())
 
-    response = _client(planner).post(_rsvp(invitation), {"status": "accepted"}, format="json")
+    response = api(planner).post(_rsvp(invitation), {"status": "accepted"}, format="json")
 
     assert response.status_code == 400
     assert response.data["fields"] == {"non_field_errors": ["This invitation was withdrawn."]}
@@ -549,7 +540,7 @@ def test_rsvp_to_a_withdrawn_invitation_is_a_domain_400(planner, event):
 def test_check_in_records_the_attendance_exchange(planner, running_event):
     invitation = factories.InvitationFactory(event=running_event)
 
-    response = _client(planner).post(_check_in(invitation), {}, format="json")
+    response = api(planner).post(_check_in(invitation), {}, format="json")
 
     assert response.status_code == 200
     assert response.data["status"] == "attended"
@@ -564,7 +555,7 @@ def test_check_in_records_the_attendance_exchange(planner, running_event):
 
 def test_check_in_as_no_show_removes_the_attendance(planner, running_event):
     invitation = factories.InvitationFactory(event=running_event)
-    client = _client(planner)
+    client = api(planner)
     client.post(_check_in(invitation), {"attended": True}, format="json")
 
     response = client.post(_check_in(invitation), {"attended": False}, format="json")
@@ -577,7 +568,7 @@ def test_check_in_as_no_show_removes_the_attendance(planner, running_event):
 def test_check_in_before_the_day_is_a_domain_400(planner, event):
     invitation = factories.InvitationFactory(event=event)
 
-    response = _client(planner).post(_check_in(invitation), {}, format="json")
+    response = api(planner).post(_check_in(invitation), {}, format="json")
 
     assert response.status_code == 400
     assert response.data["fields"] == {
@@ -590,7 +581,7 @@ def test_invitation_filters(owner, event):
     other_event = factories.EventFactory()
     speaker = factories.InvitationFactory(event=event, role="speaker", status="accepted")
     guest = factories.InvitationFactory(event=other_event)
-    client = _client(owner)
+    client = api(owner)
 
     def ids(query):
         response = client.get(_list("invitation"), query)
@@ -618,8 +609,8 @@ def test_programme_lists_only_visible_participants(owner, planner, hidden_contac
     programme.partners.add(partner)
     programme.officers.add(owner)
 
-    as_planner = _client(planner).get(_detail("programme", programme.pk))
-    as_owner = _client(owner).get(_detail("programme", programme.pk))
+    as_planner = api(planner).get(_detail("programme", programme.pk))
+    as_owner = api(owner).get(_detail("programme", programme.pk))
 
     assert as_planner.status_code == 200
     assert set(as_planner.data) == PROGRAMME_FIELDS
@@ -634,7 +625,7 @@ def test_lead_creates_a_programme(lead):
     partner = factories.OrganizationFactory()
     contact = factories.ContactFactory()
 
-    response = _client(lead).post(
+    response = api(lead).post(
         _list("programme"),
         _programme_payload(partners=[partner.pk], participants=[contact.pk], officers=[lead.pk]),
         format="json",
@@ -655,7 +646,7 @@ def test_an_update_keeps_the_hidden_participants(planner, hidden_contact):
     programme = factories.ProgrammeFactory()
     programme.participants.add(shown, hidden_contact)
 
-    response = _client(planner).patch(
+    response = api(planner).patch(
         _detail("programme", programme.pk), {"participants": [added.pk]}, format="json"
     )
 
@@ -668,7 +659,7 @@ def test_an_update_keeps_the_hidden_participants(planner, hidden_contact):
 
 
 def test_naming_a_hidden_participant_is_400(planner, hidden_contact):
-    response = _client(planner).post(
+    response = api(planner).post(
         _list("programme"), _programme_payload(participants=[hidden_contact.pk]), format="json"
     )
 
@@ -680,7 +671,7 @@ def test_naming_a_hidden_participant_is_400(planner, hidden_contact):
 
 
 def test_programme_ending_before_it_starts_is_400_on_ends_on(planner):
-    response = _client(planner).post(
+    response = api(planner).post(
         _list("programme"), _programme_payload(ends_on="2026-08-31"), format="json"
     )
 
@@ -691,7 +682,7 @@ def test_programme_ending_before_it_starts_is_400_on_ends_on(planner):
 
 def test_programme_update_delete_and_stale_if_match(planner):
     programme = factories.ProgrammeFactory()
-    client = _client(planner)
+    client = api(planner)
     etag = client.get(_detail("programme", programme.pk))["ETag"]
     updated = client.put(
         _detail("programme", programme.pk),
@@ -722,7 +713,7 @@ def test_programme_filters(owner):
     exchange = factories.ProgrammeFactory(
         kind="student_exchange", layer=Layer.SOFT_CULTURAL, starts_on=dt.date(2026, 1, 1)
     )
-    client = _client(owner)
+    client = api(owner)
 
     def ids(query):
         response = client.get(_list("programme"), query)
@@ -784,7 +775,7 @@ def test_write_permission_matrix(request, persona, running_event):
     invitation = factories.InvitationFactory(event=running_event)
     programme = factories.ProgrammeFactory()
     contact = factories.ContactFactory()
-    client = _client(user)
+    client = api(user)
 
     for name, method, url, body in _writes(running_event, invitation, programme, contact):
         writers = PROGRAMME_WRITERS if name.startswith("programme") else EVENT_WRITERS
@@ -838,7 +829,7 @@ ADD_ROWS = {"event": _add_events, "invitation": _add_invitations, "programme": _
 def test_list_queries_do_not_grow_with_rows(
     request, persona, basename, planner, owner, hidden_contact
 ):
-    client = _client(request.getfixturevalue(persona))
+    client = api(request.getfixturevalue(persona))
     url = _list(basename)
     # The admin also sees the invitations of the hidden guest.
     rows = 40 if (basename, persona) == ("invitation", "admin_user") else 20

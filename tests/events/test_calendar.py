@@ -103,7 +103,7 @@ def test_the_feed_contains_exactly_the_users_events(planner, owner):
     _event(planners=[owner])
     _event().attending_officers.add(owner)
 
-    parsed = _parse(calendar.events_of(planner))
+    parsed = _parse(Event.objects.planned_or_attended_by(planner).order_by("starts_at", "pk"))
 
     assert [str(vevent["uid"]) for vevent in parsed.events] == [
         calendar.event_uid(event) for event in (planned, attended, both, cancelled)

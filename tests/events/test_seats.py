@@ -63,7 +63,7 @@ def test_an_officer_is_not_shown_the_seats_left(client, owner, planner, outsider
 def test_a_withdrawn_guest_frees_the_seat(planner, outsider):
     event = _event_with_a_hidden_accepted_guest(planner, outsider)
 
-    services.revoke(
+    services.withdraw_invitation(
         invitation=event.invitations.get(contact__full_name="Vera Visible"), now=timezone.now()
     )
 

@@ -1,5 +1,5 @@
 """The event workflows of events.services: invite, answer (capacity and waiting list),
-revoke and check in, on PostgreSQL. Time is passed in (``now``); every datetime is fixed.
+withdraw and check in, on PostgreSQL. Time is passed in (``now``); every datetime is fixed.
 """
 
 import datetime as dt
@@ -290,30 +290,41 @@ def test_a_seated_guest_answering_tentative_gives_the_seat_on(db):
     assert _statuses([seated, waiting]) == [TENTATIVE, ACCEPTED]
 
 
-def test_revoking_a_seated_guest_promotes_the_earliest_waitlisted(db):
+def test_withdrawing_a_seated_guest_promotes_the_earliest_waitlisted(db):
     event = _event(capacity=1)
     seated, later, earlier = _invitations(event, 3)
     _answer(seated, ACCEPTED, NOW)
     _answer(earlier, ACCEPTED, NOW + MINUTE)
     _answer(later, ACCEPTED, NOW + 2 * MINUTE)
 
-    services.revoke(invitation=seated, now=NOW + HOUR)
+    services.withdraw_invitation(invitation=seated, now=NOW + HOUR)
 
     seated.refresh_from_db()
     assert seated.revoked_at == NOW + HOUR
     assert _statuses([earlier, later]) == [ACCEPTED, WAITLISTED]
 
 
-def test_revoking_a_guest_without_a_seat_promotes_nobody(db):
+def test_withdrawing_a_guest_without_a_seat_promotes_nobody(db):
     event = _event(capacity=1)
     seated, waiting, undecided = _invitations(event, 3)
     _answer(seated, ACCEPTED, NOW)
     _answer(waiting, ACCEPTED, NOW + MINUTE)
     _answer(undecided, TENTATIVE, NOW + MINUTE)
 
-    services.revoke(invitation=undecided, now=NOW + HOUR)
+    services.withdraw_invitation(invitation=undecided, now=NOW + HOUR)
 
     assert _statuses([seated, waiting, undecided]) == [ACCEPTED, WAITLISTED, TENTATIVE]
+
+
+def test_withdrawing_an_invitation_again_keeps_the_first_withdrawal(db):
+    (invitation,) = _invitations(_event(), 1)
+    services.withdraw_invitation(invitation=invitation, now=NOW)
+    before = _state(invitation)
+
+    again = services.withdraw_invitation(invitation=invitation, now=NOW + HOUR)
+
+    assert again.revoked_at == NOW
+    assert _state(invitation) == before
 
 
 @pytest.mark.parametrize("before", [TENTATIVE, INVITED])
@@ -377,7 +388,7 @@ def test_without_capacity_nobody_is_waitlisted(db):
     [
         ("ended", "This event is over."),
         ("cancelled", "This event was cancelled."),
-        ("revoked", "This invitation was withdrawn."),
+        ("withdrawn", "This invitation was withdrawn."),
     ],
 )
 def test_answers_are_refused_when_the_invitation_is_closed(db, situation, message):
@@ -391,11 +402,11 @@ def test_answers_are_refused_when_the_invitation_is_closed(db, situation, messag
     elif situation == "cancelled":
         Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
     else:
-        services.revoke(invitation=guest, now=NOW + MINUTE)
+        services.withdraw_invitation(invitation=guest, now=NOW + MINUTE)
     before = {invitation.pk: _state(invitation) for invitation in (seated, waiting, guest)}
 
     for invitation, answer in ((guest, ACCEPTED), (seated, DECLINED)):
-        if situation == "revoked" and invitation is seated:
+        if situation == "withdrawn" and invitation is seated:
             continue
         with pytest.raises(DomainError) as refused:
             _answer(invitation, answer, now)
@@ -452,6 +463,7 @@ def test_two_concurrent_acceptances_of_the_last_seat_seat_exactly_one():
         for thread in threads:
             thread.join(timeout=30)
 
+        assert [thread.is_alive() for thread in threads] == [False, False]
         assert errors == []
         assert sorted(_statuses(invitations)) == [ACCEPTED, WAITLISTED]
         assert event.invitations.seated().count() == 1
@@ -564,16 +576,16 @@ def test_switching_to_no_show_deletes_the_attendance_and_recomputes_the_last_tou
 @pytest.mark.parametrize(
     ("situation", "message"),
     [
-        ("revoked", "This invitation was withdrawn."),
+        ("withdrawn", "This invitation was withdrawn."),
         ("too early", "Check-in opens on the day of the event."),
     ],
 )
-def test_check_in_is_refused_for_a_revoked_invitation_or_before_the_day(
+def test_check_in_is_refused_for_a_withdrawn_invitation_or_before_the_day(
     attendance, planner, situation, message
 ):
     now = STARTS_AT - 12 * HOUR - MINUTE
-    if situation == "revoked":
-        services.revoke(invitation=attendance["invitation"], now=NOW)
+    if situation == "withdrawn":
+        services.withdraw_invitation(invitation=attendance["invitation"], now=NOW)
         now = STARTS_AT
     before = _state(attendance["invitation"])
 
@@ -598,3 +610,67 @@ def test_check_in_opens_twelve_hours_before_the_start(attendance, planner):
 
     assert invitation.status == Invitation.Status.ATTENDED
     assert invitation.checked_in_at == opens_at
+
+
+# Creating and editing an event
+
+
+def _unsaved_event(**fields) -> Event:
+    return Event(
+        title="Round-table",
+        kind=Event.Kind.ACADEMIC,
+        starts_at=STARTS_AT,
+        ends_at=ENDS_AT,
+        layer=Layer.CIVIL_EPISTEMIC,
+        **fields,
+    )
+
+
+def test_create_event_makes_the_creator_its_planner_when_none_is_named(planner):
+    event = services.create_event(event=_unsaved_event(), by=planner)
+
+    assert list(Event.objects.get(pk=event.pk).planners.all()) == [planner]
+    assert event.attending_officers.exists() is False
+
+
+def test_create_event_keeps_the_planners_named(planner, owner):
+    event = services.create_event(
+        event=_unsaved_event(), planners=[owner], attending_officers=[planner], by=planner
+    )
+
+    assert list(event.planners.all()) == [owner]
+    assert list(event.attending_officers.all()) == [planner]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "sequence"),
+    [
+        ("starts_at", STARTS_AT - HOUR, 1),
+        ("timezone", "UTC", 1),
+        ("status", Event.Status.CANCELLED, 1),
+        ("description", "Doors open at six.", 0),
+        ("capacity", 40, 0),
+    ],
+)
+def test_update_event_bumps_the_sequence_once_for_a_calendar_change(db, field, value, sequence):
+    event = _event(timezone="Asia/Jerusalem")
+    setattr(event, field, value)
+
+    services.update_event(event=event)
+
+    event.refresh_from_db()
+    stored = getattr(event, field)
+    assert (str(stored) if field == "timezone" else stored) == value
+    assert event.sequence == sequence
+
+
+def test_update_event_never_undoes_a_bump_made_meanwhile(db, planner):
+    event = _event(planners=[planner])
+    read_earlier = Event.objects.get(pk=event.pk)
+    services.bump_sequence(event)
+
+    read_earlier.venue = "Tel Aviv Museum of Art"
+    services.update_event(event=read_earlier)
+
+    assert Event.objects.get(pk=event.pk).sequence == 2
+    assert list(event.planners.all()) == [planner]

@@ -94,7 +94,7 @@ ONE_OBJECT = {
     "contacts:reminder_dismiss",
     "events:invitation_checkin",
     "events:invitation_respond",
-    "events:invitation_revoke",
+    "events:invitation_withdraw",
     "api:reminder-dismiss",
     "api:reminder-snooze",
     "api:invitation-check-in",
@@ -293,7 +293,7 @@ def build_visible_world() -> World:
         user=users["outsider"], contact=ana, surface=AccessLog.Surface.WEB, viewed_at=NOW
     )
     erasure = ErasureRecord.objects.create(
-        contact_number=999_999, erased_by=users["colleague"], erased_at=NOW
+        erased_contact_id=999_999, erased_by=users["colleague"], erased_at=NOW
     )
     month = RecordedMonth.objects.create(
         starts_on=dt.date(2026, 3, 1),
@@ -800,6 +800,6 @@ def test_hidden_contacts_change_nothing_that_a_persona_who_may_not_see_them_rece
         f"{len(urlmap.walk())} patterns, {count} requests per pass, "
         f"{time.monotonic() - started:.1f}s"
     )
-    print(summary)  # noqa: T201
+    print(summary)
     problems = any(differences.values()) or errors or errors_with or errors_after
     assert not problems, summary + report(differences, errors + errors_with + errors_after)

@@ -5,13 +5,12 @@ not grow with the page."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from contacts.models import AccessLog, Channel, Contact, Exchange, Sensitivity
 from tests import factories
+from tests.conftest import api
 
 API = "/api/v1"
 NOTES = "Met the cousin of the minister."
@@ -37,16 +36,7 @@ PATCHES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 def sees_contact(persona: str, sensitivity: str) -> bool:

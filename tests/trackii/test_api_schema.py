@@ -51,9 +51,7 @@ CORE_PATHS = {
 OPTIONAL_RESOURCES = ["events", "invitations", "programmes"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 @pytest.fixture

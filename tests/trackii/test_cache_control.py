@@ -4,7 +4,6 @@ URLs (calendar feeds, RSVP pages). The rule holds for every dynamic answer, so i
 a token read inside DRF after middleware."""
 
 import pytest
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -19,9 +18,7 @@ PRIVATE_NO_STORE = "private, no-store"
 Q1_QUERY = {"from": "2026-01-01", "to": "2026-03-31"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 def _directives(response) -> set[str]:

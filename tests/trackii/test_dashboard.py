@@ -16,13 +16,12 @@ import openpyxl
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from contacts.models import Signal
 from tests import factories
+from tests.conftest import api
 from tests.trackii import test_indicators
 from tests.trackii.test_indicators import NOTES, NOW, Q1, add_protected_journalist
 from trackii import indicators
@@ -36,9 +35,7 @@ STATIC = Path(settings.BASE_DIR) / "trackii" / "static" / "trackii"
 network = test_indicators.network  # the fixture of the fixed data set
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 @pytest.fixture
@@ -86,9 +83,7 @@ def get(client, user, url_name, query=None, **kwargs):
 
 
 def api_results(user, query) -> list[dict]:
-    client = APIClient()
-    client.force_authenticate(user)
-    response = client.get("/api/v1/indicators/", query)
+    response = api(user).get("/api/v1/indicators/", query)
     assert response.status_code == 200
     return response.json()["results"]
 
@@ -313,7 +308,8 @@ def test_the_default_window_is_the_last_twelve_months(client, lead, network, fro
     response = get(client, lead, "dashboard")
 
     rows = tables(response)["table-events_held"]
-    assert rows[1][0] == "Apr 2025" and rows[12][0] == "Mar 2026"
+    assert rows[1][0] == "Apr 2025"
+    assert rows[12][0] == "Mar 2026"
     assert "From 1 Apr 2025 to 15 Mar 2026, per month." in response.content.decode()
 
 
@@ -431,7 +427,8 @@ def test_the_csv_export_holds_the_apis_numbers(client, lead, network, frozen, qu
     assert response["Content-Disposition"].startswith('attachment; filename="trackii-indicators-')
     assert csv_figures(response.content) == expected
     header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert header[:3] == ["indicator", "area", "unit"] and header[-2:] == ["period_start", "value"]
+    assert header[:3] == ["indicator", "area", "unit"]
+    assert header[-2:] == ["period_start", "value"]
 
 
 @pytest.mark.parametrize("query", [Q1_QUERY, {**Q1_QUERY, "country": "IL", "period": "quarter"}])
@@ -454,9 +451,7 @@ def test_the_xlsx_export_opens_with_openpyxl_and_holds_the_apis_numbers(
 
 def test_one_indicators_files_hold_the_apis_numbers(client, lead, network, frozen):
     query = {**Q1_QUERY, "country": "IL"}
-    client_api = APIClient()
-    client_api.force_authenticate(lead)
-    one = client_api.get("/api/v1/indicators/coverage_tone/", query).json()
+    one = api(lead).get("/api/v1/indicators/coverage_tone/", query).json()
 
     as_csv = get(client, lead, "indicator_export_csv", query, name="coverage_tone")
     as_xlsx = get(client, lead, "indicator_export_xlsx", query, name="coverage_tone")
@@ -548,7 +543,8 @@ def test_the_report_defaults_to_this_month_and_the_two_before_in_whole_months(
 def test_the_print_stylesheet_breaks_pages_between_months_and_hides_navigation():
     css = (STATIC / "dashboard-print.css").read_text()
 
-    assert css.lstrip().startswith("/*") and "@media print" in css
+    assert css.lstrip().startswith("/*")
+    assert "@media print" in css
     assert re.search(r"\.report-period \{[^}]*break-after: page", css)
     assert re.search(r"header\.top, nav,[^{]*\{ display: none", css)
 
@@ -571,10 +567,13 @@ def test_the_charts_are_accessible_svg_without_script_or_style(client, lead, net
     svgs = re.findall(r"<svg\b.*?</svg>", body, flags=re.DOTALL)
     assert len(svgs) == 17
     for svg in svgs:
-        assert 'role="img"' in svg and re.search(r"<title>[^<]+</title>", svg)
+        assert 'role="img"' in svg
+        assert re.search(r"<title>[^<]+</title>", svg)
     assert 'aria-label="Exchanges with journalists: Jan 2026: 1; Feb 2026: 1; Mar 2026: 1"' in body
-    assert "style=" not in body and "<style" not in body
-    assert "onclick" not in body and "hx-on" not in body
+    assert "style=" not in body
+    assert "<style" not in body
+    assert "onclick" not in body
+    assert "hx-on" not in body
     assert len(re.findall(r"<script\b", body)) == 2  # htmx and app.js, from static files
     assert "cdn" not in body.lower()
 
@@ -640,7 +639,8 @@ def test_the_signal_list_shows_an_empty_state(client, owner):
     response = get(client, owner, "signal_list", {"kind": "coordination"})
 
     body = response.content.decode()
-    assert 'id="signals-empty"' in body and "No signals of this kind yet." in body
+    assert 'id="signals-empty"' in body
+    assert "No signals of this kind yet." in body
     assert "signal-table" not in body
 
 
@@ -661,7 +661,8 @@ def test_an_officer_logs_a_signal_from_the_web_form(client, owner):
     )
 
     assert response.status_code == 200
-    assert posted.status_code == 302 and posted["Location"] == reverse("signal_list")
+    assert posted.status_code == 302
+    assert posted["Location"] == reverse("signal_list")
     signal = Signal.objects.get()
     assert (signal.created_by, signal.layer, signal.country.code) == (owner, "narrative", "IL")
 
@@ -732,6 +733,7 @@ def test_a_valid_csv_upload_stores_every_row(client, owner):
         reverse("signal_upload"), {"file": SimpleUploadedFile("signals.csv", content)}
     )
 
-    assert response.status_code == 302 and response["Location"] == reverse("signal_list")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("signal_list")
     assert Signal.objects.count() == 3
     assert set(Signal.objects.values_list("created_by", flat=True)) == {owner.pk}

@@ -11,16 +11,15 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from contacts import services, states
-from contacts.models import Channel, Contact, Layer, Organization, Sensitivity, Signal
+from contacts.models import Channel, Climate, Contact, Layer, Organization, Sensitivity, Signal
 from events.models import Event, Invitation, Programme
 from tests import factories
+from tests.conftest import api
 from trackii import indicators
 
 API = "/api/v1"
@@ -45,6 +44,9 @@ RESULT_FIELDS = {
 }
 
 
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
+
+
 def at(day: str, hour: int = 10) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=dt.UTC)
 
@@ -61,18 +63,6 @@ def part(result, by: str, key: str) -> tuple:
     found = [p for p in result.breakdown if p.by == by and p.key == key]
     assert len(found) == 1, (by, key)
     return [point.value for point in found[0].series], found[0].total, found[0].previous
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -184,14 +174,14 @@ def _events(j1, j2, a1):
             held,
             "narrative",
             [(j1, "attended", speaker), (j2, "attended", guest), (a1, "no_show", guest)],
-        ),  # noqa: E501
+        ),
         (
             "2026-02-12",
             "cultural",
             held,
             "soft_cultural",
             [(j1, "accepted", guest), (a1, "declined", guest), (j2, "attended", "moderator")],
-        ),  # noqa: E501
+        ),
         ("2026-02-25", "media", "cancelled", "narrative", [(j1, "accepted", guest)]),
         (
             "2026-03-10",
@@ -199,14 +189,14 @@ def _events(j1, j2, a1):
             held,
             "civil_epistemic",
             [(a1, "attended", speaker), (j2, "invited", guest)],
-        ),  # noqa: E501
+        ),
         (
             "2025-12-05",
             "media",
             held,
             "narrative",
             [(j1, "attended", guest), (j2, "declined", guest)],
-        ),  # noqa: E501
+        ),
         ("2026-03-20", "media", "planned", "narrative", [(a1, "accepted", guest)]),
     ]
     for day, kind, status, layer, guests in plan:
@@ -290,7 +280,8 @@ def test_journalist_exchanges_counts_exchanges_with_a_journalist_by_month(networ
     assert figures(result) == ([1, 1, 1], 3, 1, 2)
     assert part(result, "kind", "meeting") == ([1, 0, 1], 2, 1)
     assert part(result, "kind", "call") == ([0, 1, 0], 1, 0)
-    assert result.unit == "count" and result.area == "narrative"
+    assert result.unit == "count"
+    assert result.area == "narrative"
 
 
 def test_journalist_exchanges_by_country_and_category(network, lead):
@@ -464,6 +455,34 @@ def test_channels_within_cadence_has_no_value_for_months_to_come(month_starts, l
     assert result.total == 0.5
 
 
+# From the climate's change on 15 February the informal cadences are scaled by the level's factor
+# (elevated 0.75, high 0.5, crisis 0.25). The owner's exchange with j1 on 25 February sits
+# 18 days before now: within 30 x 0.75 days, past 30 x 0.5. The outsider's touch of j2 on
+# 10 March sits 5 days before now: within 14 x 0.5 days, past 14 x 0.25. On 1 March both
+# channels read the same under every level.
+@pytest.mark.parametrize(
+    ("level", "march", "change", "owner_now", "outsider_now"),
+    [
+        ("elevated", 0.75, 0.4167, 1.0, 0.5),
+        ("high", 0.5, 0.1667, 0.5, 0.5),
+        ("crisis", 0.25, -0.0833, 0.5, 0.0),
+    ],
+)
+def test_channels_within_cadence_read_live_scales_informal_cadences_by_the_climate(
+    network, owner, lead, level, march, change, owner_now, outsider_now
+):
+    Climate.objects.update(level=level)
+    j1 = network["j1"]
+    factories.ExchangeFactory(occurred_at=at("2026-02-25"), contacts=[j1], officers=[owner])
+    services.record_touches(contact_ids=[j1.pk], officer_ids=[owner.pk], now=NOW)
+
+    result = indicators.channels_within_cadence(lead, **Q1)
+
+    assert figures(result) == ([0.75, 0.5, march], march, 0.3333, change)
+    assert part(result, "officer", "owner") == ([1.0, 1.0, owner_now], owner_now, 0.5)
+    assert part(result, "officer", "outsider") == ([0.5, 0.0, outsider_now], outsider_now, 0.0)
+
+
 def test_recorded_month_starts_spare_reading_the_exchanges(network, lead):
     winter = {"start": dt.date(2025, 12, 1), "end": dt.date(2026, 2, 28), "period": "month"}
     live = indicators.channels_within_cadence(lead, **winter, now=NOW)
@@ -613,7 +632,9 @@ def test_each_indicator_is_one_aggregate_query(network, lead):
         climate = [text for text in sql if 'FROM "contacts_climate"' in text]
         recorded = [text for text in sql if 'FROM "contacts_recordedmonth"' in text]
         roles = [text for text in sql if 'FROM "auth_group"' in text]
-        assert len(climate) <= 1 and len(recorded) <= 1 and len(roles) <= 1, name
+        assert len(climate) <= 1, name
+        assert len(recorded) <= 1, name
+        assert len(roles) <= 1, name
         assert len(sql) - len(climate) - len(recorded) - len(roles) == 1, name
 
 

@@ -221,7 +221,8 @@ def test_digests_and_escalations_keep_their_headers_on_one_line(press_team, valu
     assert escalation.subject.startswith("Track II: key channel overdue — ")
     for message in mail.outbox:
         assert re.search(r"[\r\n]", message.subject) is None
-        assert CONTROL.search(message.body) is None and "\r" not in message.body
+        assert CONTROL.search(message.body) is None
+        assert "\r" not in message.body
         assert _kept(value[:200]) in message.body
         parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
         assert parsed["Subject"].strip() == message.subject  # a folded header starts with one

@@ -185,7 +185,7 @@ def test_erasure_keeps_the_rows_that_counts_rely_on_and_an_audit_record(subject,
     assert Invitation.objects.filter(contact=subject).count() == 1
     assert subject.channels.count() == 1
     assert ErasureRecord.objects.get() == record
-    assert (record.contact_number, record.erased_by, record.reason) == (
+    assert (record.erased_contact_id, record.erased_by, record.reason) == (
         subject.pk,
         admin_user,
         "DSR-7",

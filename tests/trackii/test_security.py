@@ -12,7 +12,6 @@ from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import path, reverse
 from django.views.debug import get_default_exception_reporter_filter
@@ -56,12 +55,7 @@ LOCKOUT_MESSAGE = "Account locked: too many login attempts. Please try again lat
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """DRF's throttle counters live in the Redis cache, which outlives a test's transaction."""
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 @pytest.fixture

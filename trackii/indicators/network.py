@@ -7,9 +7,9 @@ from django.db.models import Count, F, FilteredRelation, Q
 from django.db.models.lookups import GreaterThan
 
 from contacts import states
+from contacts.access import may_read_notes
 from contacts.models import Channel
 from contacts.querysets import cadence_start, contact_visible_to, kept_up_at
-from contacts.rest import notes_allowed
 from trackii.indicators.base import (
     COUNT,
     SHARE,
@@ -76,7 +76,7 @@ def channels_within_cadence(
         aggregates[f"n_{column}"] = Count("pk", filter=existed & kept)
         aggregates[f"d_{column}"] = Count("pk", filter=existed)
     keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
-    if notes_allowed(user):
+    if may_read_notes(user):
         keys["k_officer"] = F("officer__username")
     groups = channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates)
     slots = [(slot, columns[when]) for slot, when in instants]

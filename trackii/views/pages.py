@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -51,19 +50,9 @@ def today(request):
         # Follow-ups have their own section, so that no reminder is listed twice.
         "reminders": [reminder for reminder in reminders if reminder.kind != follow_up],
         "follow_ups": [reminder for reminder in reminders if reminder.kind == follow_up],
-        "events": _upcoming_events_of(user, now)[:UPCOMING_EVENTS],
+        "events": Event.objects.upcoming(now).planned_or_attended_by(user)[:UPCOMING_EVENTS],
     }
     return render(request, "trackii/today.html", context)
-
-
-def _upcoming_events_of(user, now):
-    planned = Event.planners.through.objects.filter(event=OuterRef("pk"), user=user)
-    attended = Event.attending_officers.through.objects.filter(event=OuterRef("pk"), user=user)
-    return (
-        Event.objects.upcoming(now)
-        .annotate(is_planner=Exists(planned), is_attending=Exists(attended))
-        .filter(Q(is_planner=True) | Q(is_attending=True))
-    )
 
 
 @login_required

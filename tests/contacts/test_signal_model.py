@@ -5,7 +5,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -13,6 +12,7 @@ from rest_framework.test import APIClient
 from contacts.models import Layer, Organization, Signal
 from contacts.signals_import import import_signals_csv
 from tests import factories
+from tests.conftest import api
 
 API = "/api/v1"
 NOW = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
@@ -41,16 +41,7 @@ SIGNAL_FIELDS = {
 HEADER = "kind,occurred_on,organization,title,language,tone,theme,platform,audience,severity,note"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
 @pytest.fixture

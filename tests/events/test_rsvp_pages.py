@@ -1,5 +1,5 @@
-"""The event pages: the public RSVP page (a signed link, no account), the per-event .ics
-and the private calendar feed.
+"""The public RSVP page: a signed link, no account; it shows the event and the guest and
+nothing else, and stops working when the invitation closes.
 
 The views read the clock (``timezone.now()``), so events sit at fixed dates far in the
 future, and time passes by moving an event to a fixed date in the past.
@@ -7,27 +7,16 @@ future, and time passes by moving an event to a fixed date in the past.
 
 import datetime as dt
 
-import icalendar
 import pytest
 from django.core import signing
 from django.urls import reverse
 
 from events import services
-from events.models import CalendarFeed, Event, Invitation, new_feed_token, new_nonce
+from events.models import Event, Invitation, new_nonce
 from tests import factories
+from tests.events.pages import PAST_STARTS_AT, STARTS_AT, make_event
 
-UTC = dt.UTC
-STARTS_AT = dt.datetime(2099, 6, 1, 16, 0, tzinfo=UTC)
-ENDS_AT = STARTS_AT + dt.timedelta(hours=2)
-PAST_STARTS_AT = dt.datetime(2020, 6, 1, 16, 0, tzinfo=UTC)
-ICS_TYPE = "text/calendar; charset=utf-8"
 INVALID = "This invitation link is not valid"
-
-
-def _event(**fields):
-    fields.setdefault("starts_at", STARTS_AT)
-    fields.setdefault("ends_at", fields["starts_at"] + dt.timedelta(hours=2))
-    return factories.EventFactory(**fields)
 
 
 def _rsvp_url(invitation_or_token):
@@ -47,14 +36,11 @@ def _state(invitation):
 @pytest.fixture
 def invitation(db):
     planner = factories.UserFactory(username="planner-quetzalcoatl")
-    event = _event(title="Spring Poetry Evening", planners=[planner])
+    event = make_event(title="Spring Poetry Evening", planners=[planner])
     guest = factories.ContactFactory(
         full_name="Miriam Guestova", email="miriam@private.example", notes="Prefers tea."
     )
     return factories.InvitationFactory(event=event, contact=guest, invited_by=planner)
-
-
-# The public RSVP page
 
 
 def test_the_rsvp_page_shows_the_event_and_the_guest_and_nothing_else(client, invitation):
@@ -144,8 +130,8 @@ def _end_the_event(invitation):
     )
 
 
-def _revoke(invitation):
-    services.revoke(invitation=invitation, now=dt.datetime(2099, 5, 1, tzinfo=UTC))
+def _withdraw(invitation):
+    services.withdraw_invitation(invitation=invitation, now=dt.datetime(2099, 5, 1, tzinfo=dt.UTC))
 
 
 def _renew_the_nonce(invitation):
@@ -158,7 +144,7 @@ def _cancel_the_event(invitation):
 
 @pytest.mark.parametrize(
     "close",
-    [_end_the_event, _revoke, _renew_the_nonce, _cancel_the_event],
+    [_end_the_event, _withdraw, _renew_the_nonce, _cancel_the_event],
     ids=lambda f: f.__name__,
 )
 def test_the_link_stops_working_when_the_invitation_closes(client, invitation, close):
@@ -208,82 +194,3 @@ def test_an_answer_the_rules_refuse_shows_the_reason(client, invitation):
 
     assert _state(invitation) == before
     assert "Attendance is recorded already." in client.get(url).content.decode()
-
-
-# The per-event calendar file
-
-
-def test_the_event_ics_needs_a_login(client, db):
-    event = _event()
-    url = reverse("events:event_ics", args=[event.pk])
-
-    response = client.get(url)
-
-    assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={url}"
-
-
-def test_the_event_ics_is_a_calendar_file(client, owner):
-    event = _event(title="Media briefing")
-    client.force_login(owner)
-
-    response = client.get(reverse("events:event_ics", args=[event.pk]))
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == ICS_TYPE
-    assert response["Content-Disposition"] == f'attachment; filename="event-{event.pk}.ics"'
-    calendar = icalendar.Calendar.from_ical(response.content)
-    assert [str(vevent["uid"]) for vevent in calendar.events] == [f"event-{event.pk}@track-ii"]
-
-
-# The private calendar feed
-
-
-@pytest.fixture
-def feed(planner):
-    """The planner's feed, and the events that it lists and that it does not."""
-    planned = _event(title="Planned", planners=[planner])
-    attended = _event(title="Attended", starts_at=STARTS_AT + dt.timedelta(days=1))
-    attended.attending_officers.add(planner)
-    _event(title="Someone else's", planners=[factories.UserFactory()])
-    _event(title="Long over", starts_at=PAST_STARTS_AT, planners=[planner])
-    subscription = factories.CalendarFeedFactory(user=planner)
-    return {"subscription": subscription, "listed": [planned, attended]}
-
-
-def _feed_url(token):
-    return reverse("events:feed", args=[token])
-
-
-def test_the_feed_lists_the_users_events_without_a_login(client, feed):
-    response = client.get(_feed_url(feed["subscription"].token))
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == ICS_TYPE
-    calendar = icalendar.Calendar.from_ical(response.content)
-    assert [str(vevent["uid"]) for vevent in calendar.events] == [
-        f"event-{event.pk}@track-ii" for event in feed["listed"]
-    ]
-
-
-def test_a_deleted_feed_answers_404(client, feed):
-    url = _feed_url(feed["subscription"].token)
-    feed["subscription"].delete()
-
-    assert client.get(url).status_code == 404
-
-
-def test_a_replaced_feed_token_retires_the_old_url(client, feed):
-    old_url = _feed_url(feed["subscription"].token)
-    new_token = new_feed_token()
-    CalendarFeed.objects.filter(pk=feed["subscription"].pk).update(token=new_token)
-
-    assert client.get(old_url).status_code == 404
-    assert client.get(_feed_url(new_token)).status_code == 200
-
-
-def test_the_feed_of_an_inactive_user_answers_404(client, feed, planner):
-    planner.is_active = False
-    planner.save(update_fields=["is_active"])
-
-    assert client.get(_feed_url(feed["subscription"].token)).status_code == 404
