@@ -18,8 +18,8 @@ os.environ.setdefault("SECRET_KEY", "benchmark-only-track-ii-api-latency-not-a-d
 # A Fernet key for the generated private notes; benchmark data only.
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2htYXJrLW9ubHktbm90LWEtcmVhbC1rZXkhISE=")
 
-from trackii.settings import *  # noqa: E402, F403
-from trackii.settings import REST_FRAMEWORK  # noqa: E402
+from trackii.settings import *  # noqa: F403
+from trackii.settings import REST_FRAMEWORK
 
 ROOT_URLCONF = "benchmarks.api_urls"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

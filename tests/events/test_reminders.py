@@ -300,7 +300,7 @@ def test_the_admin_invites_selected_contacts_and_reports_duplicates(client, admi
     confirmation = client.post(url, selected)
 
     assert confirmation.status_code == 200
-    assert [template.name for template in confirmation.templates][0] == (
+    assert next(template.name for template in confirmation.templates) == (
         "admin/contacts/contact/invite.html"
     )
     assert list(confirmation.context["events"]) == [event]

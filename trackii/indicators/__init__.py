@@ -72,7 +72,6 @@ REGISTRY.clear()
 REGISTRY.update((definition.name, definition) for definition in _ordered)
 
 __all__ = [
-    "mission_today",
     "AREA_ORDER",
     "COUNT",
     "MAX_BUCKETS",
@@ -101,6 +100,7 @@ __all__ = [
     "friction_incidents",
     "journalist_exchanges",
     "media_events",
+    "mission_today",
     "partner_institutions",
     "period_start",
     "programme_participants",
