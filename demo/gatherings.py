@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from django.utils.text import slugify
 
 from contacts.models import Exchange, Organization
+from demo import phrases, vocabulary
+from demo.history import ISRAELI_WEEKEND, ChannelBook
+from demo.people import DAY, JERUSALEM, Person, Staff, weighted
 from events.models import Event, Invitation, Programme
-from trackii.demo import phrases, vocabulary
-from trackii.demo.history import ISRAELI_WEEKEND, ChannelBook
-from trackii.demo.people import DAY, JERUSALEM, Person, Staff, weighted
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # (past or upcoming, status, how many); every kind appears five times among the 35.

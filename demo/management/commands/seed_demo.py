@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from trackii.demo import DEFAULT_SEED, seed_demo_network
+from demo.network import DEFAULT_SEED, seed_demo_network
 
 
 class Command(BaseCommand):

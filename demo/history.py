@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db.models import F
 
 from contacts.models import Channel, Climate, Exchange, Sensitivity
-from trackii.demo import phrases
-from trackii.demo.people import DAY, JERUSALEM, Access, Person, Staff, weighted
+from demo import phrases
+from demo.people import DAY, JERUSALEM, Access, Person, Staff, weighted
 
 HISTORY = dt.timedelta(days=730)
 ISRAELI_WEEKEND = (4, 5)  # Friday and Saturday

@@ -24,8 +24,8 @@ from contacts.models import (
     Tag,
     Team,
 )
+from demo import gatherings, history, people, signals, vocabulary
 from events.models import Event, Invitation, Programme
-from trackii.demo import gatherings, history, people, signals, vocabulary
 
 DEFAULT_SEED = 2026
 FOLLOW_UPS_SETTLED = dt.timedelta(days=14)

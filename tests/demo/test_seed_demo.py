@@ -33,9 +33,8 @@ from contacts.models import (
     Tag,
     Team,
 )
+from demo.network import count_rows, seed_demo_network
 from events.models import Event, Invitation, Programme
-from trackii.demo import seed_demo_network
-from trackii.demo.network import count_rows
 from trackii.indicators import add_months, coverage_tone, digital_reach, friction_incidents
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)

@@ -23,7 +23,7 @@ from contacts.models import (
     Tag,
     Team,
 )
-from trackii.demo import phrases, vocabulary
+from demo import phrases, vocabulary
 
 DAY = dt.timedelta(days=1)
 JERUSALEM = ZoneInfo("Asia/Jerusalem")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.db.models import F
 
 from contacts.models import Climate, Layer, Organization, Signal
-from trackii.demo.history import ISRAELI_WEEKEND, UPDATE_BATCH, ClimateTimeline
-from trackii.demo.people import DAY, JERUSALEM, Staff, weighted
+from demo.history import ISRAELI_WEEKEND, UPDATE_BATCH, ClimateTimeline
+from demo.people import DAY, JERUSALEM, Staff, weighted
 from trackii.indicators import add_months
 
 HOST_COUNTRY = "IL"
