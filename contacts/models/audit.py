@@ -1,0 +1,74 @@
+"""The audit trail: views of protected contacts and erasures."""
+
+from django.conf import settings
+from django.db import models
+
+from contacts.models.choices import Sensitivity
+from contacts.models.network import Contact
+from contacts.querysets import (
+    ExposesContactQuerySet,
+)
+
+
+class AccessLogManager(models.Manager):
+    def record(self, *, user, contacts, surface: str, now) -> list:
+        """Record that ``user`` viewed these contacts on ``surface`` (one response): only
+        protected contacts are logged, each once however often the response names it."""
+        shown = {
+            contact.pk: contact
+            for contact in contacts
+            if contact.sensitivity == Sensitivity.PROTECTED
+        }
+        if not shown:
+            # bulk_create() would open and commit a transaction for nothing.
+            return []
+        return self.bulk_create(
+            AccessLog(user=user, contact=contact, surface=surface, viewed_at=now)
+            for contact in shown.values()
+        )
+
+
+class AccessLog(models.Model):
+    """One view of a protected contact: who, when, where. Written, never edited."""
+
+    class Surface(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        WEB = "web", "Web app"
+        API = "api", "API"
+        EXPORT = "export", "Export"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_views"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="access_log")
+    surface = models.CharField(max_length=10, choices=Surface.choices)
+    viewed_at = models.DateTimeField()
+
+    objects = AccessLogManager.from_queryset(ExposesContactQuerySet)()
+
+    class Meta:
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        indexes = [models.Index(fields=["contact", "viewed_at"])]
+
+    def __str__(self):
+        return f"{self.user} viewed contact #{self.contact_id} ({self.surface})"
+
+
+class ErasureRecord(models.Model):
+    """The audit trail of an erasure: which contact row, who, when and why; no personal
+    data, so that it can be kept after the erasure."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
+    )
+    erased_contact_id = models.PositiveBigIntegerField(help_text="The erased contact's id.")
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    erased_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    rows_anonymised = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"Erasure of contact #{self.erased_contact_id} on {self.erased_at:%Y-%m-%d}"

@@ -1,0 +1,38 @@
+"""The mission's side: teams (sections of the mission) and officers' profiles."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from timezone_field import TimeZoneField
+
+
+class Team(models.Model):
+    """A section of the mission (press, culture, science, community...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class OfficerProfile(models.Model):
+    """Per-user preferences that the digests need: time zone and the hour to send."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    timezone = TimeZoneField(default="UTC")
+    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest_hour__gte=0, digest_hour__lte=23),
+                name="profile_digest_hour_in_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
