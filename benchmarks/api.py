@@ -508,7 +508,7 @@ def machine(conn) -> dict:
     import rest_framework
 
     return {
-        "code": code_version("contacts", "events", "trackii/api.py"),
+        "code": code_version("contacts", "events", "indicators", "trackii/api.py"),
         "host": host(),
         "software": f"{postgres_version(conn, ('shared_buffers', 'work_mem'))}; Python "
         f"{platform.python_version()}, Django {django.get_version()}, DRF "

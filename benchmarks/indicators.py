@@ -2,7 +2,7 @@
 
 The whole dashboard for one year by month, as a lead (not a superuser, so ``visible_to``
 applies), at 1,000,000 exchanges, 100,000 contacts and 50,000 signals: every indicator of
-``trackii.indicators.REGISTRY``, against a floor of hand-written SQL (psycopg, one statement
+``indicators.measures.REGISTRY``, against a floor of hand-written SQL (psycopg, one statement
 per indicator) that computes the same figures, checked equal. Targets (issue 9): at most
 1.5x the floor, and under one second for the whole dashboard.
 
@@ -635,7 +635,7 @@ def window_slots() -> tuple[list[dt.date], dict]:
         "start_at": midnight(start),
         "stop_at": midnight(stop),
     }
-    # (slot, lower, upper) as in trackii.indicators.queries.spans_of; instants at the upper
+    # (slot, lower, upper) as in indicators.measures.queries.spans_of; instants at the upper
     # bounds (the previous figure at the window's start), none of them after NOW.
     spans = [(b.isoformat(), b, add_months(b, 1)) for b in buckets]
     spans += [("total", start, stop), ("previous", previous, start)]
@@ -1073,8 +1073,8 @@ def child_indicators() -> dict:
     from django.db import connection
 
     import trackii.wsgi  # noqa: F401
-    from trackii.indicators import REGISTRY, compute_all
-    from trackii.indicators.base import sharing
+    from indicators.measures import REGISTRY, compute_all
+    from indicators.measures.base import sharing
 
     lead = get_user_model().objects.get(username="lead")
     connection.ensure_connection()
@@ -1247,7 +1247,7 @@ def explain(url: str, name: str) -> None:
         "from django.contrib.auth import get_user_model\n"
         "from django.db import connection\n"
         "from django.test.utils import CaptureQueriesContext\n"
-        "from trackii.indicators import REGISTRY\n"
+        "from indicators.measures import REGISTRY\n"
         "sys.path.insert(0, 'benchmarks')\n"
         "from indicators import NOW, WINDOW\n"
         "lead = get_user_model().objects.get(username='lead')\n"
@@ -1339,7 +1339,7 @@ def machine(conn) -> dict:
 
     names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather")
     return {
-        "code": code_version("trackii/indicators", "contacts", "events"),
+        "code": code_version("indicators", "contacts", "events"),
         "host": host(),
         "software": f"{postgres_version(conn, names)}; Python {platform.python_version()}, "
         f"Django {django.get_version()}, psycopg {psycopg.__version__}",
@@ -1373,7 +1373,7 @@ def markdown(dashboards, floor_runs, dataset, command, info, repeat) -> str:
             f"## {SECTION_TITLE}: the whole dashboard for one year "
             f"at {rows['contacts_exchange']:,} exchanges (PostgreSQL)",
             "",
-            "Every indicator of `trackii.indicators.REGISTRY` (what the dashboard shows) for "
+            "Every indicator of `indicators.measures.REGISTRY` (what the dashboard shows) for "
             f"{WINDOW['start']} to {WINDOW['end']} by month, read at `NOW` = {NOW.isoformat()}, "
             "as a lead who is not a superuser (so `visible_to` applies), against a floor of "
             "hand-written SQL: one statement per indicator (one for the three invitation "

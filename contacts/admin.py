@@ -8,27 +8,23 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.forms.models import _get_foreign_key
 from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts import deletion, services, signals_import
+from contacts import deletion, services
 from contacts.access import (
     is_owner,
     may_change_exchange,
     may_manage_channel,
     may_manage_grants,
-    may_read_notes,
 )
 from contacts.errors import DomainError
 from contacts.models import (
@@ -44,7 +40,6 @@ from contacts.models import (
     Organization,
     RecordedMonth,
     Reminder,
-    Signal,
     Tag,
     Team,
 )
@@ -664,60 +659,3 @@ class ReminderAdmin(VisibleToAdminMixin, admin.ModelAdmin):
         "exchange",
     ]
     ordering = ["due_at", "pk"]
-
-
-@admin.register(Signal)
-class SignalAdmin(SimpleHistoryAdmin):
-    """Signals, entered one by one or from a CSV file (the "Import CSV" button)."""
-
-    form = signals_import.SignalForm
-    list_display = ["occurred_on", "kind", "title", "organization", "theme", "tone", "layer"]
-    list_filter = ["kind", "theme", "tone", "layer", "severity", "outcome"]
-    search_fields = ["title", "platform", "organization__name"]
-    autocomplete_fields = ["organization"]
-    date_hierarchy = "occurred_on"
-    list_select_related = ["organization"]
-    ordering = ["-occurred_on", "-pk"]
-    formfield_overrides = HTTPS_URL_FIELDS
-
-    def get_exclude(self, request, obj=None):
-        # Analysts see aggregates, never notes.
-        exclude = list(super().get_exclude(request, obj) or [])
-        return exclude if may_read_notes(request.user) else [*exclude, "note"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    def get_urls(self):
-        upload = path(
-            "import/",
-            self.admin_site.admin_view(self.import_csv_view),
-            name="contacts_signal_import",
-        )
-        return [upload, *super().get_urls()]
-
-    def import_csv_view(self, request):
-        """Upload a CSV file: all rows are stored, or none and a per-row report."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = signals_import.SignalCsvForm(request.POST or None, request.FILES or None)
-        report = None
-        if request.method == "POST" and form.is_valid():
-            report = signals_import.import_signals_csv(
-                file=form.cleaned_data["file"], user=request.user, now=timezone.now()
-            )
-            if report.ok:
-                self.message_user(request, f"Imported {report.created} signal(s).")
-                return redirect("admin:contacts_signal_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Import signals from a CSV file",
-            "form": form,
-            "report": report,
-            "columns": signals_import.COLUMNS,
-            "required_columns": signals_import.REQUIRED_COLUMNS,
-        }
-        return TemplateResponse(request, "admin/contacts/signal/import_csv.html", context)

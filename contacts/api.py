@@ -27,7 +27,6 @@ from contacts.models import (
     Organization,
     Reminder,
     Sensitivity,
-    Signal,
 )
 from contacts.rest import (
     ExchangeCursorPagination,
@@ -39,7 +38,6 @@ from contacts.viewsets import ModelViewSet
 
 # Request examples (OpenAPI only). Ids name rows of a typical database: organization 7 a
 # university, 12 a media outlet; contacts 42 and 57; officers (users) 3 and 5.
-
 ORGANIZATION = {
     "name": "Institute of Oriental Studies",
     "native_name": "Институт востоковедения",
@@ -79,17 +77,6 @@ EXCHANGE = {
     "notes": "Asked us not to quote her on the ministry's position.",
     "topics": ["student visas", "academic exchange"],
     "follow_up_on": "2025-05-28",
-}
-SIGNAL_COVERAGE = {
-    "kind": "coverage",
-    "occurred_on": "2025-05-20",
-    "organization": 12,
-    "title": "Weekly column on the joint water-technology programme",
-    "language": "ru",
-    "tone": 1,
-    "theme": "innovation",
-    "link": "https://news.example.ru/2025/05/20/water-technology",
-    "note": "Quotes two of our programme participants by name.",
 }
 
 
@@ -431,72 +418,3 @@ class ClimateViewSet(
             level=Climate.Level.NORMAL, started_at=None
         )
         return Response(serializers.CurrentClimateSerializer(record).data)
-
-
-@write_examples(
-    create=[
-        write_example(
-            "Media coverage",
-            SIGNAL_COVERAGE,
-            description="Names a media_outlet organization and a tone; layer defaults to "
-            "narrative and country to the outlet's.",
-        ),
-        write_example(
-            "Digital reach",
-            {
-                "kind": "digital_reach",
-                "occurred_on": "2025-05-21",
-                "title": "Short video on the Hebrew summer school",
-                "language": "ru",
-                "theme": "cultural",
-                "link": "https://t.me/example_channel/1842",
-                "platform": "Telegram",
-                "audience": 48_000,
-                "country": "RU",
-            },
-        ),
-        write_example(
-            "Friction incident",
-            {
-                "kind": "friction_incident",
-                "occurred_on": "2025-05-23",
-                "title": "Seminar venue withdrew its booking the day before",
-                "severity": "medium",
-                "country": "RU",
-                "note": "The venue cited 'technical reasons'; moved online.",
-            },
-        ),
-        write_example(
-            "Coordination meeting",
-            {
-                "kind": "coordination",
-                "occurred_on": "2025-05-27",
-                "title": "Monthly coordination with the partner embassies",
-                "outcome": "held",
-                "country": "RU",
-            },
-        ),
-    ],
-    update=[
-        write_example("Replace a signal", {**SIGNAL_COVERAGE, "tone": 2, "layer": "narrative"})
-    ],
-    partial_update=[write_example("Correct the tone", {"tone": 0})],
-)
-class SignalViewSet(ModelViewSet):
-    """Signals logged from outside the CRM; everyone signed in reads (analysts without the
-    note), officers, leads and admins write."""
-
-    queryset = Signal.objects.none()  # for the schema; get_queryset() scopes
-    serializer_class = serializers.SignalSerializer
-    permission_classes = [ReadOrRoles]
-    write_roles = EDITORS
-    filterset_class = filters.SignalFilter
-    search_fields = ["title", "platform", "organization__name"]
-    ordering_fields = ["occurred_on", "tone", "audience", "updated_at", "created_at"]
-    ordering = ["-occurred_on", "-id"]
-
-    def get_queryset(self):
-        return Signal.objects.select_related("organization")
-
-    def perform_create(self, serializer):
-        serializer.save(created_by=self.request.user)

@@ -12,7 +12,6 @@ from contacts.models import (
     Exchange,
     Organization,
     Reminder,
-    Signal,
 )
 
 
@@ -93,13 +92,3 @@ class ClimateFilter(django_filters.FilterSet):
     class Meta:
         model = Climate
         fields = ["level"]
-
-
-class SignalFilter(UpdatedSinceFilterSet):
-    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lt")
-    organization = django_filters.NumberFilter(field_name="organization_id")
-
-    class Meta:
-        model = Signal
-        fields = ["kind", "theme", "layer", "severity", "outcome", "country"]

@@ -5,7 +5,6 @@ naming an object the caller may not see fails exactly like one naming nothing at
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
@@ -20,10 +19,8 @@ from contacts.models import (
     Exchange,
     Organization,
     Reminder,
-    Signal,
     Tag,
 )
-from contacts.signals_import import COLUMNS
 
 User = get_user_model()
 
@@ -297,40 +294,3 @@ class MeSerializer(serializers.ModelSerializer):
 
     def get_teams(self, user) -> list[str]:
         return sorted(user.teams.values_list("name", flat=True))
-
-
-class SignalSerializer(NotesMixin, CountryFieldMixin, serializers.ModelSerializer):
-    """A signal; the rules of its kind are ``Signal.clean()``, as in the admin and the CSV
-    import. Analysts get no note."""
-
-    private_fields = ("note",)
-
-    class Meta:
-        model = Signal
-        # The CSV import's columns: one list of what a signal records.
-        fields = ["id", *COLUMNS, "created_by", "created_at", "updated_at"]
-        read_only_fields = ["created_by", "created_at", "updated_at"]
-        extra_kwargs = {
-            "layer": {
-                "required": False,
-                "help_text": "Defaults to security for incidents and coordination, "
-                "narrative otherwise.",
-            },
-            "country": {"help_text": "Defaults to the organization's country."},
-            "note": {"max_length": 20_000},
-        }
-
-    def validate(self, attrs):
-        current = {}
-        if self.instance is not None:
-            current = {
-                field.name: getattr(self.instance, field.name)
-                for field in Signal._meta.concrete_fields
-                if field.name in self.fields and not field.primary_key
-            }
-        signal = Signal(**{**current, **attrs})
-        try:
-            signal.clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
-        return {**attrs, "layer": signal.layer, "country": str(signal.country)}

@@ -20,12 +20,12 @@ from contacts.models import (
     OfficerProfile,
     Organization,
     Reminder,
-    Signal,
     Tag,
     Team,
 )
 from demo import gatherings, history, people, signals, vocabulary
 from events.models import Event, Invitation, Programme
+from indicators.models import Signal
 
 DEFAULT_SEED = 2026
 FOLLOW_UPS_SETTLED = dt.timedelta(days=14)

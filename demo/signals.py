@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
-from contacts.models import Climate, Layer, Organization, Signal
+from contacts.models import Climate, Layer, Organization
 from demo.history import ISRAELI_WEEKEND, UPDATE_BATCH, ClimateTimeline
 from demo.people import DAY, JERUSALEM, Staff, weighted
-from trackii.indicators import add_months
+from indicators.measures import add_months
+from indicators.models import Signal
 
 HOST_COUNTRY = "IL"
 # Days after the crisis it takes coverage to recover fully (tone and themes).

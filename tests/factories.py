@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from contacts import models as contacts
 from events import models as events
+from indicators import models as indicators
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -194,10 +195,10 @@ class SignalFactory(factory.django.DjangoModelFactory):
     """A coordination meeting by default: the one kind that needs no outlet or tone."""
 
     class Meta:
-        model = contacts.Signal
+        model = indicators.Signal
 
-    kind = contacts.Signal.Kind.COORDINATION
+    kind = indicators.Signal.Kind.COORDINATION
     occurred_on = dt.date(2026, 2, 1)
     title = factory.Sequence(lambda n: f"Signal {n}")
-    outcome = contacts.Signal.Outcome.HELD
-    layer = factory.LazyAttribute(lambda signal: contacts.Signal.default_layer(signal.kind))
+    outcome = indicators.Signal.Outcome.HELD
+    layer = factory.LazyAttribute(lambda signal: indicators.Signal.default_layer(signal.kind))

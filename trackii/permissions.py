@@ -28,7 +28,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {
                 "contacts.exchange",
                 "contacts.grant",
                 "contacts.reminder",
-                "contacts.signal",
+                "indicators.signal",
             ],
         ),
         (
@@ -46,11 +46,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {
         (EDIT, ["events.event", "events.invitation", "events.programme", "contacts.organization"]),
         (VIEW, ["contacts.contact", "auth.user"]),
     ],
-    Role.LEAD: [(VIEW, ["contacts", "events"]), (EDIT, ["contacts.signal"])],
+    Role.LEAD: [(VIEW, ["contacts", "events", "indicators"]), (EDIT, ["indicators.signal"])],
     Role.ANALYST: [
         (VIEW, ["contacts.organization", "contacts.climate", "events.event", "events.programme"]),
     ],
-    Role.ADMIN: [(ALL, ["contacts", "events"]), (VIEW, ["auth.user"])],
+    Role.ADMIN: [(ALL, ["contacts", "events", "indicators"]), (VIEW, ["auth.user"])],
 }
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "simple_history",
     "contacts",
     "events",
+    "indicators",
     "demo",
     "trackii",
 ]

@@ -12,7 +12,6 @@ from contacts.models.channels import Channel, ChannelState, Exchange, RecordedMo
 from contacts.models.choices import Layer, Sensitivity
 from contacts.models.network import Affiliation, Contact, Grant, Organization, Tag
 from contacts.models.reminders import Climate, Notification, Reminder
-from contacts.models.signal import Signal
 from contacts.models.staff import OfficerProfile, Team
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "RecordedMonth",
     "Reminder",
     "Sensitivity",
-    "Signal",
     "Tag",
     "Team",
 ]

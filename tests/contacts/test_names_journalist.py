@@ -11,9 +11,9 @@ from django.test import RequestFactory
 
 from contacts import services
 from contacts.models import Contact, Exchange
+from indicators import measures
 from tests import factories
 from tests.conftest import api
-from trackii import indicators
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_the_category_changed_through_the_api_moves_the_indicator(owner, lead, a
         contacts=[academic],
         officers=[owner],
     )
-    assert indicators.journalist_exchanges(lead, **Q1).total == 0
+    assert measures.journalist_exchanges(lead, **Q1).total == 0
 
     client = api(owner)
     response = client.patch(
@@ -121,7 +121,7 @@ def test_the_category_changed_through_the_api_moves_the_indicator(owner, lead, a
     )
     assert response.status_code == 200, response.content
 
-    result = indicators.journalist_exchanges(lead, **Q1)
+    result = measures.journalist_exchanges(lead, **Q1)
     assert (result.total, [point.value for point in result.series]) == (1, [0, 1, 0])
 
 

@@ -1,6 +1,6 @@
 """The channels' recorded month-start states (contacts.states): the bits the keep-in-touch
 rule gives at each month start, which months get recorded, and their upkeep when exchanges
-change. The indicators' figures from these states are in tests/trackii/test_indicators.py."""
+change. The indicators' figures from these states are in tests/indicators/test_measures.py."""
 
 import datetime as dt
 import zoneinfo

@@ -29,13 +29,13 @@ from contacts.models import (
     OfficerProfile,
     Organization,
     Sensitivity,
-    Signal,
     Tag,
     Team,
 )
 from demo.network import count_rows, seed_demo_network
 from events.models import Event, Invitation, Programme
-from trackii.indicators import add_months, coverage_tone, digital_reach, friction_incidents
+from indicators.measures import add_months, coverage_tone, digital_reach, friction_incidents
+from indicators.models import Signal
 
 NOW = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 1)

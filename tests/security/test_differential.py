@@ -70,9 +70,9 @@ from contacts.models import (
 )
 from events import services as event_services
 from events.models import CalendarFeed, EventReminder
+from indicators import measures
 from tests import factories
 from tests.security import urlmap
-from trackii import indicators
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 
@@ -327,7 +327,7 @@ def build_visible_world() -> World:
         "contacts.recordedmonth": [month],
         "contacts.climate": [world.climate],
         "contacts.reminder": world.reminders[:1],
-        "contacts.signal": [world.signal],
+        "indicators.signal": [world.signal],
         "contacts.contact": [ana, vera],
         "events.event": [events["forum"], events["round_table"], events["open_evening"]],
         "events.invitation": world.invitations[:1],
@@ -519,7 +519,7 @@ def _values(world: World, persona: str, pattern: urlmap.Pattern, name: str) -> l
     if pattern.route.startswith("admin/") and name in ("object_id", "arg0", "arg1"):
         return _admin_values(world, pattern, name)
     if name in ("name",):
-        return list(indicators.REGISTRY)
+        return list(measures.REGISTRY)
     if name == "pk":
         objects = _objects_for(world, pattern)
         return _pks(objects[:1] if pattern.name in ONE_OBJECT else objects)

@@ -56,16 +56,18 @@ def _every(action, app_labels):
 
 
 def test_officer_permissions_after_migrations(db):
-    edited = ["contact", "affiliation", "channel", "exchange", "grant", "reminder", "signal"]
-    expected = {
-        f"contacts.{action}_{model}" for action in ("view", "add", "change") for model in edited
-    } | {
-        "contacts.view_organization",
-        "contacts.view_climate",
-        "events.view_event",
-        "events.view_programme",
-        "auth.view_user",
-    }
+    edited = ["contact", "affiliation", "channel", "exchange", "grant", "reminder"]
+    expected = (
+        {f"contacts.{action}_{model}" for action in ("view", "add", "change") for model in edited}
+        | {f"indicators.{action}_signal" for action in ("view", "add", "change")}
+        | {
+            "contacts.view_organization",
+            "contacts.view_climate",
+            "events.view_event",
+            "events.view_programme",
+            "auth.view_user",
+        }
+    )
 
     assert _codenames("officer") == expected
 
@@ -86,15 +88,15 @@ def test_planner_permissions_after_migrations(db):
 
 
 def test_lead_analyst_and_admin_permissions_after_migrations(db):
-    our_apps = ["contacts", "events"]
+    our_apps = ["contacts", "events", "indicators"]
     everything = set().union(
         *(_every(action, our_apps) for action in ("view", "add", "change", "delete"))
     )
 
     assert "contacts.view_contact" in _every("view", our_apps)
     assert _codenames("lead") == _every("view", our_apps) | {
-        "contacts.add_signal",
-        "contacts.change_signal",
+        "indicators.add_signal",
+        "indicators.change_signal",
     }
     assert _codenames("analyst") == {
         "contacts.view_organization",

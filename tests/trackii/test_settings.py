@@ -194,7 +194,7 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.utils import timezone
 from contacts.models import RecordedMonth
-from trackii.indicators import REGISTRY, compute_all
+from indicators.measures import REGISTRY, compute_all
 lead = User.objects.filter(groups__name="lead").first()
 now = timezone.now()
 start = (now.date().replace(day=1) - dt.timedelta(days=300)).replace(day=1)

@@ -1,23 +1,5 @@
-"""Project-level pages (they read both apps): one module per section."""
+"""Project-level pages: Today (it reads contacts and events) and the health check."""
 
-from trackii.views.indicators import (
-    dashboard,
-    dashboard_export,
-    indicator_export,
-    indicator_report,
-)
-from trackii.views.pages import healthz, network_health, today
-from trackii.views.signals import signal_create, signal_list, signal_upload
+from trackii.views.pages import healthz, today
 
-__all__ = [
-    "dashboard",
-    "dashboard_export",
-    "healthz",
-    "indicator_export",
-    "indicator_report",
-    "network_health",
-    "signal_create",
-    "signal_list",
-    "signal_upload",
-    "today",
-]
+__all__ = ["healthz", "today"]

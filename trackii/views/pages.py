@@ -6,11 +6,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contacts.access import NETWORK_READERS, require_any_role
-from contacts.models import Channel, Contact, Layer, Reminder
+from contacts.models import Channel, Reminder
 from contacts.views import record_web_views
 from events.models import Event
-from trackii.charts import bar_chart
 
 UPCOMING_EVENTS = 10
 
@@ -53,81 +51,3 @@ def today(request):
         "events": Event.objects.upcoming(now).planned_or_attended_by(user)[:UPCOMING_EVENTS],
     }
     return render(request, "trackii/today.html", context)
-
-
-@login_required
-def network_health(request):
-    """Aggregates of the channels the reader may see; leads and analysts only."""
-    user = request.user
-    require_any_role(user, NETWORK_READERS, "Network health is for leads, analysts and admins.")
-    return render(request, "trackii/network_health.html", _network_health(user, now=timezone.now()))
-
-
-def _network_health(user, *, now) -> dict:
-    # Every figure below is an aggregate over ``visible_to(user)``: a contact the reader may
-    # not see adds nothing to any count, share or list. No contact name is read, so the page
-    # is fit for analysts as it stands.
-    channels = Channel.objects.visible_to(user)
-    counts = channels.status_counts()
-    by_status = [
-        {"key": status, "label": label, "channels": counts[status]}
-        for status, label in Channel.Status.choices
-    ]
-    by_layer = _labelled(channels, "contact__layer", Layer, now=now)
-    by_category = _labelled(channels, "contact__category", Contact.Category, now=now)
-    by_officer = list(channels.overdue_by_officer(now))
-    # Counted over visible contacts only: an organization also reached through a hidden
-    # contact's channel is listed here all the same, because counting that channel would
-    # let the reader infer a contact they may not see from the organization's absence.
-    single_channel = list(channels.single_channel_organizations())
-    return {
-        "now": now,
-        "by_status": by_status,
-        "by_layer": by_layer,
-        "by_category": by_category,
-        "by_officer": by_officer,
-        "single_channel_organizations": single_channel,
-        "charts": {
-            "status": bar_chart(
-                title="Channels by status",
-                rows=[(row["label"], row["channels"], str(row["channels"])) for row in by_status],
-            ),
-            "layer": _share_chart("Active channels touched within cadence, by layer", by_layer),
-            "category": _share_chart(
-                "Active channels touched within cadence, by category", by_category
-            ),
-            "officer": bar_chart(
-                title="Overdue channels per officer",
-                rows=[
-                    (row["officer__username"], row["overdue"], str(row["overdue"]))
-                    for row in by_officer
-                ],
-            ),
-        },
-    }
-
-
-def _labelled(channels, field: str, choices, *, now) -> list[dict]:
-    """Active channels kept within cadence per value of ``field``, with its display label."""
-    labels = dict(choices.choices)
-    return [
-        {
-            "key": group[field],
-            "label": labels.get(group[field], group[field]),
-            "channels": group["channels"],
-            "kept": group["kept"],
-            "share": group["share"],
-        }
-        for group in channels.kept_within_cadence_by(field, now)
-    ]
-
-
-def _share_chart(title: str, rows: list[dict]):
-    return bar_chart(
-        title=title,
-        rows=[
-            (row["label"], row["share"], f"{row['kept']}/{row['channels']} ({row['share']:.0f}%)")
-            for row in rows
-        ],
-        maximum=100,
-    )

@@ -1,0 +1,196 @@
+"""Horizontal bar charts drawn as inline SVG on the server: no library, no script, no style.
+
+This module computes the geometry; ``templates/indicators/_bar_chart.html`` writes the SVG
+with the template engine's escaping. Every number is formatted here, with a dot as the
+decimal separator, so that no locale can change an SVG attribute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+WIDTH = 640
+LABEL_WIDTH = 180
+VALUE_WIDTH = 110
+ROW_HEIGHT = 28
+BAR_HEIGHT = 18
+GAP = 8
+LABEL_CHARACTERS = 22  # what fits in LABEL_WIDTH at the font size; the table has the rest
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value_text: str
+    y: str
+    width: str
+    text_y: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    summary: str
+    bars: tuple[Bar, ...]
+    width: int
+    height: int
+    label_x: int
+    bar_x: int
+    track_width: int
+    value_x: int
+    bar_height: int
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+def bar_chart(
+    *, title: str, rows: Iterable[tuple[str, float, str]], maximum: float | None = None
+) -> BarChart:
+    """A chart of ``(label, value, value_text)`` rows, bars scaled to ``maximum`` or the largest."""
+    rows = list(rows)
+    track_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * GAP
+    top = maximum if maximum is not None else max((value for _, value, _ in rows), default=0)
+    scale = track_width / top if top > 0 else 0
+    bars = tuple(
+        Bar(
+            label=_shortened(label),
+            value_text=value_text,
+            y=_number(index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2),
+            width=_number(min(max(value, 0), top) * scale),
+            text_y=_number(index * ROW_HEIGHT + ROW_HEIGHT / 2),
+        )
+        for index, (label, value, value_text) in enumerate(rows)
+    )
+    summary = "; ".join(f"{label}: {value_text}" for label, _, value_text in rows)
+    return BarChart(
+        title=title,
+        summary=summary or "no data",
+        bars=bars,
+        width=WIDTH,
+        height=max(len(rows), 1) * ROW_HEIGHT,
+        label_x=LABEL_WIDTH,
+        bar_x=LABEL_WIDTH + GAP,
+        track_width=track_width,
+        value_x=LABEL_WIDTH + GAP + track_width + GAP,
+        bar_height=BAR_HEIGHT,
+    )
+
+
+def _shortened(label: str) -> str:
+    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}"
+
+
+# Column charts of a time series (the indicators dashboard): narrower than the bar charts,
+# so that their text stays legible when a phone shrinks them to its width.
+
+COLUMN_WIDTH = 480
+COLUMN_HEIGHT = 240
+AXIS_WIDTH = 64
+TOP_MARGIN = 22
+BOTTOM_MARGIN = 28
+FONT_SIZE = 15
+PERIOD_LABEL_WIDTH = 56  # room for "Jan 26" at FONT_SIZE; fewer labels when columns are narrower
+VALUE_LABEL_WIDTH = 52  # room for a value above its column, else the table has it
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # empty when this period's label is skipped to avoid overlap
+    value_text: str  # empty when values do not fit above the columns
+    x: str
+    y: str
+    width: str
+    height: str
+    label_x: str
+    value_y: str
+    is_missing: bool
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    title: str
+    summary: str
+    columns: tuple[Column, ...]
+    width: int
+    height: int
+    font_size: int
+    plot_left: int
+    plot_right: int
+    axis_x: int
+    top_y: str
+    top_text: str
+    bottom_y: str
+    bottom_text: str
+    zero_y: str
+    label_y: int
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+
+def column_chart(
+    *,
+    title: str,
+    points: Iterable[tuple[str, str, float | None, str]],
+    axis_text,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> ColumnChart:
+    """A chart of ``(short label, label, value or None, value_text)`` points, one column
+    each, from zero (negative values hang below it), the scale at least ``minimum`` to
+    ``maximum``; ``axis_text(value)`` formats the scale's ends."""
+    points = list(points)
+    values = [value for _, _, value, _ in points if value is not None]
+    low = min([0, *values, *([minimum] if minimum is not None else [])])
+    high = max([0, *values, *([maximum] if maximum is not None else [])])
+    if high == low:
+        high = low + 1
+    scale = (COLUMN_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN) / (high - low)
+    slot = (COLUMN_WIDTH - AXIS_WIDTH) / max(len(points), 1)
+    step = max(1, math.ceil(PERIOD_LABEL_WIDTH / slot))
+    show_values = slot >= VALUE_LABEL_WIDTH
+
+    def y_of(value: float) -> float:
+        return TOP_MARGIN + (high - value) * scale
+
+    columns = tuple(
+        Column(
+            label=short_label if index % step == 0 else "",
+            value_text=value_text if show_values and value is not None else "",
+            x=_number(AXIS_WIDTH + index * slot + slot * 0.15),
+            y=_number(y_of(max(value or 0, 0))),
+            width=_number(slot * 0.7),
+            height=_number(abs(value or 0) * scale),
+            label_x=_number(AXIS_WIDTH + index * slot + slot / 2),
+            value_y=_number(y_of(max(value or 0, 0)) - 5),
+            is_missing=value is None,
+        )
+        for index, (short_label, _, value, value_text) in enumerate(points)
+    )
+    summary = "; ".join(f"{label}: {value_text}" for _, label, _, value_text in points)
+    return ColumnChart(
+        title=title,
+        summary=summary or "no data",
+        columns=columns,
+        width=COLUMN_WIDTH,
+        height=COLUMN_HEIGHT,
+        font_size=FONT_SIZE,
+        plot_left=AXIS_WIDTH,
+        plot_right=COLUMN_WIDTH,
+        axis_x=AXIS_WIDTH - 6,
+        top_y=_number(y_of(high)),
+        top_text=axis_text(high),
+        bottom_y=_number(y_of(low)),
+        bottom_text=axis_text(low),
+        zero_y=_number(y_of(0)),
+        label_y=COLUMN_HEIGHT - 8,
+    )

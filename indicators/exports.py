@@ -1,0 +1,172 @@
+"""The indicators as files: CSV in a long format (one row per figure) and XLSX with one sheet
+per indicator. The numbers are the indicator results' own, unrounded and unformatted, so a
+file holds exactly what ``GET /api/v1/indicators/`` answers for the same filters."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from indicators.measures import COUNT, MEAN, SHARE, SUM, Result
+
+CSV_COLUMNS = (
+    "indicator",
+    "area",
+    "unit",
+    "by",
+    "key",
+    "figure",
+    "period_start",
+    "value",
+)
+# figure: "period" (one bucket of the series, period_start is its first day), or the
+# figures of the whole window: "total", "previous" (the window before) and "change".
+WINDOW_FIGURES = ("total", "previous", "change")
+NUMBER_FORMATS = {COUNT: "0", SUM: "#,##0", SHARE: "0.00%", MEAN: "0.00"}
+SHEET_NAME_LENGTH = 31  # Excel's limit
+# A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def filename(subject: str, filters: dict, extension: str) -> str:
+    """``trackii-indicators-2026-01-01-2026-03-31-month.csv``: the subject is "indicators"
+    or one indicator's name."""
+    return (
+        f"trackii-{subject.replace('_', '-')}-{filters['start']:%Y-%m-%d}-"
+        f"{filters['end']:%Y-%m-%d}-{filters['period']}.{extension}"
+    )
+
+
+# XML 1.0, and so XLSX, cannot hold these; in CSV they confuse the programs that read it.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain(value: str) -> str:
+    """Free text (a platform's name is typed by officers) fit for any cell: each line break
+    one LF, no control character."""
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def text(value: str) -> str:
+    """A free-text cell that no spreadsheet runs as a formula."""
+    value = plain(value)
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+# CSV
+
+
+def to_csv(results: list[Result]) -> str:
+    """Every figure of every result, one row each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in results:
+        writer.writerows(_csv_rows(result))
+    return buffer.getvalue()
+
+
+def _csv_rows(result: Result):
+    parts = [("", "", result), *((part.by, part.key, part) for part in result.breakdown)]
+    for by, key, figures in parts:
+        head = [result.name, result.area, result.unit, by, text(key)]
+        for point in figures.series:
+            yield [*head, "period", point.start.isoformat(), _csv_number(point.value)]
+        for figure in WINDOW_FIGURES:
+            yield [*head, figure, "", _csv_number(getattr(figures, figure))]
+
+
+def _csv_number(value) -> str:
+    return "" if value is None else str(value)
+
+
+# XLSX
+
+
+def to_xlsx(results: list[Result], filters: dict) -> bytes:
+    """A workbook: a summary sheet, then one sheet per indicator with its series, each
+    breakdown as a column, and the window's total, previous and change under them."""
+    workbook = Workbook()
+    _summary_sheet(workbook.active, results, filters)
+    for result in results:
+        _indicator_sheet(workbook.create_sheet(result.name[:SHEET_NAME_LENGTH]), result)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
+    sheet.title = "summary"
+    sheet.append(["Track II indicators"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for name in ("start", "end", "period", "layer", "category", "country"):
+        value = filters.get(name)
+        sheet.append([name, value if isinstance(value, dt.date) else str(value or "")])
+    sheet.append([])
+    header = ["indicator", "title", "unit", *WINDOW_FIGURES]
+    sheet.append(header)
+    _bold_row(sheet, sheet.max_row)
+    for result in results:
+        sheet.append([result.name, result.title, result.unit, *_window_figures(result)])
+        _number_format(sheet, sheet.max_row, range(4, 7), result.unit)
+    _widths(sheet, [30, 56, 8, 12, 12, 12])
+
+
+def _indicator_sheet(sheet, result: Result) -> None:
+    sheet.append([result.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for label, value in [
+        ("indicator", result.name),
+        ("area", result.area),
+        ("unit", result.unit),
+        ("period", result.period),
+        ("start", result.start),
+        ("end", result.end),
+        ("filters applied", ", ".join(result.filters)),
+    ]:
+        sheet.append([label, value])
+    sheet.append([])
+    header = ["period_start", "value", *(f"{p.by}: {plain(p.key)}" for p in result.breakdown)]
+    sheet.append(header)
+    _bold_row(sheet, sheet.max_row)
+    columns = range(2, len(header) + 1)
+    for index, point in enumerate(result.series):
+        parts = [part.series[index].value for part in result.breakdown]
+        sheet.append([point.start, point.value, *parts])
+        _number_format(sheet, sheet.max_row, columns, result.unit)
+        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+    for figure in WINDOW_FIGURES:
+        parts = [getattr(part, figure) for part in result.breakdown]
+        sheet.append([figure, getattr(result, figure), *parts])
+        _number_format(sheet, sheet.max_row, columns, result.unit)
+    _bold_row(sheet, sheet.max_row - 2, sheet.max_row - 1, sheet.max_row, only_first=True)
+    for row in (6, 7):
+        sheet.cell(row, 2).number_format = "yyyy-mm-dd"
+    _widths(sheet, [16, 14, *([18] * len(result.breakdown))])
+
+
+def _window_figures(result: Result) -> list:
+    return [getattr(result, figure) for figure in WINDOW_FIGURES]
+
+
+def _number_format(sheet, row: int, columns, unit: str) -> None:
+    for column in columns:
+        sheet.cell(row, column).number_format = NUMBER_FORMATS[unit]
+
+
+def _bold_row(sheet, *rows: int, only_first: bool = False) -> None:
+    for row in rows:
+        cells = sheet[row][:1] if only_first else sheet[row]
+        for cell in cells:
+            cell.font = Font(bold=True)
+
+
+def _widths(sheet, widths: list[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width

@@ -1,0 +1,284 @@
+"""The indicators' pages: the dashboard, its CSV and XLSX exports and the printable
+monthly report (leads, analysts and admins)."""
+
+from functools import partial
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from contacts.access import NETWORK_READERS, require_any_role
+from contacts.models import Contact, Exchange, Layer, Organization
+from events.models import Event, Programme
+from indicators import exports, measures
+from indicators.charts import column_chart
+from indicators.forms import IndicatorFilterForm, ReportFilterForm
+from indicators.models import Signal
+
+AREAS = {
+    "narrative": "Narrative",
+    "digital": "Digital",
+    "civil": "Civil cooperation",
+    "presence": "Presence",
+    "network_health": "Network health",
+    "security": "Security",
+}
+DIMENSIONS = {
+    "kind": "Kind",
+    "event_kind": "Kind of event",
+    "theme": "Theme",
+    "platform": "Platform",
+    "severity": "Severity",
+    "outcome": "Outcome",
+    "layer": "Layer",
+    "category": "Category",
+    "officer": "Officer",
+}
+KEY_LABELS = {
+    "theme": dict(Signal.Theme.choices),
+    "severity": dict(Signal.Severity.choices),
+    "outcome": dict(Signal.Outcome.choices),
+    "layer": dict(Layer.choices),
+    "category": dict(Contact.Category.choices),
+    "event_kind": dict(Event.Kind.choices),
+}
+# "kind" is the kind of what the indicator counts.
+KIND_LABELS = {
+    "journalist_exchanges": dict(Exchange.Kind.choices),
+    "events_held": dict(Event.Kind.choices),
+    "programmes_started": dict(Programme.Kind.choices),
+    "programmes_active": dict(Programme.Kind.choices),
+    "partner_institutions": dict(Organization.Kind.choices),
+    "single_channel_organizations": dict(Organization.Kind.choices),
+}
+SCALES = {measures.SHARE: (0, 1), measures.MEAN: (-2, 2)}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_indicator_reader(user) -> None:
+    require_any_role(user, NETWORK_READERS, "The indicators are for leads and analysts.")
+
+
+def _filter_form(form_class, request, now):
+    return form_class(request.GET, today=measures.mission_today(now))
+
+
+@login_required
+def dashboard(request):
+    """Every indicator for the filters: a chart, a headline figure with its change against
+    the window before, and the table of each; aggregates only."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    results = []
+    if form.is_valid():
+        results = measures.compute_all(request.user, **form.filters, now=now)
+    context = {"form": form, "areas": _areas(results), "query": ""}
+    if results:
+        filters = form.filters
+        window = measures.Window(filters["start"], filters["end"], filters["period"], now)
+        context.update(query=form.query_string(), window=window, previous=window.previous())
+    return render(request, "indicators/dashboard.html", context)
+
+
+@never_cache
+@login_required
+def dashboard_export(request, file_format: str):
+    """Every indicator for the filters as one CSV or XLSX file."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    if not form.is_valid():
+        return _bad_filters(form)
+    results = measures.compute_all(request.user, **form.filters, now=now)
+    return _export(results, form.filters, "indicators", file_format)
+
+
+@never_cache
+@login_required
+def indicator_export(request, name: str, file_format: str):
+    """One indicator for the filters as a CSV or XLSX file."""
+    _require_indicator_reader(request.user)
+    if name not in measures.REGISTRY:
+        raise Http404("No indicator of this name.")
+    now = timezone.now()
+    form = _filter_form(IndicatorFilterForm, request, now)
+    if not form.is_valid():
+        return _bad_filters(form)
+    result = measures.compute(name, request.user, **form.filters, now=now)
+    return _export([result], form.filters, name, file_format)
+
+
+@login_required
+def indicator_report(request):
+    """One printable page per month of the range: each indicator's value that month and its
+    change against the month before."""
+    _require_indicator_reader(request.user)
+    now = timezone.now()
+    form = _filter_form(ReportFilterForm, request, now)
+    months = []
+    if form.is_valid():
+        filters = form.filters
+        # One month more before the first, so that the first month has a change too.
+        earlier = measures.add_months(filters["start"], -1)
+        results = measures.compute_all(request.user, **{**filters, "start": earlier}, now=now)
+        months = _report_months(results)
+    context = {"form": form, "months": months, "filters": form.filters}
+    return render(request, "indicators/report.html", context)
+
+
+def _bad_filters(form) -> HttpResponse:
+    problems = "; ".join(
+        f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+    return HttpResponseBadRequest(
+        f"Invalid filters: {problems}", content_type="text/plain; charset=utf-8"
+    )
+
+
+def _export(results, filters: dict, subject: str, file_format: str) -> HttpResponse:
+    if file_format == "csv":
+        # The byte order mark makes spreadsheets read the file as UTF-8.
+        body, content_type = "\ufeff" + exports.to_csv(results), "text/csv; charset=utf-8"
+    else:
+        body, content_type = exports.to_xlsx(results, filters), XLSX
+    name = exports.filename(subject, filters, file_format)
+    return HttpResponse(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _areas(results) -> list[dict]:
+    panels = [_panel(result) for result in results]
+    return [
+        {"key": key, "label": label, "panels": [p for p in panels if p["area"] == key]}
+        for key, label in AREAS.items()
+        if any(panel["area"] == key for panel in panels)
+    ]
+
+
+def _panel(result) -> dict:
+    """What the dashboard shows of one result, every number formatted for its unit."""
+    unit = result.unit
+    minimum, maximum = SCALES.get(unit, (None, None))
+    rows = [
+        (
+            _period_label(point.start, result.period, short=True),
+            _period_label(point.start, result.period),
+            point.value,
+            _figure(unit, point.value),
+        )
+        for point in result.series
+    ]
+    return {
+        "name": result.name,
+        "area": result.area,
+        "title": result.title,
+        "filters": result.filters,
+        "total": _figure(unit, result.total),
+        "previous": _figure(unit, result.previous),
+        "change": _change_text(unit, result.change),
+        "trend": _trend(result.change),
+        "chart": column_chart(
+            title=result.title,
+            points=rows,
+            axis_text=partial(_axis_text, unit),
+            minimum=minimum,
+            maximum=maximum,
+        ),
+        "rows": [(label, text) for _, label, _, text in rows],
+        "breakdown": [
+            {
+                "by": DIMENSIONS.get(part.by, part.by),
+                "key": _key_label(result.name, part.by, part.key),
+                "total": _figure(unit, part.total),
+                "previous": _figure(unit, part.previous),
+                "change": _change_text(unit, part.change),
+            }
+            for part in result.breakdown
+        ],
+    }
+
+
+def _report_months(results) -> list[dict]:
+    """Per month (the first bucket only serves as the month before), each indicator's
+    value and its change against the month before."""
+    if not results:
+        return []
+    results = sorted(results, key=lambda result: list(AREAS).index(result.area))
+    months = []
+    for index, point in enumerate(results[0].series[1:], start=1):
+        rows = []
+        for result in results:
+            value, before = result.series[index].value, result.series[index - 1].value
+            change = None if value is None or before is None else round(value - before, 4)
+            rows.append(
+                {
+                    "name": result.name,
+                    "area": AREAS[result.area],
+                    "title": result.title,
+                    "value": _figure(result.unit, value),
+                    "before": _figure(result.unit, before),
+                    "change": _change_text(result.unit, change),
+                    "trend": _trend(change),
+                }
+            )
+        months.append({"start": point.start, "rows": rows})
+    return months
+
+
+def _figure(unit: str, value) -> str:
+    if value is None:
+        return "–"
+    if unit == measures.SHARE:
+        return f"{value * 100:.1f}%"
+    if unit == measures.MEAN:
+        return f"{value:+.2f}" if value else "0.00"
+    return f"{value:,}"
+
+
+def _axis_text(unit: str, value) -> str:
+    """A scale's end, short enough for the chart's margin: 12k, 1.5M."""
+    if unit in (measures.COUNT, measures.SUM) and abs(value) >= 10_000:
+        for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+            if abs(value) >= size:
+                return f"{value / size:.3g}{suffix}"
+    return _figure(unit, value)
+
+
+def _change_text(unit: str, change) -> str:
+    if change is None:
+        return "–"
+    if unit == measures.SHARE:
+        return f"{change * 100:+.1f} pp" if change else "0.0 pp"
+    if unit == measures.MEAN:
+        return f"{change:+.2f}" if change else "0.00"
+    return f"{change:+,}" if change else "0"
+
+
+def _trend(change) -> str:
+    if change is None:
+        return "none"
+    return "up" if change > 0 else "down" if change < 0 else "flat"
+
+
+def _period_label(start, period: str, *, short: bool = False) -> str:
+    """The period as "Mar 2026", "Q1 2026" or "2026"; short for an axis: "Mar 26", "Q1 26"."""
+    year = start.strftime("%y") if short else str(start.year)
+    if period == "month":
+        return f"{start:%b} {year}"
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {year}"
+    return str(start.year)
+
+
+def _key_label(name: str, by: str, key: str) -> str:
+    if not key:
+        return "(not recorded)"
+    labels = KIND_LABELS.get(name, {}) if by == "kind" else KEY_LABELS.get(by, {})
+    return labels.get(key, key)
