@@ -18,6 +18,7 @@ ORGANIZATION_WRITERS = (Role.OFFICER, Role.PLANNER, Role.LEAD, Role.ADMIN)
 # Network health and the strategy indicators: aggregates for leads, analysts and admins.
 NETWORK_READERS = (Role.LEAD, Role.ANALYST, Role.ADMIN)
 # Events, invitations, check-in and guests' RSVP links.
+PROGRAMME_MANAGERS = (Role.PLANNER, Role.LEAD, Role.ADMIN)  # write programmes
 EVENT_MANAGERS = (Role.PLANNER, Role.ADMIN)
 
 
@@ -72,3 +73,19 @@ def may_read_notes(user) -> bool:
 def may_manage_events(user) -> bool:
     """Whether the user creates and edits events, invites guests and checks them in."""
     return has_any_role(user, EVENT_MANAGERS)
+
+
+def may_act_on_reminder(user, reminder) -> bool:
+    """Whether the user snoozes or dismisses the reminder: its recipient, superusers."""
+    return user.is_superuser or reminder.recipient_id == user.pk
+
+
+def may_export(user, contact) -> bool:
+    """Whether the user answers a contact's data-subject request: leads, admins and the
+    contact's owner (analysts never)."""
+    return has_any_role(user, (Role.ADMIN, Role.LEAD)) or contact.owner_id == user.pk
+
+
+def may_erase(user) -> bool:
+    """Whether the user erases a contact's personal data: admins only."""
+    return has_role(user, Role.ADMIN)

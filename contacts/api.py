@@ -15,6 +15,7 @@ from contacts.access import (
     ORGANIZATION_WRITERS,
     Role,
     has_role,
+    may_act_on_reminder,
     may_change_exchange,
     may_manage_channel,
 )
@@ -353,7 +354,7 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(reminder).data)
 
     def _own(self, reminder):
-        if reminder.recipient_id != self.request.user.pk and not self.request.user.is_superuser:
+        if not may_act_on_reminder(self.request.user, reminder):
             raise PermissionDenied("Only its recipient acts on a reminder.")
         return reminder
 

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from contacts.access import EVENT_MANAGERS, Role
+from contacts.access import EVENT_MANAGERS, PROGRAMME_MANAGERS
 from contacts.models import Contact, Organization
 from contacts.rest import ReadOrRoles
 from contacts.schema import write_example, write_examples
@@ -265,7 +265,7 @@ class ProgrammeViewSet(ModelViewSet):
     queryset = Programme.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.ProgrammeSerializer
     permission_classes = [ReadOrRoles]
-    write_roles = (Role.PLANNER, Role.LEAD, Role.ADMIN)
+    write_roles = PROGRAMME_MANAGERS
     filterset_class = filters.ProgrammeFilter
     search_fields = ["title"]
     ordering_fields = ["starts_on", "updated_at", "title"]

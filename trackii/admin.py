@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from contacts.access import may_erase
 from contacts.admin import ContactAdmin, VisibleToAdminMixin
 from contacts.errors import DomainError
 from contacts.models import Contact
@@ -45,7 +46,7 @@ def export_selected(modeladmin, request, queryset):
 
 @admin.action(description="Erase the selected contacts' personal data")
 def erase_selected(modeladmin, request, queryset):
-    if not privacy.may_erase(request.user):
+    if not may_erase(request.user):
         modeladmin.message_user(request, "Only admins erase a contact.", messages.ERROR)
         return None
     if request.POST.get("confirmed") != "yes":

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
 
-from contacts.access import Role, has_role
+from contacts.access import may_erase, may_export
 from contacts.errors import DomainError
 from contacts.models import (
     AccessLog,
@@ -31,16 +31,6 @@ ERASED_TEXT = "[erased]"
 
 class NotPermitted(DomainError):
     """The user may see the contact but not act on this request."""
-
-
-def may_export(user, contact: Contact) -> bool:
-    """Leads, admins and the contact's owner answer access requests (analysts never)."""
-    return has_role(user, Role.ADMIN) or has_role(user, Role.LEAD) or contact.owner_id == user.pk
-
-
-def may_erase(user) -> bool:
-    """Only admins erase."""
-    return has_role(user, Role.ADMIN)
 
 
 def export_contact(*, contact_id: int, user, now: dt.datetime) -> dict:

@@ -5,7 +5,10 @@ import pytest
 
 from contacts.access import (
     is_owner,
+    may_act_on_reminder,
     may_change_exchange,
+    may_erase,
+    may_export,
     may_manage_channel,
     may_manage_events,
     may_manage_grants,
@@ -92,3 +95,22 @@ def test_a_channel_s_officer_and_superusers_manage_it(request, persona, expected
     channel = factories.ChannelFactory(officer=request.getfixturevalue("teammate"))
 
     assert may_manage_channel(request.getfixturevalue(persona), channel) is expected
+
+
+@pytest.mark.parametrize(("persona", "expected"), _expect("owner", "admin_user"))
+def test_a_reminder_s_recipient_and_superusers_act_on_it(request, persona, expected):
+    reminder = factories.ReminderFactory(recipient=request.getfixturevalue("owner"))
+
+    assert may_act_on_reminder(request.getfixturevalue(persona), reminder) is expected
+
+
+@pytest.mark.parametrize(("persona", "expected"), _expect("teammate", "lead", "admin_user"))
+def test_leads_admins_and_the_owner_answer_a_data_subject_request(request, persona, expected):
+    contact = factories.ContactFactory(owner=request.getfixturevalue("teammate"))
+
+    assert may_export(request.getfixturevalue(persona), contact) is expected
+
+
+@pytest.mark.parametrize(("persona", "expected"), _expect("admin_user"))
+def test_only_admins_erase(request, persona, expected):
+    assert may_erase(request.getfixturevalue(persona)) is expected
