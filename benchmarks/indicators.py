@@ -89,6 +89,9 @@ SIZES = {
 }
 LEAD_GRANTS = 400
 SECOND_CHANNEL_SHARE = 0.3  # contacts held by a second officer besides their owner
+# One exchange in SEALED_EVERY is sealed (services.seal_exchanges: a restricted or protected
+# contact was taken off it), readable by the members of one team only.
+SEALED_EVERY = 200
 MARKER_TABLE = "benchmark_dataset"
 
 # Vocabularies (the models' choices).
@@ -148,7 +151,7 @@ def dataset_params(scale: float) -> dict:
     sizes["invitations_per_event"] = SIZES["invitations_per_event"]
     sizes["users"] = max(20, sizes["users"])
     sizes["teams"] = sizes["users"] // 10
-    return {"version": 2, "scale": scale, "sizes": sizes, "now": NOW.isoformat(), "seed": SEED}
+    return {"version": 3, "scale": scale, "sizes": sizes, "now": NOW.isoformat(), "seed": SEED}
 
 
 def ts(epoch: float) -> str:
@@ -471,6 +474,7 @@ TABLES = (
     "contacts_exchange",
     "contacts_exchange_contacts",
     "contacts_exchange_officers",
+    "contacts_exchange_readers",
     "events_event",
     "events_invitation",
     "events_programme",
@@ -498,6 +502,7 @@ COLUMNS = {
     "created_at, updated_at, created_by_id, names_journalist, is_sealed",
     "contacts_exchange_contacts": "id, exchange_id, contact_id",
     "contacts_exchange_officers": "id, exchange_id, user_id",
+    "contacts_exchange_readers": "id, exchange_id, user_id",
     "events_event": "id, title, kind, description, starts_at, ends_at, timezone, venue, "
     "online_url, capacity, status, layer, sequence, created_at, updated_at, "
     "host_organization_id",
@@ -526,7 +531,10 @@ def exchange_tables(gen: Generator, plan, channels: Channels):
             # Exchange.names_journalist, as contacts.receivers keeps it.
             journalist = any(gen.journalist[c] for c in (channels.contact[channel], *others))
             flag = "t" if journalist else "f"
-            yield f"{pk}\t{at}\t{kind}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}\t{flag}\tf"
+            sealed = "t" if pk % SEALED_EVERY == 0 else "f"
+            yield (
+                f"{pk}\t{at}\t{kind}\tCatch-up\t\t[]\t\\N\t{at}\t{at}\t{officer}\t{flag}\t{sealed}"
+            )
 
     def contacts():
         pk = 0
@@ -544,7 +552,16 @@ def exchange_tables(gen: Generator, plan, channels: Channels):
                 pk += 1
                 yield f"{pk}\t{exchange}\t{officer}"
 
-    return exchanges(), contacts(), officers()
+    def readers():
+        pk = 0
+        teams = gen.sizes["teams"]
+        for exchange in range(SEALED_EVERY, len(plan) + 1, SEALED_EVERY):
+            team = (exchange // SEALED_EVERY) % teams + 1
+            for user in range((team - 1) * 10 + 1, team * 10 + 1):
+                pk += 1
+                yield f"{pk}\t{exchange}\t{user}"
+
+    return exchanges(), contacts(), officers(), readers()
 
 
 # A channel's last_touch_at is its latest exchange naming both its contact and its officer
@@ -591,10 +608,13 @@ def generate(conn, params: dict) -> dict:
         channels = gen.plan_channels()
         plan, last_touch = gen.plan_exchanges(channels)
         fill("contacts_channel", gen.channel_lines(channels, last_touch))
-        exchanges, exchange_contacts, exchange_officers = exchange_tables(gen, plan, channels)
+        exchanges, exchange_contacts, exchange_officers, readers = exchange_tables(
+            gen, plan, channels
+        )
         fill("contacts_exchange", exchanges)
         fill("contacts_exchange_contacts", exchange_contacts)
         fill("contacts_exchange_officers", exchange_officers)
+        fill("contacts_exchange_readers", readers)
         del plan, last_touch, channels
         fill("events_event", gen.events())
         fill("events_invitation", gen.invitations())
@@ -889,7 +909,11 @@ def floors() -> dict[str, Floor]:
             "count(*), 0 FROM contacts_exchange e "
             f"WHERE {in_windows('e.occurred_at', is_moment=True)} AND e.names_journalist "
             "AND NOT EXISTS (SELECT 1 FROM contacts_exchange_contacts ec "
-            "JOIN hidden h ON h.id = ec.contact_id WHERE ec.exchange_id = e.id) GROUP BY 1, 2",
+            "JOIN hidden h ON h.id = ec.contact_id WHERE ec.exchange_id = e.id) "
+            # Sealed: only its readers may read it. The lead's readings as one set (an
+            # EXISTS per exchange would keep PostgreSQL from a parallel plan).
+            "AND (NOT e.is_sealed OR e.id IN (SELECT r.exchange_id "
+            "FROM contacts_exchange_readers r WHERE r.user_id = %(user)s)) GROUP BY 1, 2",
         ),
         "media_events": Floor(
             "count",
@@ -1408,7 +1432,9 @@ def markdown(dashboards, floor_runs, dataset, command, info, repeat) -> str:
             "180 days, 70% informal); each exchange touches one channel (more often the "
             "shorter its cadence) at a moment after the channel was opened (channels open "
             "evenly over 900 days up to a month before `NOW`), 15% name another contact or "
-            "two and 12% a second officer; "
+            "two and 12% a second officer; one in 200 is sealed (as `services.seal_exchanges` "
+            "leaves an exchange a restricted or protected contact was taken off), readable "
+            "by the ten members of one team (the lead's for one in 20 of them); "
             "`last_touch_at` is each channel's latest exchange naming both its contact and its "
             "officer. Events, programmes and "
             "signals span 900 days before `NOW` (events also 120 days after); 30 "
@@ -1499,8 +1525,12 @@ BUFFERS) of the indicator's statement as Django sends it, then of the floor's.
    `exchange_journalist_idx`) instead of joining every exchange's contacts to find them
    (0.35 s before the flag, on this data set); what remains is mostly the `visible_to`
    anti-join, one pass over `contacts_exchange_contacts` for the contacts the lead may not
-   see. The flag is kept by `contacts.receivers` whenever an exchange's contacts or a
-   contact's category change (tested per path).
+   see. Sealed exchanges (one in 200) are kept only when the lead is among their readers:
+   both sides test `NOT is_sealed OR id IN (the lead's readings)`, one hashed set. Written
+   as an `EXISTS (reader)` per exchange (`visible_to` before this change, commit fe886b7),
+   the same test kept PostgreSQL from its parallel plan: 0.33 s instead of 0.21 s for the
+   floor's statement, measured by hand. The flag is kept by `contacts.receivers` whenever an
+   exchange's contacts or a contact's category change (tested per path).
 3. **`single_channel_organizations`** is one grouped pass over the visible active channels
    by organization, counted per kind and instant over those groups: {sco} s against {sco_floor} s.
 4. The other thirteen indicators take {rest} s together. The three invitation rates read one

@@ -321,7 +321,10 @@ class ExchangeQuerySet(models.QuerySet):
         # Named positively (the contacts the user may not see, a minority), the database
         # can match them as a small set instead of testing every row against the rest.
         hidden = contact_model.objects.exclude(contact_visible_to(user)).values("pk")
-        return self.filter(_readable_rule("", hidden=Q(contact__in=hidden), user=user))
+        # The exchanges the user reads, as one set (an IN over an uncorrelated subquery,
+        # hashed once): a per-exchange EXISTS here keeps PostgreSQL from a parallel plan.
+        read = self.model.readers.through.objects.filter(user=user).values("exchange_id")
+        return self.filter(_readable_rule("", hidden=Q(contact__in=hidden), reader=Q(pk__in=read)))
 
 
 def exchange_readable_by_user_in(user_field: str, prefix: str = "") -> Q:
@@ -331,19 +334,21 @@ def exchange_readable_by_user_in(user_field: str, prefix: str = "") -> Q:
     # Seen from the exchange's contact links, and from their own subqueries.
     user, user_further_in = OuterRef(user_field), OuterRef(OuterRef(user_field))
     hidden = ~_sensitivity_rule("contact__", user=user, user_in_subquery=user_further_in)
-    return _for_user_in(user_field, _readable_rule(prefix, hidden=hidden, user=user))
+    exchange_model = apps.get_model("contacts", "Exchange")
+    readers = exchange_model.readers.through.objects.filter(
+        exchange=OuterRef(f"{prefix}pk"), user=user
+    )
+    rule = _readable_rule(prefix, hidden=hidden, reader=Exists(readers))
+    return _for_user_in(user_field, rule)
 
 
-def _readable_rule(prefix: str, *, hidden: Q, user) -> Q:
+def _readable_rule(prefix: str, *, hidden: Q, reader: Q | Exists) -> Q:
     """For a user who is not a superuser: no contact on the exchange (reached through
     ``prefix``) is ``hidden`` from them (a condition on its contact links) and, once it is
-    sealed, they are among its readers. ``user`` is a user or, seen from a subquery of the
-    rows filtered, a column."""
+    sealed, they are among its readers (``reader``, a condition on the exchange)."""
     exchange_model = apps.get_model("contacts", "Exchange")
-    exchange = OuterRef(f"{prefix}pk")
-    links = exchange_model.contacts.through.objects.filter(exchange=exchange)
-    reader = exchange_model.readers.through.objects.filter(exchange=exchange, user=user)
-    return ~Exists(links.filter(hidden)) & (Q(**{f"{prefix}is_sealed": False}) | Exists(reader))
+    links = exchange_model.contacts.through.objects.filter(exchange=OuterRef(f"{prefix}pk"))
+    return ~Exists(links.filter(hidden)) & (Q(**{f"{prefix}is_sealed": False}) | reader)
 
 
 class ClimateQuerySet(models.QuerySet):
