@@ -16,6 +16,10 @@ from events.models import CalendarFeed, Event, EventReminder, Invitation, Progra
 
 
 class InvitationInline(VisibleToAdminMixin, admin.TabularInline):
+    """An event's guests. A row added here is an invitation made by ``services.invite``
+    and a row deleted here is withdrawn (``services.withdraw_invitation``), as on the web
+    and the API (see EventAdmin.save_formset)."""
+
     model = Invitation
     fields = ["contact", "role", "status", "responded_at", "checked_in_at"]
     readonly_fields = ["status", "responded_at", "checked_in_at"]
@@ -70,6 +74,28 @@ class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
             services.create_event(event=form.instance, by=request.user, **relations)
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Invitation:
+            return super().save_formset(request, form, formset, change)
+        now = timezone.now()
+        rows = formset.save(commit=False)
+        for invitation in formset.deleted_objects:
+            services.withdraw_invitation(invitation=invitation, now=now)
+        for invitation in rows:
+            if invitation.pk is not None:
+                invitation.save()  # a new role: no rule to apply
+                continue
+            result = services.invite(
+                event=form.instance,
+                contact_ids=[invitation.contact_id],
+                role=invitation.role,
+                by=request.user,
+                now=now,
+            )
+            for what, why in result.skipped:
+                messages.warning(request, f"Not invited: {what} ({why}).")
+        return None
 
 
 @admin.action(description="Withdraw the selected invitations (their RSVP links stop working)")

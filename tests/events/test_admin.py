@@ -2,6 +2,7 @@
 and keep only what ``visible_to`` lets the reader see, and keep the hidden rows on save."""
 
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from contacts.models import AccessLog
 from events.models import Invitation
@@ -192,3 +193,59 @@ def test_view_only_grantee_sees_the_participant_granted_to_them(client, grantee,
     assert "Hidden Hanna" in response.content.decode()
     # The page shows a protected contact: logged, once.
     assert AccessLog.objects.filter(user=grantee, contact=admin_network.hidden).count() == 1
+
+
+# Guests added or deleted inline go through the services the web and the API call.
+
+
+def test_a_guest_added_inline_is_invited_by_the_service(client, planner, admin_network):
+    client.force_login(make_staff(planner))
+    event = factories.EventFactory(title="Autumn forum", host_organization=admin_network.org)
+
+    response = client.post(
+        admin_url(event, "change", event.pk),
+        _event_form(event, planner, [{"contact": admin_network.standard.pk, "role": "speaker"}]),
+    )
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(event=event)
+    # Only services.invite records who invited.
+    assert (invitation.contact, invitation.role, invitation.invited_by) == (
+        admin_network.standard,
+        Invitation.Role.SPEAKER,
+        planner,
+    )
+
+
+def test_an_erased_contact_added_inline_is_not_invited(client, planner, admin_network):
+    erased = factories.ContactFactory(full_name="Erased contact 1", erased_at=timezone.now())
+    client.force_login(make_staff(planner))
+    event = factories.EventFactory(title="Autumn forum", host_organization=admin_network.org)
+
+    response = client.post(
+        admin_url(event, "change", event.pk),
+        _event_form(event, planner, [{"contact": erased.pk}]),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Invitation.objects.filter(event=event).exists() is False
+    assert any("Not invited" in str(message) for message in response.context["messages"])
+
+
+def test_a_guest_deleted_inline_is_withdrawn_not_deleted(
+    client, admin_user, planner, admin_network
+):
+    # Planners hold no delete permission on invitations; an admin does.
+    client.force_login(admin_user)
+    visible = admin_network.visible_invitation
+    form = {"id": visible.pk, "contact": admin_network.standard.pk, "DELETE": "on"}
+
+    response = client.post(
+        admin_url(admin_network.event, "change", admin_network.event.pk),
+        _event_form(admin_network.event, planner, [form]),
+    )
+
+    assert response.status_code == 302
+    visible.refresh_from_db()
+    assert visible.revoked_at is not None
