@@ -11,19 +11,23 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-WIDTH = 640
-LABEL_WIDTH = 180
-VALUE_WIDTH = 110
-ROW_HEIGHT = 28
-BAR_HEIGHT = 18
+# Each bar has its label on a line of its own above it, so that the chart stays legible
+# when a phone shrinks it to 360 px: no column of labels eats the bars' width.
+WIDTH = 360
+VALUE_WIDTH = 100
 GAP = 8
-LABEL_CHARACTERS = 22  # what fits in LABEL_WIDTH at the font size; the table has the rest
+FONT_SIZE_BARS = 14
+LABEL_HEIGHT = 18
+BAR_HEIGHT = 16
+ROW_HEIGHT = LABEL_HEIGHT + BAR_HEIGHT + 10
+LABEL_CHARACTERS = 44  # what fits in WIDTH at the font size; the table has the rest
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     value_text: str
+    label_y: str
     y: str
     width: str
     text_y: str
@@ -36,11 +40,11 @@ class BarChart:
     bars: tuple[Bar, ...]
     width: int
     height: int
-    label_x: int
     bar_x: int
     track_width: int
     value_x: int
     bar_height: int
+    font_size: int
 
     @property
     def view_box(self) -> str:
@@ -52,16 +56,17 @@ def bar_chart(
 ) -> BarChart:
     """A chart of ``(label, value, value_text)`` rows, bars scaled to ``maximum`` or the largest."""
     rows = list(rows)
-    track_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH - 2 * GAP
+    track_width = WIDTH - VALUE_WIDTH - GAP
     top = maximum if maximum is not None else max((value for _, value, _ in rows), default=0)
     scale = track_width / top if top > 0 else 0
     bars = tuple(
         Bar(
             label=_shortened(label),
             value_text=value_text,
-            y=_number(index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) / 2),
+            label_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT - 5),
+            y=_number(index * ROW_HEIGHT + LABEL_HEIGHT),
             width=_number(min(max(value, 0), top) * scale),
-            text_y=_number(index * ROW_HEIGHT + ROW_HEIGHT / 2),
+            text_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT + BAR_HEIGHT / 2),
         )
         for index, (label, value, value_text) in enumerate(rows)
     )
@@ -72,11 +77,11 @@ def bar_chart(
         bars=bars,
         width=WIDTH,
         height=max(len(rows), 1) * ROW_HEIGHT,
-        label_x=LABEL_WIDTH,
-        bar_x=LABEL_WIDTH + GAP,
+        bar_x=0,
         track_width=track_width,
-        value_x=LABEL_WIDTH + GAP + track_width + GAP,
+        value_x=track_width + GAP,
         bar_height=BAR_HEIGHT,
+        font_size=FONT_SIZE_BARS,
     )
 
 
@@ -92,7 +97,7 @@ def _number(value: float) -> str:
 # so that their text stays legible when a phone shrinks them to its width.
 
 COLUMN_WIDTH = 480
-COLUMN_HEIGHT = 240
+COLUMN_HEIGHT = 160
 AXIS_WIDTH = 64
 TOP_MARGIN = 22
 BOTTOM_MARGIN = 28
@@ -112,6 +117,7 @@ class Column:
     label_x: str
     value_y: str
     is_missing: bool
+    is_partial: bool  # drawn lighter and outlined; its label in the summary says so
 
 
 @dataclass(frozen=True)
@@ -140,16 +146,16 @@ class ColumnChart:
 def column_chart(
     *,
     title: str,
-    points: Iterable[tuple[str, str, float | None, str]],
+    points: Iterable[tuple[str, str, float | None, str, bool]],
     axis_text,
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> ColumnChart:
-    """A chart of ``(short label, label, value or None, value_text)`` points, one column
-    each, from zero (negative values hang below it), the scale at least ``minimum`` to
+    """A chart of ``(short label, label, value or None, value_text, is_partial)`` points,
+    one column each, from zero (negative values hang below it), the scale at least ``minimum`` to
     ``maximum``; ``axis_text(value)`` formats the scale's ends."""
     points = list(points)
-    values = [value for _, _, value, _ in points if value is not None]
+    values = [value for _, _, value, _, _ in points if value is not None]
     low = min([0, *values, *([minimum] if minimum is not None else [])])
     high = max([0, *values, *([maximum] if maximum is not None else [])])
     if high == low:
@@ -173,10 +179,11 @@ def column_chart(
             label_x=_number(AXIS_WIDTH + index * slot + slot / 2),
             value_y=_number(y_of(max(value or 0, 0)) - 5),
             is_missing=value is None,
+            is_partial=is_partial,
         )
-        for index, (short_label, _, value, value_text) in enumerate(points)
+        for index, (short_label, _, value, value_text, is_partial) in enumerate(points)
     )
-    summary = "; ".join(f"{label}: {value_text}" for _, label, _, value_text in points)
+    summary = "; ".join(f"{label}: {value_text}" for _, label, _, value_text, _ in points)
     return ColumnChart(
         title=title,
         summary=summary or "no data",

@@ -24,9 +24,19 @@ CSV_COLUMNS = (
     "figure",
     "period_start",
     "value",
+    "polarity",
+    "partial",
+    "assessment",
+    "compared_from",
+    "compared_to",
 )
 # figure: "period" (one bucket of the series, period_start is its first day), or the
 # figures of the whole window: "total", "previous" (the window before) and "change".
+# Added after "value", so that readers of the first columns by position read on:
+# polarity (higher_is_better, lower_is_better, neutral) on every row; partial ("true" or
+# "false") on a period's row: it counts part of its period only; assessment (better, worse,
+# same or empty) on the change row; compared_from and compared_to, the days the previous
+# figure counts, on the previous and change rows.
 WINDOW_FIGURES = ("total", "previous", "change")
 NUMBER_FORMATS = {COUNT: "0", SUM: "#,##0", SHARE: "0.00%", MEAN: "0.00"}
 SHEET_NAME_LENGTH = 31  # Excel's limit
@@ -74,12 +84,31 @@ def to_csv(results: list[Result]) -> str:
 
 def _csv_rows(result: Result):
     parts = [("", "", result), *((part.by, part.key, part) for part in result.breakdown)]
+    compared = [_csv_date(result.previous_start), _csv_date(result.previous_end)]
     for by, key, figures in parts:
         head = [result.name, result.area, result.unit, by, text(key)]
         for point in figures.series:
-            yield [*head, "period", point.start.isoformat(), _csv_number(point.value)]
+            partial = "true" if point.is_partial else "false"
+            yield [
+                *head,
+                "period",
+                point.start.isoformat(),
+                _csv_number(point.value),
+                figures.polarity,
+                partial,
+                "",
+                "",
+                "",
+            ]
         for figure in WINDOW_FIGURES:
-            yield [*head, figure, "", _csv_number(getattr(figures, figure))]
+            assessment = (figures.assessment or "") if figure == "change" else ""
+            dates = compared if figure != "total" else ["", ""]
+            value = _csv_number(getattr(figures, figure))
+            yield [*head, figure, "", value, figures.polarity, "", assessment, *dates]
+
+
+def _csv_date(day) -> str:
+    return "" if day is None else day.isoformat()
 
 
 def _csv_number(value) -> str:
@@ -109,13 +138,37 @@ def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
         value = filters.get(name)
         sheet.append([name, value if isinstance(value, dt.date) else str(value or "")])
     sheet.append([])
-    header = ["indicator", "title", "unit", *WINDOW_FIGURES]
+    header = [
+        "indicator",
+        "title",
+        "unit",
+        *WINDOW_FIGURES,
+        "assessment",
+        "polarity",
+        "compared_from",
+        "compared_to",
+        "partial periods",
+    ]
     sheet.append(header)
     _bold_row(sheet, sheet.max_row)
     for result in results:
-        sheet.append([result.name, result.title, result.unit, *_window_figures(result)])
+        sheet.append(
+            [
+                result.name,
+                result.title,
+                result.unit,
+                *_window_figures(result),
+                result.assessment or "",
+                result.polarity,
+                result.previous_start,
+                result.previous_end,
+                ", ".join(day.isoformat() for day in result.partial_periods),
+            ]
+        )
         _number_format(sheet, sheet.max_row, range(4, 7), result.unit)
-    _widths(sheet, [30, 56, 8, 12, 12, 12])
+        for column in (9, 10):
+            sheet.cell(sheet.max_row, column).number_format = "yyyy-mm-dd"
+    _widths(sheet, [30, 56, 8, 12, 12, 12, 12, 18, 14, 14, 24])
 
 
 def _indicator_sheet(sheet, result: Result) -> None:
@@ -140,11 +193,20 @@ def _indicator_sheet(sheet, result: Result) -> None:
         parts = [part.series[index].value for part in result.breakdown]
         sheet.append([point.start, point.value, *parts])
         _number_format(sheet, sheet.max_row, columns, result.unit)
-        sheet.cell(sheet.max_row, 1).number_format = "yyyy-mm-dd"
+        # The cell stays a date; the format writes the word next to it.
+        date_format = 'yyyy-mm-dd" (partial)"' if point.is_partial else "yyyy-mm-dd"
+        sheet.cell(sheet.max_row, 1).number_format = date_format
     for figure in WINDOW_FIGURES:
         parts = [getattr(part, figure) for part in result.breakdown]
         sheet.append([figure, getattr(result, figure), *parts])
         _number_format(sheet, sheet.max_row, columns, result.unit)
+    figures = [result, *result.breakdown]
+    for column, part in enumerate(figures, start=2):
+        if part.assessment:
+            cell = sheet.cell(sheet.max_row, column)
+            cell.number_format = f'{cell.number_format}" ({part.assessment})"'
+    sheet.cell(9, 1, "polarity")
+    sheet.cell(9, 2, result.polarity)
     _bold_row(sheet, sheet.max_row - 2, sheet.max_row - 1, sheet.max_row, only_first=True)
     for row in (6, 7):
         sheet.cell(row, 2).number_format = "yyyy-mm-dd"

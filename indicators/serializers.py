@@ -88,9 +88,23 @@ class NumberField(serializers.Field):
         return value
 
 
+POLARITY_HELP = (
+    "Which way is good: higher_is_better, lower_is_better or neutral (neither is better)."
+)
+ASSESSMENT_HELP = (
+    "Whether the change is good news by the polarity: better, worse, same, or null (no "
+    "change to judge, or a neutral figure)."
+)
+
+
 class PointSerializer(serializers.Serializer):
     start = serializers.DateField(help_text="The first day of the period.")
     value = NumberField(allow_null=True)
+    partial = serializers.BooleanField(
+        source="is_partial",
+        help_text="The value counts part of the period only: the period is still running, "
+        "or the window starts or ends inside it.",
+    )
 
 
 class PartSerializer(serializers.Serializer):
@@ -100,6 +114,8 @@ class PartSerializer(serializers.Serializer):
     total = NumberField(allow_null=True)
     previous = NumberField(allow_null=True)
     change = NumberField(allow_null=True)
+    polarity = serializers.ChoiceField(choices=measures.POLARITIES, help_text=POLARITY_HELP)
+    assessment = serializers.CharField(allow_null=True, help_text=ASSESSMENT_HELP)
 
 
 class IndicatorSerializer(serializers.Serializer):
@@ -120,8 +136,17 @@ class IndicatorSerializer(serializers.Serializer):
     )
     series = PointSerializer(many=True)
     total = NumberField(allow_null=True, help_text="The figure for the whole window.")
-    previous = NumberField(allow_null=True, help_text="The figure for the window before.")
+    previous = NumberField(
+        allow_null=True,
+        help_text="The figure for the window before (previous_start to previous_end): as "
+        "many months or days; for a window still running, the same days of the window "
+        "before, up to today's counterpart.",
+    )
+    previous_start = serializers.DateField()
+    previous_end = serializers.DateField()
     change = NumberField(allow_null=True, help_text="total - previous.")
+    polarity = serializers.ChoiceField(choices=measures.POLARITIES, help_text=POLARITY_HELP)
+    assessment = serializers.CharField(allow_null=True, help_text=ASSESSMENT_HELP)
     breakdown = PartSerializer(many=True)
 
 

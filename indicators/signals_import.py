@@ -51,10 +51,25 @@ class SignalForm(forms.ModelForm):
         fields = list(COLUMNS)
         widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
 
+    # The fields only some kinds use: the web form shows them for those kinds only
+    # (trackii/signal-form.js); Signal.clean() still checks what each kind needs.
+    KIND_FIELDS = {
+        "language": ("coverage", "digital_reach"),
+        "link": ("coverage", "digital_reach"),
+        "tone": ("coverage",),
+        "theme": ("coverage",),
+        "platform": ("digital_reach",),
+        "audience": ("digital_reach",),
+        "severity": ("friction_incident",),
+        "outcome": ("coordination",),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["layer"].required = False
         self.fields["organization"].queryset = Organization.objects.order_by("name", "pk")
+        for name, kinds in self.KIND_FIELDS.items():
+            self.fields[name].widget.attrs["data-signal-kinds"] = " ".join(kinds)
 
 
 class SignalCsvForm(forms.Form):

@@ -6,7 +6,11 @@ category=None, country=None) -> Result``. ``start`` and ``end`` are dates, both 
 ``period`` (month, quarter or year) sizes the buckets of the series. Each result carries its
 series, the figure for the whole window (``total``), the same figure for the window just
 before (``previous``: the same number of months when the window is whole months, else the
-same number of days) and their difference (``change``).
+same number of days; for a window still running, the same days of the window before, up to
+today's counterpart) and their difference (``change``). Each indicator declares its
+polarity (``polarity.py``), which judges a change better or worse; each point of a series
+says whether it counts part of its period only (a period still running, or cut by the
+window).
 
 Three kinds of figures:
 
@@ -62,6 +66,17 @@ from indicators.measures.narrative import (
     media_events,
 )
 from indicators.measures.network import channels_within_cadence, single_channel_organizations
+from indicators.measures.polarity import (
+    BETTER,
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    NEUTRAL,
+    POLARITIES,
+    POLARITY_LABELS,
+    SAME,
+    WORSE,
+    assess,
+)
 from indicators.measures.presence import (
     acceptance_rate,
     attendance_rate,
@@ -78,20 +93,29 @@ REGISTRY.update((definition.name, definition) for definition in _ordered)
 
 __all__ = [
     "AREA_ORDER",
+    "BETTER",
     "COUNT",
+    "HIGHER_IS_BETTER",
+    "LOWER_IS_BETTER",
     "MAX_BUCKETS",
     "MEAN",
+    "NEUTRAL",
     "PERIODS",
     "PERIOD_MONTHS",
+    "POLARITIES",
+    "POLARITY_LABELS",
     "REGISTRY",
+    "SAME",
     "SHARE",
     "SUM",
+    "WORSE",
     "Part",
     "Point",
     "Result",
     "Window",
     "acceptance_rate",
     "add_months",
+    "assess",
     "attendance_rate",
     "channels_within_cadence",
     "compute",

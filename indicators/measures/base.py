@@ -9,11 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from indicators.measures.polarity import NEUTRAL, POLARITIES, assess
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 PERIODS = tuple(PERIOD_MONTHS)
@@ -37,6 +39,22 @@ def period_start(day: dt.date, period: str) -> dt.date:
 def add_months(first_of_month: dt.date, months: int) -> dt.date:
     index = first_of_month.year * 12 + first_of_month.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first_of_month: dt.date, later_first_of_month: dt.date) -> int:
+    return (
+        (later_first_of_month.year - first_of_month.year) * 12
+        + later_first_of_month.month
+        - first_of_month.month
+    )
+
+
+def shift_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (earlier when negative), or the month's last day when
+    it is shorter: 31 March less one month is 28 February."""
+    first = add_months(day.replace(day=1), months)
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
 
 
 def count_buckets(start: dt.date, end: dt.date, period: str) -> int:
@@ -73,14 +91,53 @@ class Window:
             for label in labels
         ]
 
+    @property
+    def today(self) -> dt.date:
+        return mission_today(self.now)
+
+    @property
+    def is_running(self) -> bool:
+        """The window holds today: its last days have not happened yet."""
+        return self.start <= self.today <= self.end
+
     def previous(self) -> Window:
-        """The window just before: as many whole months, or else as many days."""
+        """The window to compare with: just before, as many whole months, or else as many
+        days. A running window is compared with the same days of the one before: its
+        whole periods (or months) earlier, up to today's counterpart, so that a part of a
+        period is never set against a whole one."""
+        if self.is_running:
+            return self._same_days_before()
         if self.start.day == 1 and self.stop.day == 1:
-            months = (self.stop.year - self.start.year) * 12 + self.stop.month - self.start.month
-            start = add_months(self.start, -months)
+            start = add_months(self.start, -months_between(self.start, self.stop))
         else:
             start = self.start - (self.stop - self.start)
         return Window(start, self.start - dt.timedelta(days=1), self.period, self.now)
+
+    def _same_days_before(self) -> Window:
+        today, day = self.today, dt.timedelta(days=1)
+        if self.start.day != 1:
+            return replace(
+                self, start=self.start - (today + day - self.start), end=self.start - day
+            )
+        unit = self.period if self.start == period_start(self.start, self.period) else "month"
+        nominal_stop = add_months(period_start(self.end, unit), PERIOD_MONTHS[unit])
+        months = months_between(self.start, nominal_stop)
+        return replace(
+            self, start=add_months(self.start, -months), end=shift_months(today, -months)
+        )
+
+    def covered(self, bucket: Bucket) -> tuple[dt.date, dt.date] | None:
+        """The days of a bucket's period that it counts (inside the window, up to today),
+        first and last; None when it has not begun."""
+        last = min(bucket.upper - dt.timedelta(days=1), self.today)
+        return (bucket.lower, last) if bucket.lower <= last else None
+
+    def is_partial(self, bucket: Bucket) -> bool:
+        """The bucket counts part of its period only: the period is still running, or
+        the window starts or ends inside it."""
+        covered = self.covered(bucket)
+        period_last = add_months(bucket.start, PERIOD_MONTHS[self.period]) - dt.timedelta(days=1)
+        return covered is not None and covered != (bucket.start, period_last)
 
 
 def mission_zone() -> zoneinfo.ZoneInfo:
@@ -106,6 +163,7 @@ def moment(day: dt.date) -> dt.datetime:
 class Point:
     start: dt.date
     value: float | int | None
+    is_partial: bool = False  # counts part of its period only (``Window.is_partial``)
 
 
 @dataclass(frozen=True)
@@ -118,6 +176,11 @@ class Part:
     total: float | int | None
     previous: float | int | None
     change: float | int | None
+    polarity: str = NEUTRAL
+
+    @property
+    def assessment(self) -> str | None:
+        return assess(self.polarity, self.change)
 
 
 @dataclass(frozen=True)
@@ -135,6 +198,18 @@ class Result:
     previous: float | int | None
     change: float | int | None
     breakdown: list[Part] = field(default_factory=list)
+    polarity: str = NEUTRAL
+    previous_start: dt.date | None = None  # the window ``previous`` is the figure of
+    previous_end: dt.date | None = None
+
+    @property
+    def assessment(self) -> str | None:
+        """Whether ``change`` is good news: better, worse, same, or None."""
+        return assess(self.polarity, self.change)
+
+    @property
+    def partial_periods(self) -> list[dt.date]:
+        return [point.start for point in self.series if point.is_partial]
 
 
 @dataclass(frozen=True)
@@ -145,16 +220,20 @@ class Definition:
     unit: str
     filters: tuple[str, ...]
     compute: Callable[..., Result]
+    polarity: str
 
 
 REGISTRY: dict[str, Definition] = {}
 
 
-def indicator(name: str, *, area: str, title: str, unit: str, filters=ALL_FILTERS):
-    """Register an indicator function under ``name``."""
+def indicator(name: str, *, area: str, title: str, unit: str, polarity: str, filters=ALL_FILTERS):
+    """Register an indicator function under ``name``; ``polarity`` says which way is good
+    (``indicators.measures.polarity``)."""
+    if polarity not in POLARITIES:
+        raise ValueError(f"{name}: polarity {polarity!r} is not one of {POLARITIES}.")
 
     def register(function):
-        REGISTRY[name] = Definition(name, area, title, unit, tuple(filters), function)
+        REGISTRY[name] = Definition(name, area, title, unit, tuple(filters), function, polarity)
         return function
 
     return register
@@ -238,13 +317,19 @@ def _figures(tally: Tally, unit: str, window: Window, *, missing=(), of: Tally |
             numerator, denominator = denominator, of.slots.get(slot, (0, 0))[1]
         return _value(unit, numerator, denominator)
 
-    series = [Point(bucket.start, value(bucket.start)) for bucket in window.buckets()]
+    series = [
+        Point(bucket.start, value(bucket.start), window.is_partial(bucket))
+        for bucket in window.buckets()
+    ]
     return series, value(TOTAL), value(PREVIOUS)
 
 
 def build_result(name, window, overall: Tally, parts=None, *, missing=(), share_of_total=False):
     definition = REGISTRY[name]
     series, total, previous = _figures(overall, definition.unit, window, missing=missing)
+    # Each part of a share of the total (a theme's share of coverage, an outcome's share of
+    # meetings) may rise or fall for good or bad reasons: only the whole is judged.
+    part_polarity = NEUTRAL if share_of_total else definition.polarity
     breakdown = []
     for (by, key), tally in sorted((parts or {}).items(), key=lambda item: item[0]):
         of = overall if share_of_total else None
@@ -252,7 +337,10 @@ def build_result(name, window, overall: Tally, parts=None, *, missing=(), share_
             tally, definition.unit, window, missing=missing, of=of
         )
         change = _change(part_total, part_previous)
-        breakdown.append(Part(by, key, part_series, part_total, part_previous, change))
+        breakdown.append(
+            Part(by, key, part_series, part_total, part_previous, change, part_polarity)
+        )
+    compared = window.previous()
     return Result(
         name=name,
         area=definition.area,
@@ -267,6 +355,9 @@ def build_result(name, window, overall: Tally, parts=None, *, missing=(), share_
         previous=previous,
         change=_change(total, previous),
         breakdown=breakdown,
+        polarity=definition.polarity,
+        previous_start=compared.start,
+        previous_end=compared.end,
     )
 
 

@@ -14,6 +14,7 @@ from indicators.measures.base import (
     fold,
     indicator,
 )
+from indicators.measures.polarity import HIGHER_IS_BETTER
 from indicators.measures.queries import (
     STARTED,
     column_name,
@@ -26,7 +27,13 @@ from indicators.measures.queries import (
 )
 
 
-@indicator("programmes_started", area="civil", title="Programmes started", unit=COUNT)
+@indicator(
+    "programmes_started",
+    area="civil",
+    title="Programmes started",
+    unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
+)
 def programmes_started(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Programmes (active or completed) by the month they started, by kind."""
     window = Window(start, end, period, now)
@@ -40,7 +47,13 @@ def programmes_started(user, *, start, end, period, now, layer=None, category=No
     return build_result("programmes_started", window, overall, parts)
 
 
-@indicator("programmes_active", area="civil", title="Programmes running", unit=COUNT)
+@indicator(
+    "programmes_active",
+    area="civil",
+    title="Programmes running",
+    unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
+)
 def programmes_active(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Programmes (active or completed) that ran during each bucket, by kind."""
     window = Window(start, end, period, now)
@@ -66,6 +79,7 @@ def programmes_active(user, *, start, end, period, now, layer=None, category=Non
     area="civil",
     title="Contacts taking part in programmes",
     unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
 )
 def programme_participants(
     user, *, start, end, period, now, layer=None, category=None, country=None
@@ -103,6 +117,7 @@ def programme_participants(
     area="civil",
     title="Partner institutions in programmes",
     unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
 )
 def partner_institutions(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Distinct partner organizations of programmes running during each bucket, by kind of

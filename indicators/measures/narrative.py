@@ -20,6 +20,7 @@ from indicators.measures.base import (
     fold,
     indicator,
 )
+from indicators.measures.polarity import HIGHER_IS_BETTER
 from indicators.measures.queries import (
     BEYOND_SECURITY,
     contact_filter,
@@ -35,6 +36,7 @@ from indicators.models import Signal
     area="narrative",
     title="Exchanges with journalists",
     unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
 )
 def journalist_exchanges(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Exchanges (that the reader may see) with at least one journalist, by kind."""
@@ -56,7 +58,13 @@ def journalist_exchanges(user, *, start, end, period, now, layer=None, category=
     return build_result("journalist_exchanges", window, overall, parts)
 
 
-@indicator("media_events", area="narrative", title="Media events held", unit=COUNT)
+@indicator(
+    "media_events",
+    area="narrative",
+    title="Media events held",
+    unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
+)
 def media_events(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Events of kind media that were held."""
     window = Window(start, end, period, now)
@@ -73,6 +81,7 @@ def media_events(user, *, start, end, period, now, layer=None, category=None, co
     area="narrative",
     title="Mean tone of coverage (-2 hostile to +2 favourable)",
     unit=MEAN,
+    polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
 )
 def coverage_tone(user, *, start, end, period, now, layer=None, category=None, country=None):
@@ -96,6 +105,7 @@ def coverage_tone(user, *, start, end, period, now, layer=None, category=None, c
     area="narrative",
     title="Share of coverage beyond security",
     unit=SHARE,
+    polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
 )
 def coverage_themes(user, *, start, end, period, now, layer=None, category=None, country=None):
@@ -123,6 +133,7 @@ def coverage_themes(user, *, start, end, period, now, layer=None, category=None,
     area="digital",
     title="Reach of host-language content (views)",
     unit=SUM,
+    polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
 )
 def digital_reach(user, *, start, end, period, now, layer=None, category=None, country=None):

@@ -3,7 +3,8 @@ channel. States, read at instants."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, F, FilteredRelation, Q, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.db.models.lookups import GreaterThan
 
 from contacts import states
@@ -21,6 +22,7 @@ from indicators.measures.base import (
     fold_in_sql,
     indicator,
 )
+from indicators.measures.polarity import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from indicators.measures.queries import (
     climate_factors,
     column_name,
@@ -35,6 +37,7 @@ from indicators.measures.queries import (
     area="network_health",
     title="Active channels touched within their cadence",
     unit=SHARE,
+    polarity=HIGHER_IS_BETTER,
 )
 def channels_within_cadence(
     user, *, start, end, period, now, layer=None, category=None, country=None
@@ -77,7 +80,9 @@ def channels_within_cadence(
         aggregates[f"d_{column}"] = Count("pk", filter=existed)
     keys = {"k_layer": F("contact__layer"), "k_category": F("contact__category")}
     if may_read_notes(user):
-        keys["k_officer"] = F("officer__username")
+        # By the officer's full name (people are named, not their accounts), else username.
+        full_name = Trim(Concat(F("officer__first_name"), Value(" "), F("officer__last_name")))
+        keys["k_officer"] = Coalesce(NullIf(full_name, Value("")), F("officer__username"))
     groups = channels.annotate(**keys).order_by().values(*keys).annotate(**aggregates)
     slots = [(slot, columns[when]) for slot, when in instants]
     dimensions = [(key.removeprefix("k_"), key) for key in keys]
@@ -90,6 +95,7 @@ def channels_within_cadence(
     area="network_health",
     title="Organizations reachable through only one active channel",
     unit=COUNT,
+    polarity=LOWER_IS_BETTER,
 )
 def single_channel_organizations(
     user, *, start, end, period, now, layer=None, category=None, country=None

@@ -17,6 +17,7 @@ from indicators.measures.base import (
     rate_slots,
     shared_rows,
 )
+from indicators.measures.polarity import HIGHER_IS_BETTER, NEUTRAL
 from indicators.measures.queries import (
     EXPECTED,
     ON_STAGE,
@@ -27,7 +28,13 @@ from indicators.measures.queries import (
 )
 
 
-@indicator("events_held", area="presence", title="Events held", unit=COUNT)
+@indicator(
+    "events_held",
+    area="presence",
+    title="Events held",
+    unit=COUNT,
+    polarity=HIGHER_IS_BETTER,
+)
 def events_held(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Events held, by kind."""
     window = Window(start, end, period, now)
@@ -39,7 +46,13 @@ def events_held(user, *, start, end, period, now, layer=None, category=None, cou
     return build_result("events_held", window, overall, parts)
 
 
-@indicator("acceptance_rate", area="presence", title="Invitations accepted", unit=SHARE)
+@indicator(
+    "acceptance_rate",
+    area="presence",
+    title="Invitations accepted",
+    unit=SHARE,
+    polarity=HIGHER_IS_BETTER,
+)
 def acceptance_rate(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Of the invitations (not withdrawn) to events not cancelled, the share whose guest
     said yes (accepted, waitlisted, attended or no-show), by kind of event."""
@@ -48,7 +61,13 @@ def acceptance_rate(user, *, start, end, period, now, layer=None, category=None,
     return _rate("acceptance_rate", window, rows, "said_yes", "invited")
 
 
-@indicator("attendance_rate", area="presence", title="Expected guests who attended", unit=SHARE)
+@indicator(
+    "attendance_rate",
+    area="presence",
+    title="Expected guests who attended",
+    unit=SHARE,
+    polarity=HIGHER_IS_BETTER,
+)
 def attendance_rate(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Of the guests expected at events held (accepted, attended or no-show), the share
     who attended, by kind of event."""
@@ -57,7 +76,13 @@ def attendance_rate(user, *, start, end, period, now, layer=None, category=None,
     return _rate("attendance_rate", window, rows, "attended", "expected")
 
 
-@indicator("speaker_share", area="presence", title="Attending guests on stage", unit=SHARE)
+@indicator(
+    "speaker_share",
+    area="presence",
+    title="Attending guests on stage",
+    unit=SHARE,
+    polarity=NEUTRAL,  # a mix of roles to read in context, not a figure to push up or down
+)
 def speaker_share(user, *, start, end, period, now, layer=None, category=None, country=None):
     """Of the guests who attended events held, the share who spoke or moderated, by kind
     of event."""

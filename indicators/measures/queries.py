@@ -29,19 +29,21 @@ BEYOND_SECURITY = [theme for theme in Signal.Theme.values if theme != Signal.The
 
 
 def flow(queryset: QuerySet, date_field: str, window: Window, *, is_moment: bool, keys=(), **agg):
-    """Group what happened from the previous window's start to this window's end by
-    (in this window?, bucket, *keys), with the aggregates ``numerator`` and, for rates,
-    ``denominator``."""
+    """Group what happened in the previous window and in this one by (in this window?,
+    bucket, *keys), with the aggregates ``numerator`` and, for rates, ``denominator``."""
     bound = moment if is_moment else (lambda day: day)
     previous = window.previous()
     current = Q(**{f"{date_field}__gte": bound(window.start)})
+
+    def between(lower: dt.date, upper: dt.date) -> Q:
+        return Q(**{f"{date_field}__gte": bound(lower), f"{date_field}__lt": bound(upper)})
+
+    counted = between(previous.start, window.stop)
+    if previous.stop < window.start:
+        # A running window's previous figure counts the same days only, not the rest.
+        counted = between(previous.start, previous.stop) | between(window.start, window.stop)
     rows = (
-        queryset.filter(
-            **{
-                f"{date_field}__gte": bound(previous.start),
-                f"{date_field}__lt": bound(window.stop),
-            }
-        )
+        queryset.filter(counted)
         .annotate(
             in_window=Case(When(current, then=Value(True)), default=Value(False)),
             bucket=Trunc(

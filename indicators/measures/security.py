@@ -14,6 +14,7 @@ from indicators.measures.base import (
     fold,
     indicator,
 )
+from indicators.measures.polarity import HIGHER_IS_BETTER, LOWER_IS_BETTER
 from indicators.measures.queries import signal_flow
 from indicators.models import Signal
 
@@ -23,6 +24,7 @@ from indicators.models import Signal
     area="security",
     title="Friction incidents",
     unit=COUNT,
+    polarity=LOWER_IS_BETTER,
     filters=SIGNAL_FILTERS,
 )
 def friction_incidents(user, *, start, end, period, now, layer=None, category=None, country=None):
@@ -45,6 +47,7 @@ def friction_incidents(user, *, start, end, period, now, layer=None, category=No
     area="security",
     title="Coordination meetings held as planned",
     unit=SHARE,
+    polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
 )
 def coordination_outcomes(

@@ -1,6 +1,7 @@
 """The indicators' pages: the dashboard, its CSV and XLSX exports and the printable
 monthly report (leads, analysts and admins)."""
 
+import datetime as dt
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
@@ -72,14 +73,19 @@ def dashboard(request):
     _require_indicator_reader(request.user)
     now = timezone.now()
     form = _filter_form(IndicatorFilterForm, request, now)
-    results = []
+    results, window = [], None
     if form.is_valid():
-        results = measures.compute_all(request.user, **form.filters, now=now)
-    context = {"form": form, "areas": _areas(results), "query": ""}
-    if results:
         filters = form.filters
+        results = measures.compute_all(request.user, **filters, now=now)
         window = measures.Window(filters["start"], filters["end"], filters["period"], now)
-        context.update(query=form.query_string(), window=window, previous=window.previous())
+    context = {"form": form, "areas": _areas(results, window), "query": ""}
+    if results:
+        context.update(
+            query=form.query_string(),
+            window=window,
+            previous=window.previous(),
+            partial=_partial_notes(window),
+        )
     return render(request, "indicators/dashboard.html", context)
 
 
@@ -114,7 +120,8 @@ def indicator_export(request, name: str, file_format: str):
 @login_required
 def indicator_report(request):
     """One printable page per month of the range: each indicator's value that month and its
-    change against the month before."""
+    change against the month before; the month still running against the same days of
+    the month before, a month to come against nothing."""
     _require_indicator_reader(request.user)
     now = timezone.now()
     form = _filter_form(ReportFilterForm, request, now)
@@ -124,7 +131,19 @@ def indicator_report(request):
         # One month more before the first, so that the first month has a change too.
         earlier = measures.add_months(filters["start"], -1)
         results = measures.compute_all(request.user, **{**filters, "start": earlier}, now=now)
-        months = _report_months(results)
+        window = measures.Window(filters["start"], filters["end"], "month", now)
+        running = {}
+        if window.is_running:
+            # The running month on its own: compared with the same days of the month before.
+            first = measures.period_start(window.today, "month")
+            last = measures.add_months(first, 1) - dt.timedelta(days=1)
+            running = {
+                result.name: result
+                for result in measures.compute_all(
+                    request.user, **{**filters, "start": first, "end": last}, now=now
+                )
+            }
+        months = _report_months(results, running, today=window.today)
     context = {"form": form, "months": months, "filters": form.filters}
     return render(request, "indicators/report.html", context)
 
@@ -153,8 +172,8 @@ def _export(results, filters: dict, subject: str, file_format: str) -> HttpRespo
     )
 
 
-def _areas(results) -> list[dict]:
-    panels = [_panel(result) for result in results]
+def _areas(results, window) -> list[dict]:
+    panels = [_panel(result, window) for result in results]
     return [
         {"key": key, "label": label, "panels": [p for p in panels if p["area"] == key]}
         for key, label in AREAS.items()
@@ -162,28 +181,31 @@ def _areas(results) -> list[dict]:
     ]
 
 
-def _panel(result) -> dict:
+def _panel(result, window) -> dict:
     """What the dashboard shows of one result, every number formatted for its unit."""
     unit = result.unit
     minimum, maximum = SCALES.get(unit, (None, None))
     rows = [
         (
             _period_label(point.start, result.period, short=True),
-            _period_label(point.start, result.period),
+            _point_label(point, bucket, window),
             point.value,
             _figure(unit, point.value),
+            point.is_partial,
         )
-        for point in result.series
+        for point, bucket in zip(result.series, window.buckets(), strict=True)
     ]
     return {
         "name": result.name,
         "area": result.area,
         "title": result.title,
         "filters": result.filters,
+        "polarity": measures.POLARITY_LABELS[result.polarity],
         "total": _figure(unit, result.total),
         "previous": _figure(unit, result.previous),
         "change": _change_text(unit, result.change),
         "trend": _trend(result.change),
+        "assessment": result.assessment or "none",
         "chart": column_chart(
             title=result.title,
             points=rows,
@@ -191,7 +213,7 @@ def _panel(result) -> dict:
             minimum=minimum,
             maximum=maximum,
         ),
-        "rows": [(label, text) for _, label, _, text in rows],
+        "rows": [(label, text) for _, label, _, text, _ in rows],
         "breakdown": [
             {
                 "by": DIMENSIONS.get(part.by, part.by),
@@ -199,24 +221,62 @@ def _panel(result) -> dict:
                 "total": _figure(unit, part.total),
                 "previous": _figure(unit, part.previous),
                 "change": _change_text(unit, part.change),
+                "assessment": part.assessment or "none",
             }
             for part in result.breakdown
         ],
     }
 
 
-def _report_months(results) -> list[dict]:
+def _point_label(point, bucket, window) -> str:
+    """ "Mar 2026", or "Mar 2026 (partial: 1–15 Mar)" for a period counted in part."""
+    label = _period_label(point.start, window.period)
+    covered = window.covered(bucket) if point.is_partial else None
+    return f"{label} (partial: {_days_text(*covered)})" if covered else label
+
+
+def _partial_notes(window) -> list[str]:
+    """The dashboard's words on its partial periods and on what the changes compare."""
+    notes = []
+    for bucket in window.buckets():
+        if window.is_partial(bucket) and (covered := window.covered(bucket)):
+            label = _period_label(bucket.start, window.period)
+            notes.append(f"{label} counts {_days_text(*covered)} only")
+    return notes
+
+
+def _days_text(first: dt.date, last: dt.date) -> str:
+    """1–15 Mar, 1 Jan–15 Mar, 1 Dec 2025–15 Mar 2026, 15 Mar."""
+    if first == last:
+        return f"{last.day} {last:%b}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b}–{last.day} {last:%b}"
+    return f"{first.day} {first:%b} {first.year}–{last.day} {last:%b} {last.year}"
+
+
+def _report_months(results, running: dict, *, today: dt.date) -> list[dict]:
     """Per month (the first bucket only serves as the month before), each indicator's
-    value and its change against the month before."""
+    value, the figure it is compared with and the change, judged by the indicator's
+    polarity. The month still running is ``running``'s (the same days of the month
+    before); a month to come is compared with nothing."""
     if not results:
         return []
     results = sorted(results, key=lambda result: list(AREAS).index(result.area))
     months = []
     for index, point in enumerate(results[0].series[1:], start=1):
-        rows = []
+        state = "to_come" if point.start > today else "running" if point.is_partial else "whole"
+        rows, compared = [], None
         for result in results:
             value, before = result.series[index].value, result.series[index - 1].value
+            if state == "running":
+                alone = running[result.name]
+                value, before, compared = alone.total, alone.previous, alone
+            if state == "to_come":
+                before = None
             change = None if value is None or before is None else round(value - before, 4)
+            assessment = measures.assess(result.polarity, change)
             rows.append(
                 {
                     "name": result.name,
@@ -225,10 +285,15 @@ def _report_months(results) -> list[dict]:
                     "value": _figure(result.unit, value),
                     "before": _figure(result.unit, before),
                     "change": _change_text(result.unit, change),
-                    "trend": _trend(change),
+                    "assessment": assessment or "none",
+                    "verdict": assessment or "",
                 }
             )
-        months.append({"start": point.start, "rows": rows})
+        month = {"start": point.start, "rows": rows, "state": state, "before": "Month before"}
+        if compared is not None:
+            month["so_far"] = _days_text(point.start, today)
+            month["before"] = _days_text(compared.previous_start, compared.previous_end)
+        months.append(month)
     return months
 
 

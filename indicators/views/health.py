@@ -1,11 +1,13 @@
 """Network health: aggregates of the channels the reader may see."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
 from contacts.access import NETWORK_READERS, require_any_role
 from contacts.models import Channel, Contact, Layer
+from contacts.people import display_name
 from indicators.charts import bar_chart
 
 
@@ -31,7 +33,7 @@ def _network_health(user, *, now) -> dict:
     ]
     by_layer = _labelled(channels, "contact__layer", Layer, now=now)
     by_category = _labelled(channels, "contact__category", Contact.Category, now=now)
-    by_officer = list(channels.overdue_by_officer(now))
+    by_officer = _named(list(channels.overdue_by_officer(now)))
     # Counted over visible contacts only: an organization also reached through a hidden
     # contact's channel is listed here all the same, because counting that channel would
     # let the reader infer a contact they may not see from the organization's absence.
@@ -55,12 +57,17 @@ def _network_health(user, *, now) -> dict:
             "officer": bar_chart(
                 title="Overdue channels per officer",
                 rows=[
-                    (row["officer__username"], row["overdue"], str(row["overdue"]))
-                    for row in by_officer
+                    (row["officer_name"], row["overdue"], str(row["overdue"])) for row in by_officer
                 ],
             ),
         },
     }
+
+
+def _named(rows: list[dict]) -> list[dict]:
+    """The rows, each with ``officer_name``: the officer's full name, else username."""
+    officers = get_user_model().objects.in_bulk([row["officer_id"] for row in rows])
+    return [{**row, "officer_name": display_name(officers.get(row["officer_id"]))} for row in rows]
 
 
 def _labelled(channels, field: str, choices, *, now) -> list[dict]:

@@ -40,7 +40,11 @@ RESULT_FIELDS = {
     "series",
     "total",
     "previous",
+    "previous_start",
+    "previous_end",
     "change",
+    "polarity",
+    "assessment",
     "breakdown",
 }
 
@@ -438,6 +442,18 @@ def test_channels_within_cadence_reads_each_month_end_under_its_climate(month_st
     assert part(result, "officer", "outsider") == ([0.5, 0.0, 0.5], 0.5, 0.0)
 
 
+def test_the_officer_breakdown_names_officers_by_full_name(network, lead, owner):
+    owner.first_name, owner.last_name = "Olga", "Sokolova"
+    owner.save(update_fields=["first_name", "last_name"])
+
+    result = measures.channels_within_cadence(lead, **Q1)
+
+    officers = {p.key for p in result.breakdown if p.by == "officer"}
+    assert "Olga Sokolova" in officers
+    assert "owner" not in officers
+    assert "outsider" in officers  # an account with no name keeps its username
+
+
 def test_channels_within_cadence_now_agrees_with_the_keep_in_touch_rules(month_starts, lead):
     active = Channel.objects.active().with_due(NOW)
     not_overdue = active.filter(overdue=False).count() / active.count()
@@ -597,7 +613,7 @@ def test_a_custom_range_compares_with_as_many_days_before(network, lead):
 
 
 def test_previous_window_of_whole_months_and_of_days():
-    now = NOW
+    now = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)  # both windows are over
     quarter = measures.Window(dt.date(2026, 4, 1), dt.date(2026, 6, 30), "month", now)
     days = measures.Window(dt.date(2026, 3, 10), dt.date(2026, 3, 19), "month", now)
 
@@ -732,24 +748,29 @@ def test_one_indicator_answers_its_series_total_and_change(network, lead):
     assert (body["name"], body["period"], body["unit"]) == ("coverage_tone", "month", "mean")
     assert (body["start"], body["end"]) == ("2026-01-01", "2026-03-31")
     assert body["series"] == [
-        {"start": "2026-01-01", "value": 0.0},
-        {"start": "2026-02-01", "value": 1.0},
-        {"start": "2026-03-01", "value": 2.0},
+        {"start": "2026-01-01", "value": 0.0, "partial": False},
+        {"start": "2026-02-01", "value": 1.0, "partial": False},
+        {"start": "2026-03-01", "value": 2.0, "partial": True},  # to 15 March
     ]
     assert (body["total"], body["previous"], body["change"]) == (0.8, -2.0, 2.8)
+    # Q1 runs to 15 March: against the same days of Q4, 1 October to 15 December.
+    assert (body["previous_start"], body["previous_end"]) == ("2025-10-01", "2025-12-15")
+    assert (body["polarity"], body["assessment"]) == ("higher_is_better", "better")
     assert body["filters"] == ["layer", "country"]
     civil = next(p for p in body["breakdown"] if p["key"] == "civil")
     assert civil == {
         "by": "theme",
         "key": "civil",
         "series": [
-            {"start": "2026-01-01", "value": 1.0},
-            {"start": "2026-02-01", "value": None},
-            {"start": "2026-03-01", "value": None},
+            {"start": "2026-01-01", "value": 1.0, "partial": False},
+            {"start": "2026-02-01", "value": None, "partial": False},
+            {"start": "2026-03-01", "value": None, "partial": True},
         ],
         "total": 1.0,
         "previous": None,
         "change": None,
+        "polarity": "higher_is_better",
+        "assessment": None,
     }
 
 
@@ -772,7 +793,7 @@ def test_indicator_filters_reach_the_queries(network, lead):
         )
 
     body = response.json()
-    assert body["series"] == [{"start": "2026-01-01", "value": 2}]
+    assert body["series"] == [{"start": "2026-01-01", "value": 2, "partial": True}]
     assert (body["total"], body["previous"]) == (2, 1)
 
 
