@@ -62,6 +62,29 @@ def may_manage_channel(user, channel) -> bool:
     return user.is_superuser or channel.officer_id == user.pk
 
 
+def may_open_channel(user) -> bool:
+    """Whether the user opens a channel for themself: officers, leads and admins, as for
+    every write of the API's channels/."""
+    return has_any_role(user, EDITORS)
+
+
+def may_log_exchange(user, contacts=None) -> bool:
+    """Whether the user logs an exchange with these (visible) contacts: officers, leads
+    and admins with anyone; anyone else with contacts they each hold a channel with.
+    Without contacts: whether the user may log an exchange with someone at all."""
+    if has_any_role(user, EDITORS):
+        return True
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    held = user.channels.model.objects.visible_to(user).filter(officer=user)
+    if contacts is None:
+        return held.exists()
+    wanted = {getattr(contact, "pk", contact) for contact in contacts}
+    return bool(wanted) and wanted <= set(
+        held.filter(contact__in=wanted).values_list("contact_id", flat=True)
+    )
+
+
 def may_read_notes(user) -> bool:
     """Whether the user reads private notes: all but analysts who hold no editor's role."""
     if user.is_superuser:

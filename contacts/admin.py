@@ -524,6 +524,17 @@ class ChannelAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
             kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        # One write path with the web and the API: contacts.services.
+        obj._history_user = request.user  # as SimpleHistoryAdmin.save_model does
+        now = timezone.now()
+        if change:
+            services.change_channel(obj, now=now, **form.cleaned_data)
+        else:
+            opened = ("contact", "officer", "kind", "priority", "cadence_days", "status")
+            fields = {name: form.cleaned_data[name] for name in opened}
+            _adopt(obj, services.open_channel(now=now, **fields))
+
     @admin.display(description="next due", ordering="next_due_at")
     def next_due_at(self, channel):
         return getattr(channel, "next_due_at", None)

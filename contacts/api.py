@@ -17,6 +17,7 @@ from contacts.access import (
     has_role,
     may_act_on_reminder,
     may_change_exchange,
+    may_log_exchange,
     may_manage_channel,
 )
 from contacts.models import (
@@ -215,11 +216,14 @@ class ChannelViewSet(ModelViewSet):
         return super().update(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        serializer.save()
+        data = dict(serializer.validated_data)
+        serializer.instance = services.open_channel(now=timezone.now(), **data)
         self._annotate(serializer)
 
     def perform_update(self, serializer):
-        serializer.save()
+        serializer.instance = services.change_channel(
+            serializer.instance, now=timezone.now(), **serializer.validated_data
+        )
         self._annotate(serializer)
 
     def _annotate(self, serializer):
@@ -233,6 +237,16 @@ class ChannelViewSet(ModelViewSet):
     def _check_holder(self, channel):
         if not may_manage_channel(self.request.user, channel):
             raise PermissionDenied("Officers manage their own channels.")
+
+
+class LogsExchanges(ReadOrRoles):
+    """As ReadOrRoles, but whoever holds a channel may also log an exchange (with the
+    contacts they hold one with: ``perform_create`` checks which)."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) == "create":
+            return may_log_exchange(request.user)
+        return super().has_permission(request, view)
 
 
 @write_examples(
@@ -266,7 +280,7 @@ class ExchangeViewSet(ModelViewSet):
 
     queryset = Exchange.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.ExchangeSerializer
-    permission_classes = [ReadOrRoles]
+    permission_classes = [LogsExchanges]
     write_roles = EDITORS
     filterset_class = filters.ExchangeFilter
     pagination_class = ExchangeCursorPagination
@@ -280,6 +294,11 @@ class ExchangeViewSet(ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        if not may_log_exchange(self.request.user, data["contacts"]):
+            raise PermissionDenied(
+                "Only officers, leads and admins log exchanges with contacts they hold no "
+                "channel with."
+            )
         now = timezone.now()
         serializer.instance = services.log_exchange(
             occurred_at=data.get("occurred_at", now),

@@ -5,16 +5,21 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_countries import countries
 
-from contacts.access import is_owner, may_read_notes
-from contacts.models import Contact, Exchange, Layer, Organization, Sensitivity
+from contacts.access import is_owner, may_log_exchange, may_open_channel, may_read_notes
+from contacts.models import Channel, Contact, Exchange, Layer, Organization, Sensitivity, Tag
+from contacts.people import display_name, officers
+from contacts.services import MAX_CADENCE_DAYS
+from contacts.widgets import PickerSelect, PickerSelectMultiple
 
 User = get_user_model()
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+DEFAULT_CADENCE_DAYS = Channel._meta.get_field("cadence_days").default
+TAGS_OFFERED = 30
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -37,8 +42,7 @@ def _blank(choices, label="Any"):
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        full_name = user.get_full_name()
-        return f"{full_name} ({user.username})" if full_name else user.username
+        return display_name(user)
 
 
 class UsersChoiceField(forms.ModelMultipleChoiceField):
@@ -53,6 +57,14 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
         return contact.full_name
 
 
+def _officers_and(also):
+    """The officers the app offers (``people.officers``) and the users ``also`` names (the
+    ones a saved row already holds, kept valid), by name."""
+    return User.objects.filter(Q(pk__in=officers().values("pk")) | Q(pk__in=also)).order_by(
+        "first_name", "last_name", "username", "pk"
+    )
+
+
 # Lists
 
 
@@ -63,6 +75,9 @@ class ContactSearchForm(forms.Form):
         "name": ("full_name", "pk"),
         "category": ("category", "full_name", "pk"),
         "updated": ("-updated_at", "-pk"),
+        "last_touch": (F("last_touch_at").desc(nulls_last=True), "full_name", "pk"),
+        "next_due": (F("next_due_at").asc(nulls_last=True), "full_name", "pk"),
+        "owner": ("owner__first_name", "owner__last_name", "owner__username", "full_name", "pk"),
     }
 
     q = forms.CharField(
@@ -80,25 +95,31 @@ class ContactSearchForm(forms.Form):
     overdue = forms.BooleanField(label="Overdue with me", required=False)
     sort = forms.ChoiceField(
         label="Sort by",
-        choices=[("name", "Name"), ("category", "Category"), ("updated", "Recently updated")],
+        choices=[
+            ("name", "Name"),
+            ("category", "Category"),
+            ("updated", "Recently updated"),
+            ("last_touch", "Last touch"),
+            ("next_due", "Next due"),
+            ("owner", "Owner"),
+        ],
         required=False,
     )
 
     def search(self, contacts, *, user, now):
         """The given contacts narrowed by the valid inputs, with ``overdue_for_me`` (an
-        overdue channel of ``user``'s with the contact) annotated, in the chosen order."""
+        overdue channel of ``user``'s with the contact), ``last_touch_at`` and
+        ``next_due_at`` annotated, in the chosen order (a whitelisted sort)."""
         # An invalid input is shown with its error and left out; the others still apply.
         self.is_valid()
         data = self.cleaned_data
-        contacts = contacts.select_related("organization").with_overdue_for(user, now)
+        contacts = (
+            contacts.select_related("organization", "owner")
+            .with_overdue_for(user, now)
+            .with_channel_dates(now)
+        )
         if data.get("q"):
-            term = data["q"].strip()
-            contacts = contacts.filter(
-                Q(full_name__icontains=term)
-                | Q(native_name__icontains=term)
-                | Q(organization__name__icontains=term)
-                | Q(organization__native_name__icontains=term)
-            )
+            contacts = contacts.search(data["q"])
         for name in ("category", "organization", "layer", "sensitivity"):
             if data.get(name):
                 contacts = contacts.filter(**{name: data[name]})
@@ -134,10 +155,7 @@ class OrganizationSearchForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         if data.get("q"):
-            term = data["q"].strip()
-            organizations = organizations.filter(
-                Q(name__icontains=term) | Q(native_name__icontains=term) | Q(city__icontains=term)
-            )
+            organizations = organizations.search(data["q"])
         for name in ("kind", "country"):
             if data.get(name):
                 organizations = organizations.filter(**{name: data[name]})
@@ -171,6 +189,18 @@ class ContactForm(forms.ModelForm):
         help_text="Language codes separated by commas, e.g. ru, he, en.",
     )
     owner = UserChoiceField(queryset=User.objects.none())
+    tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Separated by commas, e.g. water, round-table.",
+    )
+    keep_in_touch_days = forms.IntegerField(
+        label="Keep in touch every N days",
+        required=False,
+        min_value=1,
+        max_value=MAX_CADENCE_DAYS,
+        help_text="Opens your channel with this contact; leave blank for none.",
+    )
 
     class Meta:
         model = Contact
@@ -188,24 +218,56 @@ class ContactForm(forms.ModelForm):
             "owner",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 5}),
+            "organization": PickerSelect(
+                "contacts:pick_organizations", placeholder="Type an organization…"
+            ),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.order_by("name", "pk")
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by(
-            "username", "pk"
+        # Officers own contacts; the current owner stays a valid choice whoever it is.
+        self.fields["owner"].queryset = _officers_and(
+            [self.instance.owner_id] if self.instance.pk is not None else []
         )
         if self.instance.pk is None:
-            self.initial.setdefault("owner", user.pk)
+            if officers().filter(pk=user.pk).exists():
+                self.initial.setdefault("owner", user.pk)
         else:
             self.initial["languages"] = ", ".join(self.instance.languages or [])
+            self.initial["tags"] = ", ".join(
+                self.instance.tags.order_by("name", "pk").values_list("name", flat=True)
+            )
             if not is_owner(user, self.instance):
                 for name in ("owner", "sensitivity"):
                     self.fields[name].disabled = True
                     self.fields[name].help_text = "Only the contact's owner changes this."
+        if self.instance.pk is None and may_open_channel(user):
+            self.initial.setdefault("keep_in_touch_days", DEFAULT_CADENCE_DAYS)
+        else:
+            del self.fields["keep_in_touch_days"]
         if not may_read_notes(user):
             del self.fields["notes"]
+        # Offered as examples: only tags the user may see (none carried by hidden contacts).
+        known = list(
+            Tag.objects.visible_to(user).order_by("name", "pk").values_list("name", flat=True)
+        )
+        if known:
+            self.fields["tags"].help_text += " In use: " + ", ".join(known[:TAGS_OFFERED]) + "."
+
+    def clean_tags(self):
+        names = [name.strip() for name in self.cleaned_data["tags"].split(",")]
+        names = list(dict.fromkeys(name for name in names if name))
+        longest = Tag._meta.get_field("name").max_length
+        if any(len(name) > longest for name in names):
+            raise forms.ValidationError(f"A tag has at most {longest} characters.")
+        return names
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.instance.tags.set([Tag.objects.named(name) for name in self.cleaned_data["tags"]])
 
     def clean_languages(self):
         codes = [code.strip() for code in self.cleaned_data["languages"].split(",")]
@@ -229,6 +291,22 @@ class GrantForm(forms.Form):
         )
 
 
+# Channels
+
+
+class ChannelForm(forms.ModelForm):
+    """Open or change one's channel with a contact: its kind, priority and cadence (the
+    status changes by its own buttons: pause, resume, close)."""
+
+    cadence_days = forms.IntegerField(
+        label="Keep in touch every N days", min_value=1, max_value=MAX_CADENCE_DAYS
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["kind", "priority", "cadence_days"]
+
+
 # Exchanges and reminders
 
 
@@ -238,8 +316,8 @@ class ExchangeForm(forms.Form):
     contacts = ContactChoiceField(
         queryset=Contact.objects.none(),
         label="Who",
-        help_text="One or more contacts; hold Ctrl (or Cmd) to choose several.",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="One or more contacts: type part of a name or organization.",
+        widget=PickerSelectMultiple("contacts:pick_contacts", placeholder="Type a name…"),
     )
     occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
     kind = forms.ChoiceField(choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING)
@@ -249,7 +327,7 @@ class ExchangeForm(forms.Form):
         label="Other officers present",
         help_text="You are recorded as present; the exchange counts as a touch for everyone "
         "chosen here too.",
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=PickerSelectMultiple("contacts:pick_officers", placeholder="Type a name…"),
     )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     topics = forms.CharField(
@@ -271,18 +349,16 @@ class ExchangeForm(forms.Form):
         self.fields["contacts"].queryset = Contact.objects.visible_to(user).order_by(
             "full_name", "pk"
         )
-        self.fields["other_officers"].queryset = (
-            User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username", "pk")
-        )
+        self.fields["other_officers"].queryset = _officers_and([]).exclude(pk=user.pk)
         if exchange is not None:
             # Editing: whoever edits is not necessarily present, so all officers are named.
             del self.fields["other_officers"]
             self.fields["officers"] = UsersChoiceField(
-                queryset=User.objects.filter(
-                    Q(is_active=True) | Q(pk__in=exchange.officers.values("pk"))
-                ).order_by("username", "pk"),
+                queryset=_officers_and(exchange.officers.values("pk")),
                 label="Officers present",
-                widget=forms.SelectMultiple(attrs={"size": 4}),
+                widget=PickerSelectMultiple(
+                    "contacts:pick_officers", params={"me": "1"}, placeholder="Type a name…"
+                ),
             )
             self.initial.update(
                 contacts=list(exchange.contacts.all()),
@@ -310,6 +386,64 @@ class ExchangeForm(forms.Form):
         if len(topics) > Exchange.MAX_TOPICS:
             raise forms.ValidationError(f"At most {Exchange.MAX_TOPICS} topics.")
         return topics
+
+
+class LogExchangeForm(ExchangeForm):
+    """Log a new exchange, with whoever the user may log one with, and offer to keep in
+    touch with the chosen contacts the user holds no channel with."""
+
+    keep_in_touch = forms.BooleanField(label="Keep in touch", required=False)
+    keep_in_touch_days = forms.IntegerField(
+        label="every N days",
+        required=False,
+        min_value=1,
+        max_value=MAX_CADENCE_DAYS,
+        initial=DEFAULT_CADENCE_DAYS,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.user = user
+        unheld = self._chosen().exclude(channels__officer=user)
+        chosen_all_held = self._chosen_ids() and not unheld.exists()
+        if not may_open_channel(user) or chosen_all_held:
+            del self.fields["keep_in_touch"], self.fields["keep_in_touch_days"]
+            return
+        names = list(unheld.values_list("full_name", flat=True)[:2])
+        self.fields["keep_in_touch"].label = (
+            f"Keep in touch with {names[0]}"
+            if len(names) == 1
+            else "Keep in touch with those chosen I hold no channel with"
+        )
+        self.fields["keep_in_touch"].help_text = "Opens your channel, counted from this exchange."
+
+    def _chosen_ids(self) -> list[int]:
+        """The contacts chosen so far: posted, else given in the link (``?contact=``)."""
+        if self.is_bound:
+            raw = self.fields["contacts"].widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("contacts")
+            )
+        else:
+            raw = self.initial.get("contacts") or []
+        return [int(value) for value in raw or [] if str(value).isdigit()]
+
+    def _chosen(self):
+        return self.fields["contacts"].queryset.filter(pk__in=self._chosen_ids())
+
+    def clean_contacts(self):
+        contacts = self.cleaned_data["contacts"]
+        if not may_log_exchange(self.user, contacts):
+            raise forms.ValidationError(
+                "Choose only contacts you hold a channel with: officers, leads and admins "
+                "log exchanges with anyone."
+            )
+        return contacts
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("keep_in_touch") and not cleaned.get("keep_in_touch_days"):
+            self.add_error("keep_in_touch_days", "Say how often to keep in touch.")
+        return cleaned
 
 
 class SnoozeForm(forms.Form):

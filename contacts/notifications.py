@@ -1,10 +1,20 @@
 """E-mail from the keep-in-touch engine: each officer's daily digest, and escalations of
 long-overdue key channels to the officer's leads.
 
+Escalations reach a lead as ``settings.ESCALATION_DELIVERY`` says: ``batched``, one e-mail
+per lead per ``ESCALATION_WINDOW_MINUTES`` listing every key channel newly past the
+threshold; or ``digest``, a section of the lead's daily digest (a lead who turned digests
+off still gets them batched: escalations cannot be turned off).
+
 Every e-mail is first claimed as a ``Notification`` row under a unique natural key
 (kind, recipient, key) in its own committed transaction, then sent. A retried or
 duplicated task finds the claim and sends nothing: delivery is at most once. A send that
-fails with an SMTP or connection error releases its claim, so the retry sends it.
+fails with an SMTP or connection error releases its claim, so the retry sends it. Each
+reminder told to a lead is also kept as a sent ``escalation`` row keyed ``reminder:<id>``,
+so that no later e-mail tells that lead of it again.
+
+E-mails name people by their full names, give times in the recipient's zone and link back
+to the app at ``settings.SITE_URL``; each has a plain-text and an HTML part.
 """
 
 from __future__ import annotations
@@ -19,10 +29,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 
 from contacts.access import Role
 from contacts.models import Channel, Notification, OfficerProfile, Reminder
+from contacts.people import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +47,8 @@ CLAIM_EXPIRES = dt.timedelta(minutes=12)
 # refuses to send), and SMTP servers refuse bare CRs and control characters in a body.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# An escalation subject names at most this many officers, then "and N more".
+SUBJECT_NAMES = 2
 
 
 def one_line(value: str) -> str:
@@ -59,32 +74,47 @@ def send_notifications(*, now: dt.datetime) -> NotificationResult:
     )
 
 
+def _in_digests() -> bool:
+    return settings.ESCALATION_DELIVERY == "digest"
+
+
 def send_due_digests(*, now: dt.datetime) -> int:
-    """Send each officer whose digest hour it is, in their zone, one digest of their open
-    reminders, most overdue first; nothing to an officer with none. Returns how many."""
+    """Send each user who receives digests and whose digest hour it is, in their zone, one
+    digest of their open reminders, most overdue first (and, for a lead when escalations go
+    into digests, the key channels of their officers long overdue); nothing to a user with
+    nothing to read. Returns how many."""
     sent = 0
+    readers = Q(reminders__status=Reminder.Status.OPEN)
+    if _in_digests():
+        readers |= Q(groups__name=Role.LEAD)
     recipients = (
         get_user_model()
-        .objects.filter(is_active=True, reminders__status=Reminder.Status.OPEN)
+        .objects.filter(readers, is_active=True)
+        .exclude(profile__receives_digests=False)
+        .select_related("profile")
         .distinct()
     )
     for user in recipients.order_by("pk"):
-        zone, hour = _digest_preferences(user)
+        zone, hour = digest_preferences(user)
         local_now = now.astimezone(zone)
         if local_now.hour != hour:
             continue
         reminders = list(
             Reminder.objects.visible_to(user)
             .filter(recipient=user, status=Reminder.Status.OPEN)
-            .select_related("channel__contact", "exchange")
+            .select_related("channel__contact", "exchange", "event_link__event")
             .order_by("due_at", "pk")
         )
-        if reminders and _send_digest(user, reminders, local_now.date(), now):
+        escalations = list(escalations_for(user, now=now)) if _in_digests() else []
+        if (reminders or escalations) and _send_digest(
+            user, reminders, escalations, zone=zone, day=local_now.date(), now=now
+        ):
             sent += 1
     return sent
 
 
-def _digest_preferences(user) -> tuple[zoneinfo.ZoneInfo, int]:
+def digest_preferences(user) -> tuple[zoneinfo.ZoneInfo, int]:
+    """The user's time zone and digest hour (the server's zone and 8 without a profile)."""
     try:
         profile = user.profile
     except OfficerProfile.DoesNotExist:
@@ -92,63 +122,140 @@ def _digest_preferences(user) -> tuple[zoneinfo.ZoneInfo, int]:
     return zoneinfo.ZoneInfo(str(profile.timezone)), profile.digest_hour
 
 
-def _send_digest(user, reminders, day: dt.date, now) -> bool:
-    subject = f"Track II: {len(reminders)} open reminder{'s' if len(reminders) != 1 else ''}"
-    context = {"user": user, "reminders": reminders, "day": day, "now": now}
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _send_digest(user, reminders, escalations, *, zone, day: dt.date, now) -> bool:
+    parts = [_count(len(reminders), "open reminder")] if reminders else []
+    if escalations:
+        parts.append(f"{_count(len(escalations), 'key channel')} of your officers overdue")
     sent = _claim_and_send(
         kind=Notification.Kind.DIGEST,
         recipient=user,
         key=day.isoformat(),
-        subject=subject,
+        subject=f"Track II: {', '.join(parts)}",
         template="contacts/email/digest",
-        context=context,
-        reminder_count=len(reminders),
+        context={
+            "user": user,
+            "reminders": reminders,
+            "escalations": escalations,
+            "day": day,
+            "zone": zone,
+        },
+        reminder_count=len(reminders) + len(escalations),
         now=now,
     )
     if sent:
         Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
+        _mark_told(user, escalations, now=now)
     return sent
 
 
-def send_escalations(*, now: dt.datetime) -> int:
-    """Tell the leads of an officer about each key channel overdue beyond the escalation
-    threshold, once per reminder and lead, if the lead may see that channel."""
-    escalated = Channel.objects.escalated(now).values("pk")
-    reminders = (
-        Reminder.objects.filter(
+# Escalations
+
+
+def escalations_for(lead, *, now: dt.datetime):
+    """Open ``channel_due`` reminders of key channels overdue beyond the escalation
+    threshold, held by the officers of ``lead``'s teams (not the lead's own), that the lead
+    may see; most overdue first. None for a user without the lead role."""
+    if not lead.groups.filter(name=Role.LEAD).exists():
+        return Reminder.objects.none()
+    officers = get_user_model().objects.filter(teams__members=lead).exclude(pk=lead.pk)
+    return (
+        Reminder.objects.visible_to(lead)
+        .filter(
             kind=Reminder.Kind.CHANNEL_DUE,
             status=Reminder.Status.OPEN,
-            channel__in=escalated,
+            channel__in=Channel.objects.escalated(now).values("pk"),
+            recipient__in=officers.values("pk"),
         )
         .select_related("recipient", "channel__contact")
         .order_by("due_at", "pk")
     )
+
+
+def send_escalations(*, now: dt.datetime) -> int:
+    """Send each lead one e-mail listing the key channels of their officers newly overdue
+    beyond the threshold (each reminder told once per lead), at most one per lead per
+    escalation window. With escalations in the digests, only leads who turned digests off
+    get these. Returns how many e-mails were sent."""
+    escalated = Reminder.objects.filter(
+        kind=Reminder.Kind.CHANNEL_DUE,
+        status=Reminder.Status.OPEN,
+        channel__in=Channel.objects.escalated(now).values("pk"),
+    )
+    leads = get_user_model().objects.filter(
+        is_active=True,
+        groups__name=Role.LEAD,
+        teams__members__in=escalated.values("recipient_id"),
+    )
+    if _in_digests():
+        leads = leads.filter(profile__receives_digests=False)
     sent = 0
-    for reminder in reminders:
-        for lead in leads_of(reminder.recipient):
-            if not Reminder.objects.visible_to(lead).filter(pk=reminder.pk).exists():
-                continue
-            sent += _claim_and_send(
-                kind=Notification.Kind.ESCALATION,
-                recipient=lead,
-                key=f"reminder:{reminder.pk}",
-                subject=f"Track II: key channel overdue — {reminder.recipient}",
-                template="contacts/email/escalation",
-                context={"lead": lead, "reminder": reminder, "now": now},
-                reminder_count=1,
-                now=now,
-            )
+    for lead in leads.select_related("profile").distinct().order_by("pk"):
+        told = Notification.objects.filter(
+            kind=Notification.Kind.ESCALATION,
+            recipient=lead,
+            key=Concat(Value("reminder:"), Cast(OuterRef("pk"), CharField())),
+        )
+        reminders = list(escalations_for(lead, now=now).exclude(Exists(told)))
+        if reminders and _send_escalation(lead, reminders, now=now):
+            sent += 1
     return sent
 
 
-def leads_of(officer):
-    """Active users with the lead role in any of the officer's teams (not the officer)."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.LEAD, teams__members=officer)
-        .exclude(pk=officer.pk)
-        .distinct()
-        .order_by("pk")
+def escalation_window(now: dt.datetime) -> dt.datetime:
+    """The start of the escalation window holding ``now`` (windows start at midnight UTC)."""
+    minutes = max(1, settings.ESCALATION_WINDOW_MINUTES)
+    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = (now - midnight) // dt.timedelta(minutes=minutes)
+    return midnight + elapsed * dt.timedelta(minutes=minutes)
+
+
+def _escalation_subject(reminders) -> str:
+    names = list(dict.fromkeys(display_name(r.recipient) for r in reminders))
+    named = ", ".join(names[:SUBJECT_NAMES])
+    if len(names) > SUBJECT_NAMES:
+        named += f" and {len(names) - SUBJECT_NAMES} more"
+    if len(reminders) == 1:
+        return f"Track II: key channel overdue — {named}"
+    return f"Track II: {len(reminders)} key channels overdue — {named}"
+
+
+def _send_escalation(lead, reminders, *, now) -> bool:
+    zone, _ = digest_preferences(lead)
+    sent = _claim_and_send(
+        kind=Notification.Kind.ESCALATION,
+        recipient=lead,
+        key=f"window:{escalation_window(now).isoformat(timespec='minutes')}",
+        subject=_escalation_subject(reminders),
+        template="contacts/email/escalation",
+        context={"lead": lead, "reminders": reminders, "zone": zone},
+        reminder_count=len(reminders),
+        now=now,
+    )
+    if sent:
+        _mark_told(lead, reminders, now=now)
+    return sent
+
+
+def _mark_told(lead, reminders, *, now) -> None:
+    """Record that ``lead`` was told of these escalated reminders, once each."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=Notification.Kind.ESCALATION,
+                recipient=lead,
+                key=f"reminder:{reminder.pk}",
+                subject="(told in a batch)",
+                reminder_count=1,
+                created_at=now,
+                sent_at=now,
+            )
+            for reminder in reminders
+        ],
+        ignore_conflicts=True,
     )
 
 
@@ -202,6 +309,7 @@ def _claim_and_send(
         )
         if claim is None:
             return False
+    context = {**context, "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(
         subject=subject,
         body=plain(render_to_string(f"{template}.txt", context)),

@@ -19,8 +19,11 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Max,
+    Min,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -89,11 +92,58 @@ class ContactQuerySet(models.QuerySet):
             return self.all()
         return self.filter(contact_visible_to(user))
 
+    def search(self, term: str) -> ContactQuerySet:
+        """Contacts whose name, in either script, or whose organization's name contains
+        ``term`` (any case): the contacts list's search box and the contact picker."""
+        term = term.strip()
+        if not term:
+            return self
+        # The matching organizations as one small set, hashed once: joined instead, the
+        # organization would be looked up for every contact the name test reads.
+        organizations = _related_model(self.model, "organization").objects.search_names(term)
+        return self.filter(
+            Q(full_name__icontains=term)
+            | Q(native_name__icontains=term)
+            | Q(organization__in=organizations.values("pk"))
+        )
+
     def with_overdue_for(self, officer, now) -> ContactQuerySet:
         """Annotate ``overdue_for_me``: the officer holds an overdue channel with the contact."""
         channel_model = _related_model(self.model, "channels")
         overdue = channel_model.objects.overdue(now).filter(officer=officer, contact=OuterRef("pk"))
         return self.annotate(overdue_for_me=Exists(overdue))
+
+    def with_channel_dates(self, now) -> ContactQuerySet:
+        """Annotate ``last_touch_at`` (the latest touch of any of the contact's channels)
+        and ``next_due_at`` (the soonest next due moment of its active channels, under the
+        climate in force at ``now``); None without such a channel."""
+        channel_model = _related_model(self.model, "channels")
+        # A subquery per contact, through the (contact, officer) index: PostgreSQL runs it
+        # for the page's rows only unless the list is sorted by it (0.1 s for a page at
+        # 100,000 contacts; 0.6 to 1.1 s sorted by it). Grouping the channels by contact
+        # in a join was four times slower.
+        channels = channel_model.objects.filter(contact=OuterRef("pk")).order_by()
+        last_touch = channels.values("contact").annotate(at=Max("last_touch_at")).values("at")
+        next_due = channels.active().with_due(now).values("contact").annotate(at=Min("next_due_at"))
+        return self.annotate(
+            last_touch_at=Subquery(last_touch), next_due_at=Subquery(next_due.values("at"))
+        )
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def search(self, term: str) -> OrganizationQuerySet:
+        """Organizations whose name, in either script, or city contains ``term`` (any
+        case): the organizations list's search box and the organization picker."""
+        term = term.strip()
+        if not term:
+            return self
+        return self.filter(
+            Q(name__icontains=term) | Q(native_name__icontains=term) | Q(city__icontains=term)
+        )
+
+    def search_names(self, term: str) -> OrganizationQuerySet:
+        """Organizations whose name, in either script, contains ``term`` (any case)."""
+        return self.filter(Q(name__icontains=term) | Q(native_name__icontains=term))
 
 
 class ExposesContactQuerySet(models.QuerySet):
@@ -400,3 +450,9 @@ class TagQuerySet(models.QuerySet):
         links = self.model.contacts.through.objects.filter(tag=OuterRef("pk"))
         carried_visibly = links.filter(contact_visible_to(user, prefix="contact__"))
         return self.filter(Exists(carried_visibly) | ~Exists(links))
+
+    def named(self, name: str):
+        """The tag of this name in any case (the oldest), created when there is none: the
+        web form and the API tag alike, so "Press" and "press" stay one tag."""
+        existing = self.filter(name__iexact=name).order_by("pk").first()
+        return existing or self.get_or_create(name=name)[0]

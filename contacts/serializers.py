@@ -138,7 +138,7 @@ class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializ
 
 
 def _tags(names):
-    return [Tag.objects.get_or_create(name=name.strip())[0] for name in names if name.strip()]
+    return [Tag.objects.named(name.strip()) for name in names if name.strip()]
 
 
 class ChannelSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     BigIntegerField,
     DateTimeField,
@@ -43,6 +43,7 @@ from contacts.models import (
 from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
 
 EXCHANGE_CLOCK_SKEW = dt.timedelta(minutes=5)
+MAX_CADENCE_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,11 @@ def record_touches(*, contact_ids: Iterable[int], officer_ids: Iterable[int], no
     )
     channels.update(last_touch_at=Subquery(latest))
     states.rerecord(channels)
+    return _resolve_no_longer_due(channels, now=now)
+
+
+def _resolve_no_longer_due(channels: QuerySet, *, now) -> int:
+    """Resolve the pending ``channel_due`` reminders of these channels not overdue now."""
     no_longer_due = channels.with_due(now).filter(overdue=False).values("pk")
     return (
         Reminder.objects.filter(kind=Reminder.Kind.CHANNEL_DUE, channel__in=no_longer_due)
@@ -402,6 +408,106 @@ def dismiss_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
         Channel.objects.filter(pk=reminder.channel_id).update(count_restarted_at=now)
     reminder.refresh_from_db()
     return reminder
+
+
+# Channels
+
+
+@transaction.atomic
+def open_channel(
+    *,
+    contact: Contact,
+    officer,
+    now: dt.datetime,
+    kind: str = Channel.Kind.INFORMAL,
+    priority: str = Channel.Priority.NORMAL,
+    cadence_days: int | None = None,
+    status: str = Channel.Status.ACTIVE,
+) -> Channel:
+    """Open the channel between an officer and a contact (one per pair). It counts from the
+    latest exchange they already share, else from now."""
+    cadence_days = cadence_days or Channel._meta.get_field("cadence_days").default
+    _check_cadence(cadence_days)
+    if Channel.objects.filter(contact=contact, officer=officer).exists():
+        raise DomainError("This officer already has a channel with this contact.", field="contact")
+    try:
+        # A savepoint: a concurrent opening of the same pair loses on the unique constraint.
+        with transaction.atomic():
+            channel = Channel.objects.create(
+                contact=contact,
+                officer=officer,
+                kind=kind,
+                priority=priority,
+                cadence_days=cadence_days,
+                status=status,
+                created_at=now,
+            )
+    except IntegrityError as error:
+        raise DomainError(
+            "This officer already has a channel with this contact.", field="contact"
+        ) from error
+    record_touches(contact_ids=[contact.pk], officer_ids=[officer.pk], now=now)
+    channel.refresh_from_db()
+    return channel
+
+
+@transaction.atomic
+def keep_in_touch(*, contacts: Iterable, officer, cadence_days: int, now: dt.datetime) -> list:
+    """Open a channel, every ``cadence_days``, with each of these contacts the officer
+    holds none with yet. Returns the channels opened."""
+    held = set(officer.channels.values_list("contact_id", flat=True))
+    return [
+        open_channel(contact=contact, officer=officer, cadence_days=cadence_days, now=now)
+        for contact in contacts
+        if contact.pk not in held
+    ]
+
+
+@transaction.atomic
+def change_channel(channel: Channel, *, now: dt.datetime, **fields) -> Channel:
+    """Change a channel's kind, priority, cadence or status (pause, resume, close). A
+    resumed channel counts from now; the reminders of a channel no longer overdue (paused,
+    closed, a longer cadence) are resolved."""
+    if "cadence_days" in fields:
+        _check_cadence(fields["cadence_days"])
+    status = fields.get("status", channel.status)
+    # Read as stored (a form may have written its input onto the instance already).
+    stored = Channel.objects.select_for_update().filter(pk=channel.pk)
+    before, *pair = stored.values_list("status", "contact_id", "officer_id").get()
+    for name, value in fields.items():
+        setattr(channel, name, value)
+    if status == Channel.Status.ACTIVE and before != Channel.Status.ACTIVE:
+        # Resuming is a fresh start: the months it was paused or closed are not overdue.
+        channel.count_restarted_at = now
+    channel.save()
+    if [channel.contact_id, channel.officer_id] != pair:
+        # Another pair (the API's PUT): its touches are those of the new pair.
+        record_touches(contact_ids=[channel.contact_id], officer_ids=[channel.officer_id], now=now)
+        channel.refresh_from_db(fields=["last_touch_at"])
+    else:
+        _resolve_no_longer_due(Channel.objects.filter(pk=channel.pk), now=now)
+    return channel
+
+
+def pause_channel(*, channel: Channel, now: dt.datetime) -> Channel:
+    """Stop a channel's reminders for a while; it is never overdue while paused."""
+    return change_channel(channel, now=now, status=Channel.Status.PAUSED)
+
+
+def resume_channel(*, channel: Channel, now: dt.datetime) -> Channel:
+    """Make a paused or closed channel active again, counting from now."""
+    return change_channel(channel, now=now, status=Channel.Status.ACTIVE)
+
+
+def close_channel(*, channel: Channel, now: dt.datetime) -> Channel:
+    """End a relationship: the channel is kept, with its history, but never due."""
+    return change_channel(channel, now=now, status=Channel.Status.CLOSED)
+
+
+def _check_cadence(cadence_days) -> None:
+    # The upper bound (MAX_CADENCE_DAYS) is the forms' and the serializer's.
+    if cadence_days < 1:
+        raise DomainError("Keep in touch at least every day.", field="cadence_days")
 
 
 # Grants

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views
+from contacts import channel_views, picker, views
 
 app_name = "contacts"
 
@@ -16,6 +16,11 @@ urlpatterns = [
         views.grant_revoke,
         name="grant_revoke",
     ),
+    path("channels/new/", channel_views.channel_new, name="channel_new"),
+    path("channels/<int:pk>/edit/", channel_views.channel_edit, name="channel_edit"),
+    path("channels/<int:pk>/pause/", channel_views.channel_pause, name="channel_pause"),
+    path("channels/<int:pk>/resume/", channel_views.channel_resume, name="channel_resume"),
+    path("channels/<int:pk>/close/", channel_views.channel_close, name="channel_close"),
     path("exchanges/new/", views.exchange_new, name="exchange_new"),
     path("exchanges/<int:pk>/edit/", views.exchange_edit, name="exchange_edit"),
     path("exchanges/<int:pk>/delete/", views.exchange_delete, name="exchange_delete"),
@@ -26,4 +31,8 @@ urlpatterns = [
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
     path("organizations/<int:pk>/delete/", views.organization_delete, name="organization_delete"),
+    path("pick/contacts/", picker.pick_contacts, name="pick_contacts"),
+    path("pick/officers/", picker.pick_officers, name="pick_officers"),
+    path("pick/staff/", picker.pick_staff, name="pick_staff"),
+    path("pick/organizations/", picker.pick_organizations, name="pick_organizations"),
 ]

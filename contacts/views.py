@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import (
     F,
     Prefetch,
@@ -21,13 +22,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts import deletion, services
+from contacts import channel_views, deletion, services
 from contacts.access import (
     EDITORS,
     ORGANIZATION_WRITERS,
     has_any_role,
     is_owner,
     may_change_exchange,
+    may_log_exchange,
     may_manage_grants,
     may_read_notes,
     require_any_role,
@@ -38,6 +40,7 @@ from contacts.forms import (
     ContactSearchForm,
     ExchangeForm,
     GrantForm,
+    LogExchangeForm,
     OrganizationForm,
     OrganizationSearchForm,
     SnoozeForm,
@@ -45,13 +48,14 @@ from contacts.forms import (
 from contacts.models import (
     AccessLog,
     Affiliation,
-    Channel,
     Contact,
     Exchange,
     Organization,
     Reminder,
     Sensitivity,
 )
+from contacts.people import display_name
+from contacts.widgets import chosen
 
 User = get_user_model()
 
@@ -95,9 +99,12 @@ def record_web_views(request, contacts) -> None:
     )
 
 
-def offered_protected(field) -> list[Contact]:
-    """The protected contacts a contact picker (a form field over contacts) offers by name."""
-    return list(field.queryset.filter(sensitivity=Sensitivity.PROTECTED))
+def offered_protected(bound_field) -> list[Contact]:
+    """The protected contacts a contact picker (a form field over contacts) names on its
+    page: the chosen ones; its endpoint logs those it offers as the user types."""
+    return [
+        contact for contact in chosen(bound_field) if contact.sensitivity == Sensitivity.PROTECTED
+    ]
 
 
 def _safe_next(request) -> str | None:
@@ -149,7 +156,9 @@ def contact_list(request):
 @login_required
 def contact_detail(request, pk):
     contact = get_contact_for_user(request, pk)
-    page = _contact_page(contact, request.user, timezone.now())
+    page = _contact_page(
+        contact, request.user, timezone.now(), timeline_page=request.GET.get("page")
+    )
     # The timeline names the other (visible) contacts of each exchange too.
     named = (person for exchange in page["exchanges"] for person in exchange.contacts.all())
     record_web_views(request, [contact, *named])
@@ -157,29 +166,28 @@ def contact_detail(request, pk):
     return render(request, "contacts/contact_detail.html", context)
 
 
-def _contact_page(contact, user, now) -> dict:
-    """What the contact page shows besides the profile, each read through visible_to."""
+def _contact_page(contact, user, now, *, timeline_page=None) -> dict:
+    """What the contact page shows besides the profile, each read through visible_to; the
+    exchanges a page of ``TIMELINE_SIZE`` at a time, latest first."""
     visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
     manages_grants = may_manage_grants(user, contact)
+    timeline = Paginator(
+        Exchange.objects.visible_to(user)
+        .filter(contacts=contact)
+        .with_may_change(user)
+        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
+        .order_by("-occurred_at", "-pk"),
+        TIMELINE_SIZE,
+    ).get_page(timeline_page)
     return {
         "may_read_notes": may_read_notes(user),
         "affiliations": Affiliation.objects.visible_to(user)
         .filter(contact=contact)
         .select_related("organization")
         .order_by(F("ends_on").desc(nulls_first=True), F("starts_on").desc(nulls_last=True), "pk"),
-        "channels": Channel.objects.visible_to(user)
-        .with_due(now)
-        .filter(contact=contact)
-        .select_related("officer")
-        .order_by("next_due_at", "pk"),
-        "exchanges": list(
-            Exchange.objects.visible_to(user)
-            .filter(contacts=contact)
-            .with_may_change(user)
-            .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
-            .order_by("-occurred_at", "-pk")[:TIMELINE_SIZE]
-        ),
-        "timeline_size": TIMELINE_SIZE,
+        **channel_views.contact_page_channels(contact, user, now),
+        "exchanges": list(timeline.object_list),
+        "timeline": timeline,
         "invitations": contact.invitations.select_related("event").order_by(
             "-event__starts_at", "-pk"
         ),
@@ -201,7 +209,9 @@ def contact_create(request):
     _require_editor(request.user)
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        contact = form.save()
+        with transaction.atomic():
+            contact = form.save()
+            _keep_in_touch(request, [contact], form.cleaned_data.get("keep_in_touch_days"))
         messages.success(request, f"{contact.full_name} was added.")
         return _to_contact_if_visible(request, contact)
     return render(request, "contacts/contact_form.html", {"form": form, "contact": None})
@@ -223,6 +233,16 @@ def contact_edit(request, pk):
     return render(
         request, "contacts/contact_form.html", {"form": form, "contact": contact, "name": name}
     )
+
+
+def _keep_in_touch(request, contacts, cadence_days) -> None:
+    """Open the user's channel, every ``cadence_days``, with those of the contacts they see
+    and hold none with (none without a cadence)."""
+    visible = Contact.objects.visible_to(request.user).filter(pk__in=[c.pk for c in contacts])
+    if cadence_days:
+        services.keep_in_touch(
+            contacts=visible, officer=request.user, cadence_days=cadence_days, now=timezone.now()
+        )
 
 
 def _to_contact_if_visible(request, contact):
@@ -268,7 +288,7 @@ def grant_add(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{user.get_username()} may now see {contact.full_name}.")
+        messages.success(request, f"{display_name(user)} may now see {contact.full_name}.")
     return redirect("contacts:detail", pk=contact.pk)
 
 
@@ -282,7 +302,7 @@ def grant_revoke(request, pk, user_pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{user.get_username()} no longer sees {contact.full_name}.")
+        messages.success(request, f"{display_name(user)} no longer sees {contact.full_name}.")
     return redirect("contacts:detail", pk=contact.pk)
 
 
@@ -291,25 +311,16 @@ def grant_revoke(request, pk, user_pk):
 
 @login_required
 def exchange_new(request):
-    _require_editor(request.user)
+    if not may_log_exchange(request.user):
+        raise PermissionDenied("Only officers, leads, admins and channel holders log exchanges.")
     now = timezone.now()
     initial = {"contacts": request.GET.getlist("contact")}
-    form = ExchangeForm(request.POST or None, user=request.user, now=now, initial=initial)
+    form = LogExchangeForm(request.POST or None, user=request.user, now=now, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.log_exchange(
-                occurred_at=data["occurred_at"],
-                kind=data["kind"],
-                contacts=data["contacts"],
-                officers=[request.user, *data["other_officers"]],
-                summary=data["summary"],
-                topics=data["topics"],
-                notes=data.get("notes", ""),
-                follow_up_on=data["follow_up_on"],
-                created_by=request.user,
-                now=now,
-            )
+            with transaction.atomic():
+                _log_and_keep_in_touch(request, data, now=now)
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
@@ -317,10 +328,29 @@ def exchange_new(request):
             messages.success(request, f"Exchange with {names} logged.")
             first = data["contacts"].first()
             return redirect(_safe_next(request) or reverse("contacts:detail", args=[first.pk]))
-    record_web_views(request, offered_protected(form.fields["contacts"]))
+    record_web_views(request, offered_protected(form["contacts"]))
     return render(
         request, "contacts/exchange_form.html", {"form": form, "next": _safe_next(request)}
     )
+
+
+def _log_and_keep_in_touch(request, data, *, now) -> None:
+    """Log the exchange; then, when asked, open the user's channels with the contacts they
+    hold none with (they count from this exchange)."""
+    services.log_exchange(
+        occurred_at=data["occurred_at"],
+        kind=data["kind"],
+        contacts=data["contacts"],
+        officers=[request.user, *data["other_officers"]],
+        summary=data["summary"],
+        topics=data["topics"],
+        notes=data.get("notes", ""),
+        follow_up_on=data["follow_up_on"],
+        created_by=request.user,
+        now=now,
+    )
+    if data.get("keep_in_touch"):
+        _keep_in_touch(request, data["contacts"], data["keep_in_touch_days"])
 
 
 def _get_exchange_to_change(request, pk) -> Exchange:
@@ -358,7 +388,7 @@ def exchange_edit(request, pk):
         else:
             messages.success(request, "The exchange was saved.")
             return redirect(_back_from_exchange(request, exchange))
-    record_web_views(request, offered_protected(form.fields["contacts"]))
+    record_web_views(request, offered_protected(form["contacts"]))
     context = {"form": form, "exchange": exchange, "next": _safe_next(request)}
     return render(request, "contacts/exchange_form.html", context)
 
@@ -414,6 +444,8 @@ def _reminder_answer(request, pk, *, error, done):
         reminder = get_reminder_for_user(request, pk)
         if reminder.channel:
             record_web_views(request, [reminder.channel.contact])  # the row names it
+        elif reminder.exchange:
+            record_web_views(request, list(reminder.exchange.contacts.all()))  # and these
         context = {
             "reminder": reminder,
             "reminder_error": error,

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from contacts.models import Contact, Layer, Organization, Tag
+from contacts.widgets import PickerSelect, PickerSelectMultiple
 from events.models import Event, Invitation, Programme
 
 User = get_user_model()
@@ -61,6 +62,71 @@ class ProgrammeFilterForm(forms.Form):
         return programmes.order_by("-starts_on", "-pk")
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ProgrammeForm(forms.ModelForm):
+    """Create or edit a programme. Participants are chosen among the contacts the user
+    may see; those hidden from them stay linked (events.services.save_programme)."""
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title",
+            "kind",
+            "layer",
+            "status",
+            "starts_on",
+            "ends_on",
+            "partners",
+            "participants",
+            "officers",
+            "description",
+            "outcome",
+        ]
+        widgets = {
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "partners": PickerSelectMultiple(
+                "contacts:pick_organizations", placeholder="Type an organization…"
+            ),
+            "participants": PickerSelectMultiple(
+                "contacts:pick_contacts", placeholder="Type a name…"
+            ),
+            "officers": PickerSelectMultiple("contacts:pick_staff", placeholder="Type a name…"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["layer"].required = True
+        self.fields["partners"].queryset = Organization.objects.order_by("name", "pk")
+        self.fields["participants"].queryset = Contact.objects.visible_to(user).order_by(
+            "full_name", "pk"
+        )
+        officers = User.objects.filter(is_active=True)
+        if self.instance.pk is not None:
+            officers |= User.objects.filter(programmes=self.instance)
+        self.fields["officers"].queryset = officers.distinct().order_by("username", "pk")
+        if self.instance.pk is not None:
+            # Only the participants the user may see are shown, and so submitted.
+            self.initial["participants"] = list(
+                self.fields["participants"].queryset.filter(programmes=self.instance)
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The end cannot be before the start.")
+        return cleaned
+
+
 class WallClockField(forms.DateTimeField):
     """A date and time as read on a clock, without a zone: the form makes it aware in the
     event's own zone, which is another field."""
@@ -109,7 +175,16 @@ class EventForm(forms.ModelForm):
             "planners",
             "attending_officers",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "host_organization": PickerSelect(
+                "contacts:pick_organizations", placeholder="Type an organization…"
+            ),
+            "planners": PickerSelectMultiple("contacts:pick_staff", placeholder="Type a name…"),
+            "attending_officers": PickerSelectMultiple(
+                "contacts:pick_staff", placeholder="Type a name…"
+            ),
+        }
         labels = {"timezone": "Time zone", "online_url": "Online link"}
         formfield_callback = _https_by_default
 
@@ -151,7 +226,12 @@ def _aware(value) -> bool:
 
 
 class InviteOneForm(forms.Form):
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), label="Contact")
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        label="Contact",
+        help_text="Type part of a name or organization.",
+        widget=PickerSelect("contacts:pick_contacts", placeholder="Type a name…"),
+    )
     role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
 
     def __init__(self, *args, user, **kwargs):
@@ -167,7 +247,10 @@ class InviteOneForm(forms.Form):
 class InviteBulkForm(forms.Form):
     category = forms.ChoiceField(choices=_blank(Contact.Category.choices), required=False)
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.order_by("name", "pk"), required=False, empty_label="Any"
+        queryset=Organization.objects.order_by("name", "pk"),
+        required=False,
+        empty_label="Any",
+        widget=PickerSelect("contacts:pick_organizations", placeholder="Any organization"),
     )
     tag = forms.ModelChoiceField(
         queryset=Tag.objects.none(),

@@ -11,6 +11,7 @@ from timezone_field import TimeZoneField
 
 from contacts.models import Contact, Exchange, Layer, Organization, Reminder
 from contacts.querysets import ExposesContactQuerySet
+from events import mail_templates
 
 
 def new_nonce() -> str:
@@ -87,6 +88,21 @@ class Event(models.Model):
     )
     # Bumped on every change that a calendar client must notice (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    invitation_subject = models.CharField(
+        max_length=200,
+        default=mail_templates.DEFAULT_SUBJECT,
+        blank=True,
+        validators=[mail_templates.validate_mail_template],
+        help_text="Subject of the invitation e-mail; placeholders as in the text. Empty: "
+        "the default subject.",
+    )
+    invitation_text = models.TextField(
+        default=mail_templates.DEFAULT_TEXT,
+        blank=True,
+        validators=[mail_templates.validate_mail_template],
+        help_text="Text of the invitation e-mail. Placeholders: {name}, {event}, {when}, "
+        "{venue}, {rsvp_link}. Empty: the default text.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,6 +181,14 @@ class Invitation(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(
+        "InvitationBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text="The bulk invitation that made it, if any.",
+    )
     # Part of the signed RSVP link: a new nonce invalidates every link sent before.
     rsvp_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
     attendance_exchange = models.OneToOneField(
@@ -198,6 +222,95 @@ class Invitation(models.Model):
     def holds_seat(self) -> bool:
         """This invitation takes a seat (the row form of ``InvitationQuerySet.seated``)."""
         return self.status in SEATED_STATUSES and self.revoked_at is None
+
+
+class InvitationBatch(models.Model):
+    """The invitations made at once by one "invite all who match", withdrawn as a whole."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="batches")
+    role = models.CharField(max_length=10, choices=Invitation.Role.choices)
+    criteria = models.CharField(max_length=300, help_text="Who matched, in words.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "invitation batches"
+        indexes = [models.Index(fields=["event", "created_at"])]
+
+    def __str__(self):
+        return f"{self.criteria} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class InvitationMessageQuerySet(ExposesContactQuerySet):
+    contact_field = "invitation__contact"
+
+    def unsent(self):
+        """Messages not (yet) delivered to the mail server: queued or failed."""
+        return self.filter(status__in=InvitationMessage.CLAIMABLE)
+
+
+class InvitationMessage(models.Model):
+    """One e-mail to a guest about their invitation. The row is the claim: unique by its
+    natural key (invitation, kind, key), moved to ``sending`` by one conditional UPDATE,
+    so a retried or duplicated task never sends it twice; its status and error are shown
+    on the guest list."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        CHASER = "chaser", "Chaser"
+        ACCEPTANCE = "acceptance", "Acceptance confirmed"
+        SEAT = "seat", "Seat from the waiting list"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        BOUNCED = "bounced", "Bounced"
+        SKIPPED = "skipped", "Not sent"
+
+    CLAIMABLE = (Status.QUEUED, Status.FAILED)
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="mail_messages"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=64, help_text="One message per (invitation, kind, key).")
+    to = models.EmailField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(InvitationMessageQuerySet)()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "kind", "key"], name="invitation_message_once_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["to", "status"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to or 'nobody'} ({self.get_status_display()})"
 
 
 class Programme(models.Model):

@@ -12,7 +12,6 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from contacts.access import may_manage_events
-from contacts.models import Contact
 from contacts.serializers import ActiveUsers, VisibleContacts
 from events import services
 from events.models import Event, Invitation, Programme
@@ -220,10 +219,20 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"ends_on": ["Must be on or after starts_on."]})
         return attrs
 
+    def create(self, validated_data):
+        relations = _pop_programme_relations(validated_data)
+        programme = Programme(**validated_data)
+        return services.save_programme(programme=programme, by=_user(self.context), **relations)
+
     def update(self, instance, validated_data):
-        if "participants" in validated_data:
-            # The caller cannot see the others, so cannot have meant to remove them.
-            visible = Contact.objects.visible_to(_user(self.context)).values("pk")
-            hidden = Contact.objects.filter(programmes=instance).exclude(pk__in=visible)
-            validated_data["participants"] = [*validated_data["participants"], *hidden]
-        return super().update(instance, validated_data)
+        # The participants hidden from the caller stay linked (services.save_programme).
+        relations = _pop_programme_relations(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return services.save_programme(programme=instance, by=_user(self.context), **relations)
+
+
+def _pop_programme_relations(validated_data) -> dict:
+    """The many-to-many fields given (an update leaves the others as they are)."""
+    names = ("partners", "participants", "officers")
+    return {name: validated_data.pop(name) for name in names if name in validated_data}

@@ -18,7 +18,8 @@ from contacts import services as contact_services
 from contacts.errors import DomainError
 from contacts.models import Channel, Contact, Exchange, Reminder
 from contacts.querysets import contact_visible_to_user_in
-from events.models import CalendarFeed, Event, EventReminder, Invitation
+from events import mail
+from events.models import CalendarFeed, Event, EventReminder, Invitation, InvitationBatch, Programme
 
 # A change to any of these must reach calendar clients (iCalendar SEQUENCE).
 CALENDAR_FIELDS = frozenset(
@@ -80,14 +81,57 @@ def _calendar_state(event: Event) -> tuple:
     )
 
 
+# Programmes
+
+
+@transaction.atomic
+def save_programme(
+    *,
+    programme: Programme,
+    by,
+    partners: Iterable | None = None,
+    participants: Iterable | None = None,
+    officers: Iterable | None = None,
+) -> Programme:
+    """Save a new or edited programme (built by a form or a serializer) and, when given,
+    its partners, officers and participants. ``participants`` are those ``by`` may see and
+    chose: the participants hidden from them stay linked, since they cannot have meant to
+    remove what they cannot see."""
+    adding = programme._state.adding
+    programme.save()
+    if partners is not None:
+        programme.partners.set(partners)
+    if officers is not None:
+        programme.officers.set(officers)
+    if participants is not None:
+        hidden = [] if adding else list(hidden_participants(programme, by))
+        programme.participants.set([*participants, *hidden])
+    return programme
+
+
+def hidden_participants(programme: Programme, user) -> QuerySet:
+    """The programme's participants that ``user`` may not see."""
+    visible = Contact.objects.visible_to(user).values("pk")
+    return Contact.objects.filter(programmes=programme).exclude(pk__in=visible)
+
+
 # Inviting
 
 
 @transaction.atomic
-def invite(*, event: Event, contact_ids: Iterable[int], role: str, by, now) -> InviteResult:
+def invite(
+    *,
+    event: Event,
+    contact_ids: Iterable[int],
+    role: str,
+    by,
+    now,
+    batch: InvitationBatch | None = None,
+) -> InviteResult:
     """Invite contacts one at a time or in bulk. Contacts already invited are skipped, and
     so are ids that are unknown or name a contact ``by`` may not see (reported alike, so a
-    report never confirms that a hidden contact exists)."""
+    report never confirms that a hidden contact exists). ``batch``: the bulk invitation
+    they belong to."""
     wanted = list(dict.fromkeys(contact_ids))
     # Erased contacts are kept only as counts: nobody invites them any more.
     visible = Contact.objects.visible_to(by).filter(pk__in=wanted, erased_at__isnull=True).in_bulk()
@@ -105,7 +149,14 @@ def invite(*, event: Event, contact_ids: Iterable[int], role: str, by, now) -> I
             result.skipped.append((contact.full_name, "already invited"))
         else:
             result.invited.append(
-                Invitation(event=event, contact=contact, role=role, invited_by=by, created_at=now)
+                Invitation(
+                    event=event,
+                    contact=contact,
+                    role=role,
+                    invited_by=by,
+                    created_at=now,
+                    batch=batch,
+                )
             )
     # ignore_conflicts: a concurrent invitation of the same contact is a duplicate too.
     Invitation.objects.bulk_create(result.invited, ignore_conflicts=True)
@@ -115,6 +166,13 @@ def invite(*, event: Event, contact_ids: Iterable[int], role: str, by, now) -> I
 def invite_matching(*, event: Event, by, role: str, now, **criteria) -> InviteResult:
     """Invite every contact ``by`` may see that matches category, organization, tag and
     layer (those given)."""
+    ids = matching_contacts(by=by, **criteria).values_list("pk", flat=True)
+    return invite(event=event, contact_ids=list(ids), role=role, by=by, now=now)
+
+
+def matching_contacts(*, by, **criteria) -> QuerySet:
+    """Contacts ``by`` may see, not erased, that match category, organization, tag and
+    layer (those given), by name."""
     filters = {
         "category": criteria.get("category"),
         "organization_id": criteria.get("organization"),
@@ -124,8 +182,7 @@ def invite_matching(*, event: Event, by, role: str, now, **criteria) -> InviteRe
     contacts = Contact.objects.visible_to(by).filter(
         erased_at__isnull=True, **{key: value for key, value in filters.items() if value}
     )
-    ids = contacts.order_by("full_name", "pk").values_list("pk", flat=True).distinct()
-    return invite(event=event, contact_ids=list(ids), role=role, by=by, now=now)
+    return contacts.order_by("full_name", "pk").distinct()
 
 
 # Answers, capacity and the waiting list
@@ -152,6 +209,8 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
     else:
         invitation.waitlisted_at = None
     invitation.save(update_fields=["status", "responded_at", "waitlisted_at", "updated_at"])
+    if status == Invitation.Status.ACCEPTED and not held_seat:
+        mail.queue_guest_mail(invitation=invitation, kind=mail.Kind.ACCEPTANCE, now=now)
     if held_seat and status != Invitation.Status.ACCEPTED:
         _promote_from_waitlist(event, now)
     return invitation
@@ -187,6 +246,7 @@ def _promote_from_waitlist(event: Event, now) -> Invitation | None:
     waiting.status = Invitation.Status.ACCEPTED
     waiting.waitlisted_at = None
     waiting.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    mail.queue_guest_mail(invitation=waiting, kind=mail.Kind.SEAT, now=now)
     return waiting
 
 
@@ -275,6 +335,39 @@ def _record_attendance(invitation: Invitation, *, by, now) -> Exchange:
         topics=[event.kind],
         created_by=by,
         now=now,
+    )
+
+
+@transaction.atomic
+def check_in_walk_in(
+    *, event: Event, by, now, contact: Contact | None = None, full_name: str = "", email: str = ""
+) -> Invitation:
+    """Invite and check in, in one step, a guest who came without being on the list: a
+    contact ``by`` may see, or someone new (``full_name``, optional ``email``) added to the
+    network as a standard contact that ``by`` owns. A contact invited already is checked in
+    on that invitation. Nothing is written when the check-in is refused."""
+    if contact is None:
+        contact = _walk_in_contact(event=event, by=by, full_name=full_name, email=email)
+    elif not Contact.objects.visible_to(by).filter(pk=contact.pk, erased_at__isnull=True).exists():
+        # The same answer for a hidden contact as for one that does not exist.
+        raise DomainError("No such contact.", field="contact")
+    invitation = Invitation.objects.filter(event=event, contact=contact).first()
+    if invitation is None:
+        invite(event=event, contact_ids=[contact.pk], role=Invitation.Role.GUEST, by=by, now=now)
+        invitation = Invitation.objects.get(event=event, contact=contact)
+    return check_in(invitation=invitation, attended=True, by=by, now=now)
+
+
+def _walk_in_contact(*, event: Event, by, full_name: str, email: str) -> Contact:
+    full_name = full_name.strip()
+    if not full_name:
+        raise DomainError("Give the guest's name.", field="full_name")
+    return Contact.objects.create(
+        full_name=full_name,
+        email=email.strip(),
+        category=Contact.Category.OTHER,
+        layer=event.layer,
+        owner=by,
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import mail_views, programme_views, views
 
 app_name = "events"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("events/<int:pk>/edit/", views.event_edit, name="edit"),
     path("events/<int:pk>/invite/", views.event_invite, name="invite"),
     path("events/<int:pk>/checkin/", views.event_checkin, name="checkin"),
+    path("events/<int:pk>/checkin/walk-in/", views.event_walk_in, name="walk_in"),
+    path("events/<int:pk>/mail/", mail_views.event_mail, name="mail"),
+    path("events/<int:pk>/mail/send/", mail_views.send_invitations, name="mail_send"),
+    path("events/<int:pk>/mail/chase/", mail_views.send_chasers, name="mail_chase"),
+    path("events/<int:pk>/invite/bulk/", mail_views.invite_bulk, name="invite_bulk"),
+    path("events/batches/<int:pk>/withdraw/", mail_views.batch_withdraw, name="batch_withdraw"),
     path(
         "events/invitations/<int:pk>/checkin/",
         views.invitation_checkin,
@@ -29,7 +35,9 @@ urlpatterns = [
         name="invitation_withdraw",
     ),
     path("programmes/", views.programme_list, name="programme_list"),
+    path("programmes/new/", programme_views.programme_create, name="programme_create"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", programme_views.programme_edit, name="programme_edit"),
     path("calendar/", views.feed_manage, name="feed_manage"),
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
     path("events/<int:pk>/calendar.ics", views.event_ics, name="event_ics"),

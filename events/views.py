@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,8 +27,10 @@ from contacts.access import may_manage_events
 from contacts.errors import DomainError
 from contacts.models import Contact, Organization
 from contacts.views import offered_protected, record_web_views
-from events import calendar, forms, services
+from events import batches, calendar, forms, mail, services
+from events.checkin_forms import GuestSearchForm, WalkInForm
 from events.models import CalendarFeed, Event, Invitation, Programme
+from events.programme_views import may_manage_programmes
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
@@ -267,7 +269,9 @@ def event_detail(request, pk):
     visible = (
         Invitation.objects.visible_to(request.user).filter(event=event).select_related("contact")
     )
-    invitations = list(visible.order_by("contact__full_name", "pk"))
+    invitations = list(
+        visible.prefetch_related(mail.MESSAGES_PREFETCH).order_by("contact__full_name", "pk")
+    )
     # The waiting list is drawn from these same invitations.
     record_web_views(request, [invitation.contact for invitation in invitations])
     guests = [invitation for invitation in invitations if invitation.revoked_at is None]
@@ -289,6 +293,11 @@ def event_detail(request, pk):
         "seats_left": event.seats_left() if can_manage else None,
         "open_for_answers": open_for_answers,
         "answers": ON_BEHALF_ANSWERS,
+        # E-mail to guests and bulk invitations, over the guests the reader sees.
+        "mail": mail.guest_list_mail(guests) if can_manage else None,
+        "batches": batches.batches_for_event_page(event=event, user=request.user)
+        if can_manage
+        else [],
     }
     return render(request, "events/event_detail.html", context)
 
@@ -353,9 +362,8 @@ def event_invite(request, pk):
     one = forms.InviteOneForm(
         request.POST if mode == "one" else None, user=request.user, prefix="one"
     )
-    bulk = forms.InviteBulkForm(
-        request.POST if mode == "bulk" else None, user=request.user, prefix="bulk"
-    )
+    # Everyone who matches goes through a preview first (mail_views.invite_bulk).
+    bulk = forms.InviteBulkForm(user=request.user, prefix="bulk")
     now, result = timezone.now(), None
     if mode == "one" and one.is_valid():
         result = services.invite(
@@ -365,17 +373,13 @@ def event_invite(request, pk):
             by=request.user,
             now=now,
         )
-    elif mode == "bulk" and bulk.is_valid():
-        result = services.invite_matching(
-            event=event, by=request.user, role=bulk.cleaned_data["role"], now=now, **bulk.criteria()
-        )
     invited = []
     if result is not None:
         invited = [invitation.contact for invitation in result.invited]
         one = forms.InviteOneForm(user=request.user, prefix="one")
         bulk = forms.InviteBulkForm(user=request.user, prefix="bulk")
     # The report names the guests just invited, and the picker every contact it offers.
-    record_web_views(request, [*invited, *offered_protected(one.fields["contact"])])
+    record_web_views(request, [*invited, *offered_protected(one["contact"])])
     context = {"event": event, "one": one, "bulk": bulk, "result": result}
     return render(request, "events/event_invite.html", context)
 
@@ -383,23 +387,53 @@ def event_invite(request, pk):
 # Check-in on the day
 
 
+def _checkin_guests(user, event):
+    """The guests the check-in page lists: those the user may see, still expected or
+    already checked in."""
+    return Invitation.objects.visible_to(user).filter(
+        event=event, revoked_at__isnull=True, status__in=CHECK_IN_STATUSES
+    )
+
+
+def _checkin_counts(user, event) -> dict:
+    """``arrived`` and ``expected``, over the guests the user may see (one query)."""
+    return _checkin_guests(user, event).aggregate(
+        arrived=Count("pk", filter=Q(status=Invitation.Status.ATTENDED)), expected=Count("pk")
+    )
+
+
 @planner_required
 def event_checkin(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    guests = list(
-        Invitation.objects.visible_to(request.user)
-        .filter(event=event, revoked_at__isnull=True, status__in=CHECK_IN_STATUSES)
-        .select_related("contact")
-        .order_by("contact__full_name", "pk")
-    )
+    return _checkin_page(request, event, walk_in=WalkInForm(user=request.user))
+
+
+def _checkin_page(request, event, *, walk_in):
+    search = GuestSearchForm(request.GET)
+    term = search.term()
+    guests = _checkin_guests(request.user, event).select_related("contact")
+    if term:
+        # The contacts list's own search, over the guests' contacts.
+        guests = guests.filter(contact__in=Contact.objects.search(term).values("pk"))
+    guests = list(guests.order_by("contact__full_name", "pk"))
     record_web_views(request, [invitation.contact for invitation in guests])
-    return render(request, "events/event_checkin.html", {"event": event, "guests": guests})
+    record_web_views(request, offered_protected(walk_in["contact"]))
+    context = {
+        "event": event,
+        "guests": guests,
+        "counts": _checkin_counts(request.user, event),
+        "search": search,
+        "search_term": term,
+        "walk_in": walk_in,
+    }
+    return render(request, "events/event_checkin.html", context)
 
 
 @planner_required
 @require_POST
 def invitation_checkin(request, pk):
-    """Attended (``attended=1``) or no show (``attended=0``); htmx gets the row back."""
+    """Attended (``attended=1``) or no show (``attended=0``); htmx gets the row back, and
+    the page's counter with it."""
     invitation = get_invitation_for_user(request, pk)
     attended = request.POST.get("attended")
     if attended not in ("0", "1"):
@@ -413,7 +447,11 @@ def invitation_checkin(request, pk):
         error = domain_error.message
     if request.htmx:
         record_web_views(request, [invitation.contact])
-        context = {"invitation": invitation, "error": error}
+        context = {
+            "invitation": invitation,
+            "error": error,
+            "counts": _checkin_counts(request.user, invitation.event),
+        }
         return render(request, "events/_checkin_row.html", context)
     name = invitation.contact.full_name
     if error:
@@ -421,6 +459,33 @@ def invitation_checkin(request, pk):
     else:
         messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
     return redirect(f"{reverse('events:checkin', args=[invitation.event_id])}#checkin-{pk}")
+
+
+@planner_required
+@require_POST
+def event_walk_in(request, pk):
+    """A guest not on the list, invited and checked in at once: a contact the planner may
+    see, or someone new."""
+    event = get_object_or_404(Event, pk=pk)
+    form = WalkInForm(request.POST, user=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = services.check_in_walk_in(
+                event=event,
+                by=request.user,
+                now=timezone.now(),
+                contact=data["contact"],
+                full_name=data["full_name"],
+                email=data["email"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{invitation.contact.full_name}: invited and checked in.")
+            checkin_url = reverse("events:checkin", args=[event.pk])
+            return redirect(f"{checkin_url}#checkin-{invitation.pk}")
+    return _checkin_page(request, event, walk_in=form)
 
 
 # The personal calendar feed
@@ -457,7 +522,11 @@ def programme_list(request):
     form = forms.ProgrammeFilterForm(request.GET)
     partners = Prefetch("partners", queryset=Organization.objects.order_by("name", "pk"))
     programmes = form.filter(Programme.objects.prefetch_related(partners))
-    context = {"form": form, "page": _paginate(request, programmes)}
+    context = {
+        "form": form,
+        "page": _paginate(request, programmes),
+        "may_manage": may_manage_programmes(request.user),
+    }
     return render(request, "events/programme_list.html", context)
 
 
@@ -476,5 +545,6 @@ def programme_detail(request, pk):
         "partners": programme.partners.order_by("name", "pk"),
         "officers": programme.officers.order_by("username", "pk"),
         "participants": participants,
+        "may_manage": may_manage_programmes(request.user),
     }
     return render(request, "events/programme_detail.html", context)

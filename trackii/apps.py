@@ -9,6 +9,6 @@ class TrackiiConfig(AppConfig):
     def ready(self):
         from trackii.permissions import sync_role_permissions
 
-        # For every app, not sender=self: trackii has no models module, and Django sends
-        # post_migrate only for apps that have one. Each run adds what exists by then.
+        # For every app, not sender=self: each app's post_migrate adds the permissions of
+        # the models that exist by then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="trackii.sync_role_permissions")

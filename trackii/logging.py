@@ -49,6 +49,17 @@ class RedactUrlTokens(logging.Filter):
         return True
 
 
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """A 4xx answer (a 403 for a missing permission, a 404) is a client's error, not a fault:
+    Django's request logger writes it as one line, without the exception's traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status_code = getattr(record, "status_code", None)
+        if isinstance(status_code, int) and 400 <= status_code < 500:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 class GunicornLogger(Logger):
     """gunicorn's logger with every access-log atom (request line, path, referer, headers,
     environ) and every error-log message redacted, whatever ``access_log_format`` says."""

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "contacts.middleware.UserTimezoneMiddleware",
+    # After CSRF and authentication: keeps a POST that met an ended session (trackii.drafts).
+    "trackii.drafts.DraftMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into a 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -153,7 +155,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target, served by WhiteNoise with DEBUG off (scripts/run: var/static).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -171,6 +174,8 @@ LOGOUT_REDIRECT_URL = "login"
 # email_url() returns EMAIL_BACKEND, EMAIL_HOST and friends as one dict.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Track II <track-ii@localhost>")
+# The app's own address, for the absolute links in e-mails (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Security headers and cookies. `check --deploy` is clean with DEBUG off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -183,15 +188,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = not DEBUG
+# Secure cookies travel over HTTPS only; scripts/run turns them off for its plain-HTTP local URL.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 # Idle timeout: every request pushes the expiry forward, so only idleness ends a session.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# Pages warn this many seconds before the session ends, with "Stay signed in" (session.js).
+SESSION_EXPIRY_WARNING_SECONDS = env.int("SESSION_EXPIRY_WARNING_SECONDS", default=2 * 60)
 
 # Content-Security-Policy (django-csp 4): our own origin only, nothing inline. The one inline
 # script we serve (the periodic-task form's override) carries the per-request nonce.
@@ -251,6 +259,12 @@ CLIMATE_FACTORS = {
     "crisis": env.float("CLIMATE_FACTOR_CRISIS", default=0.25),
 }
 ESCALATION_DAYS = env.int("ESCALATION_DAYS", default=7)
+# How escalations reach a lead: "batched" (one e-mail per lead per window listing every key
+# channel newly past the threshold) or "digest" (a section of the lead's daily digest).
+ESCALATION_DELIVERY = env.str("ESCALATION_DELIVERY", default="batched")
+if ESCALATION_DELIVERY not in {"batched", "digest"}:
+    raise ImproperlyConfigured("ESCALATION_DELIVERY is either batched or digest.")
+ESCALATION_WINDOW_MINUTES = env.int("ESCALATION_WINDOW_MINUTES", default=60)
 # Event reminders: chase unanswered invitations this many days before an event; ask
 # officers to log an exchange for events that ended within this many days.
 RSVP_CHASE_DAYS = env.int("RSVP_CHASE_DAYS", default=7)
@@ -336,7 +350,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_url_tokens": {"()": "trackii.logging.RedactUrlTokens"}},
+    "filters": {
+        "redact_url_tokens": {"()": "trackii.logging.RedactUrlTokens"},
+        "client_errors_without_traceback": {"()": "trackii.logging.ClientErrorsWithoutTraceback"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -358,7 +375,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # A filter on the logger rewrites the record for every handler, Django's e-mail to
         # ADMINS included; runserver's access log keeps Django's own format.
-        "django.request": {"filters": ["redact_url_tokens"]},
+        # A 403 or 404 is one line: the reason, not a traceback.
+        "django.request": {"filters": ["client_errors_without_traceback", "redact_url_tokens"]},
         "django.security.csrf": {"filters": ["redact_url_tokens"]},
         "django.server": {
             "handlers": ["django.server"],

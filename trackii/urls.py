@@ -1,6 +1,8 @@
 """Track II URL map: the admin, the REST API v1 (its token endpoints, me/, the schema and
 docs, the router of every resource), a health check, and the web app (trackii.web_urls)."""
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -21,10 +23,13 @@ api_v1 = [
     path(
         "schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"
     ),
+    # Swagger UI's stylesheet draws its icons as data: images; only this page may load them.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", permission_classes=[IsAuthenticated]
+        csp_update({"img-src": [SELF, "data:"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", permission_classes=[IsAuthenticated]
+            )
         ),
         name="docs",
     ),

@@ -12,6 +12,7 @@ from contacts.querysets import (
     AffiliationQuerySet,
     ContactQuerySet,
     GrantQuerySet,
+    OrganizationQuerySet,
     TagQuerySet,
 )
 
@@ -39,6 +40,7 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = models.Manager.from_queryset(OrganizationQuerySet)()
     history = HistoricalRecords()
 
     class Meta:

@@ -18,13 +18,16 @@ class Team(models.Model):
 
 
 class OfficerProfile(models.Model):
-    """Per-user preferences that the digests need: time zone and the hour to send."""
+    """Per-user preferences: time zone, and whether and at what hour to send the digest."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     timezone = TimeZoneField(default="UTC")
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    receives_digests = models.BooleanField(
+        "receive daily digests", default=True, help_text="Off: no daily digest e-mail."
+    )
 
     class Meta:
         constraints = [

@@ -457,8 +457,8 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture
 def held_by(request, owner, protected):
     """The persona named by the test, holding an overdue channel with the protected contact
-    (granted to them, unless they own it) and its open channel_due reminder: Today names
-    the contact twice."""
+    (granted to them, unless they own it), its open channel_due reminder (one item on
+    Today) and a follow-up of an exchange with them: Today names the contact twice."""
     user = request.getfixturevalue(request.param)
     if user != owner:
         factories.GrantFactory(contact=protected, user=user, granted_by=owner)
@@ -466,6 +466,12 @@ def held_by(request, owner, protected):
         contact=protected, officer=user, cadence_days=30, created_at=NOW - 40 * DAY
     )
     factories.ReminderFactory(channel=channel, due_at=NOW - 10 * DAY)
+    exchange = factories.ExchangeFactory(
+        contacts=[protected], officers=[user], occurred_at=NOW - 50 * DAY
+    )
+    factories.ReminderFactory(
+        kind="follow_up", channel=None, exchange=exchange, recipient=user, due_at=NOW - DAY
+    )
     return user
 
 
@@ -477,7 +483,7 @@ def test_today_logs_each_protected_contact_it_names_once(client, held_by, protec
         response = client.get(reverse("today"))
 
     assert response.status_code == 200
-    assert response.content.decode().count("Olga Protected") == 2  # overdue, and reminder
+    assert response.content.decode().count(">Olga Protected</a>") == 2  # channel, follow-up
     assert _log() == [(held_by.pk, protected.pk, "web")]
 
 
@@ -544,7 +550,8 @@ def test_the_contact_page_logs_no_contact_whose_exchanges_it_does_not_show(
 
 def _exchange_form_urls(owner, protected):
     exchange = factories.ExchangeFactory(
-        contacts=[factories.ContactFactory(full_name="Sima Standard")], officers=[owner]
+        contacts=[factories.ContactFactory(full_name="Sima Standard"), protected],
+        officers=[owner],
     )
     return {
         "new": reverse("contacts:exchange_new"),
@@ -553,11 +560,13 @@ def _exchange_form_urls(owner, protected):
     }
 
 
-@pytest.mark.parametrize("form", ["new", "new, contact chosen", "edit"])
-def test_the_exchange_form_logs_each_protected_contact_its_picker_offers(
-    client, owner, protected, form
+@pytest.mark.parametrize(
+    ("form", "shows_protected"), [("new", False), ("new, contact chosen", True), ("edit", True)]
+)
+def test_the_exchange_form_logs_each_protected_contact_its_picker_shows_chosen(
+    client, owner, protected, form, shows_protected
 ):
-    other = factories.ContactFactory(
+    factories.ContactFactory(
         full_name="Pavel Protected", owner=owner, sensitivity=Sensitivity.PROTECTED
     )
     factories.ContactFactory(full_name="Hidden Protected", sensitivity=Sensitivity.PROTECTED)
@@ -567,8 +576,26 @@ def test_the_exchange_form_logs_each_protected_contact_its_picker_offers(
     response = client.get(url)
 
     assert response.status_code == 200
-    assert "Olga Protected" in response.content.decode()
-    assert sorted(_log()) == sorted([(owner.pk, protected.pk, "web"), (owner.pk, other.pk, "web")])
+    assert ("Olga Protected" in response.content.decode()) is shows_protected
+    assert "Pavel Protected" not in response.content.decode()
+    assert _log() == ([(owner.pk, protected.pk, "web")] if shows_protected else [])
+
+
+def test_the_contact_picker_logs_each_protected_contact_it_offers(client, owner, protected):
+    other = factories.ContactFactory(
+        full_name="Pavel Protected", owner=owner, sensitivity=Sensitivity.PROTECTED
+    )
+    factories.ContactFactory(full_name="Hidden Protected", sensitivity=Sensitivity.PROTECTED)
+    factories.ContactFactory(full_name="Sima Standard")
+    client.force_login(owner)
+
+    response = client.get(reverse("contacts:pick_contacts"), {"q": "protected"})
+
+    assert [result["label"] for result in response.json()["results"]] == [
+        "Olga Protected",
+        "Pavel Protected",
+    ]
+    assert _log() == [(owner.pk, protected.pk, "web"), (owner.pk, other.pk, "web")]
 
 
 def test_the_exchange_form_of_a_user_who_sees_no_protected_contact_logs_nothing(
@@ -594,10 +621,14 @@ def test_the_invite_one_picker_logs_each_protected_contact_it_offers(
     )
     client.force_login(planner)
 
-    response = client.get(reverse("events:invite", args=[event.pk]))
+    page = client.get(reverse("events:invite", args=[event.pk]))
+    logged_by_the_page = _log()
+    offered = client.get(reverse("contacts:pick_contacts"), {"q": "olga"})
 
-    assert response.status_code == 200
-    assert ("Olga Protected" in response.content.decode()) is granted
+    assert page.status_code == 200
+    assert "Olga Protected" not in page.content.decode()  # the picker asks as one types
+    assert logged_by_the_page == []
+    assert ("Olga Protected" in offered.content.decode()) is granted
     assert _log() == ([(planner.pk, protected.pk, "web")] if granted else [])
 
 

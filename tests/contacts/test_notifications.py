@@ -153,7 +153,9 @@ def test_an_escalation_is_sent_once(officer, officers_lead):
     notifications.send_escalations(now=MORNING + HOUR)
 
     assert len(mail.outbox) == 1
-    assert Notification.objects.get(kind=Notification.Kind.ESCALATION).sent_at == MORNING
+    escalations = Notification.objects.filter(kind=Notification.Kind.ESCALATION)
+    assert escalations.get(key__startswith="window:").sent_at == MORNING
+    assert escalations.get(key__startswith="reminder:").sent_at == MORNING
 
 
 def test_a_lead_is_not_told_about_a_protected_contact_they_may_not_see(officer, officers_lead):

@@ -49,8 +49,8 @@ def test_a_tag_only_hidden_contacts_carry_cannot_be_chosen(client, planner, even
     client.force_login(planner)
 
     response = client.post(
-        reverse("events:invite", args=[event.pk]),
-        {"mode": "bulk", "bulk-tag": "dissidents", "bulk-role": "guest"},
+        reverse("events:invite_bulk", args=[event.pk]),
+        {"bulk-tag": "dissidents", "bulk-role": "guest"},
     )
 
     assert response.status_code == 200

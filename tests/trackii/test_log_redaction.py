@@ -115,7 +115,7 @@ def test_the_error_report_to_admins_names_no_token():
 
 def test_settings_filter_every_django_logger_that_writes_a_path():
     for name in ("django.request", "django.server", "django.security.csrf"):
-        assert settings.LOGGING["loggers"][name]["filters"] == ["redact_url_tokens"], name
+        assert "redact_url_tokens" in settings.LOGGING["loggers"][name]["filters"], name
     for handler in settings.LOGGING["handlers"].values():
         assert handler["filters"] == ["redact_url_tokens"]
 

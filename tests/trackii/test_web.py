@@ -1,4 +1,4 @@
-"""The Today page and the network health page.
+"""The network health page (Today is in test_today_page.py).
 
 The views read the clock, so channels are touched relative to ``timezone.now()`` (a 30-day
 cadence touched 5 days ago is kept, 40 days ago is overdue by 10 days) and events sit at
@@ -13,12 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Channel, Contact, Layer, OfficerProfile, Reminder, Sensitivity
-from events.models import Event
+from contacts.models import Channel, Contact, Layer, Sensitivity
 from tests import factories
 
 UTC = dt.UTC
-STARTS_AT = dt.datetime(2099, 6, 1, 16, 0, tzinfo=UTC)
 
 
 def _days_ago(days):
@@ -66,176 +64,6 @@ def _table(response, table_id):
 
 def _svgs(body):
     return re.findall(r"<svg\b.*?</svg>", body, flags=re.DOTALL)
-
-
-# Today
-
-
-def test_today_asks_anonymous_users_to_sign_in(client):
-    response = client.get(reverse("today"))
-
-    assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/"
-
-
-def test_today_lists_exactly_my_overdue_channels_most_overdue_first(
-    client, owner, teammate, outsider
-):
-    ten_days = _channel(
-        owner, factories.ContactFactory(full_name="Tamar Tendays"), touched_days_ago=40
-    )
-    twenty_days = _channel(
-        owner, factories.ContactFactory(full_name="Boris Twentydays"), touched_days_ago=50
-    )
-    _channel(owner, factories.ContactFactory(full_name="Kept Keptova"), touched_days_ago=5)
-    _channel(
-        owner,
-        factories.ContactFactory(full_name="Paused Pausova"),
-        touched_days_ago=60,
-        status=Channel.Status.PAUSED,
-    )
-    _channel(teammate, factories.ContactFactory(full_name="Colleague Contact"), touched_days_ago=60)
-    hidden = factories.ContactFactory(
-        full_name="Hidden Protectedova", owner=outsider, sensitivity=Sensitivity.PROTECTED
-    )
-    _channel(owner, hidden, touched_days_ago=60)
-    client.force_login(owner)
-
-    response = client.get(reverse("today"))
-
-    assert response.status_code == 200
-    assert [channel.pk for channel in response.context["overdue_channels"]] == [
-        twenty_days.pk,
-        ten_days.pk,
-    ]
-    body = response.content.decode()
-    assert body.index("Boris Twentydays") < body.index("Tamar Tendays")
-    # timesince() joins number and unit with a no-break space.
-    assert "overdue 2\xa0weeks, 6\xa0days" in body
-    assert "overdue 1\xa0week, 3\xa0days" in body
-    for absent in ("Kept Keptova", "Paused Pausova", "Colleague Contact", "Hidden Protectedova"):
-        assert absent not in body
-    for channel in (twenty_days, ten_days):
-        detail = reverse("contacts:detail", args=[channel.contact_id])
-        log = f"{reverse('contacts:exchange_new')}?contact={channel.contact_id}&amp;next=/"
-        assert f'href="{detail}"' in body
-        assert f'href="{log}"' in body
-    assert "Nothing overdue" not in body
-
-
-def test_today_renders_my_open_reminders_with_snooze_and_dismiss(client, owner, teammate):
-    older = factories.ReminderFactory(
-        channel=_channel(owner, factories.ContactFactory(), touched_days_ago=60),
-        due_at=_days_ago(30),
-    )
-    newer = factories.ReminderFactory(
-        channel=_channel(owner, factories.ContactFactory(), touched_days_ago=40),
-        due_at=_days_ago(10),
-    )
-    snoozed = factories.ReminderFactory(
-        channel=_channel(owner, factories.ContactFactory(), touched_days_ago=40),
-        status=Reminder.Status.SNOOZED,
-        snoozed_until=timezone.now() + dt.timedelta(days=1),
-    )
-    colleagues = factories.ReminderFactory(
-        channel=_channel(teammate, factories.ContactFactory(), touched_days_ago=40)
-    )
-    client.force_login(owner)
-
-    response = client.get(reverse("today"))
-
-    assert [reminder.pk for reminder in response.context["reminders"]] == [older.pk, newer.pk]
-    body = response.content.decode()
-    assert body.index(f'id="reminder-{older.pk}"') < body.index(f'id="reminder-{newer.pk}"')
-    for reminder in (older, newer):
-        assert reverse("contacts:reminder_snooze", args=[reminder.pk]) in body
-        assert reverse("contacts:reminder_dismiss", args=[reminder.pk]) in body
-    for absent in (snoozed, colleagues):
-        assert f'id="reminder-{absent.pk}"' not in body
-    assert "No open reminders." not in body
-
-
-def test_today_lists_open_follow_ups_in_their_own_section(client, owner):
-    contact = factories.ContactFactory()
-    exchange = factories.ExchangeFactory(contacts=[contact], officers=[owner])
-    follow_up = factories.ReminderFactory(
-        kind=Reminder.Kind.FOLLOW_UP, channel=None, exchange=exchange, recipient=owner
-    )
-    client.force_login(owner)
-
-    response = client.get(reverse("today"))
-
-    assert [reminder.pk for reminder in response.context["follow_ups"]] == [follow_up.pk]
-    assert list(response.context["reminders"]) == []
-    body = response.content.decode()
-    assert body.count(f'id="reminder-{follow_up.pk}"') == 1
-    assert "No follow-ups due." not in body
-    assert "No open reminders." in body
-
-
-def test_today_shows_an_empty_state_for_each_section(client, owner):
-    client.force_login(owner)
-
-    response = client.get(reverse("today"))
-
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Nothing overdue — well kept." in body
-    assert "No open reminders." in body
-    assert "No follow-ups due." in body
-    assert "No upcoming events of yours." in body
-
-
-def test_today_lists_my_upcoming_events_in_the_event_zone_and_mine(client, owner, planner):
-    OfficerProfile.objects.create(user=owner, timezone="Europe/Berlin")
-    planned = factories.EventFactory(
-        title="Poetry Evening",
-        starts_at=STARTS_AT + dt.timedelta(days=1),
-        ends_at=STARTS_AT + dt.timedelta(days=1, hours=2),
-        timezone="Asia/Jerusalem",
-        planners=[owner],
-    )
-    attended = factories.EventFactory(
-        title="Media Briefing",
-        starts_at=STARTS_AT,
-        ends_at=STARTS_AT + dt.timedelta(hours=2),
-        timezone="Asia/Jerusalem",
-    )
-    attended.attending_officers.add(owner)
-    both = factories.EventFactory(
-        title="Science Round-table",
-        starts_at=STARTS_AT + dt.timedelta(days=2),
-        ends_at=STARTS_AT + dt.timedelta(days=2, hours=2),
-        planners=[owner],
-    )
-    both.attending_officers.add(owner)
-    past = factories.EventFactory(
-        title="Past Forum",
-        starts_at=dt.datetime(2020, 6, 1, 16, 0, tzinfo=UTC),
-        ends_at=dt.datetime(2020, 6, 1, 18, 0, tzinfo=UTC),
-        planners=[owner],
-    )
-    cancelled = factories.EventFactory(
-        title="Cancelled Concert", status=Event.Status.CANCELLED, planners=[owner]
-    )
-    others = factories.EventFactory(title="Someone Else's Dinner", planners=[planner])
-    client.force_login(owner)
-
-    response = client.get(reverse("today"))
-
-    assert [event.pk for event in response.context["events"]] == [
-        attended.pk,
-        planned.pk,
-        both.pk,
-    ]
-    body = response.content.decode()
-    # 16:00 UTC on 1 June 2099 is 19:00 in Jerusalem and 18:00 in Berlin (summer time).
-    assert "Mon 1 Jun 2099, 19:00–21:00</time> Asia/Jerusalem" in body
-    assert "your time Mon 1 Jun 2099, 18:00 Europe/Berlin" in body
-    assert "Tue 2 Jun 2099, 19:00–21:00</time> Asia/Jerusalem" in body
-    for absent in (past, cancelled, others):
-        assert absent.title not in body
-    assert "No upcoming events of yours." not in body
 
 
 # Network health

@@ -6,9 +6,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from contacts.models import Channel, Reminder
 from contacts.views import record_web_views
 from events.models import Event
+from trackii import today as today_list
 
 UPCOMING_EVENTS = 10
 
@@ -22,32 +22,18 @@ def healthz(request):
 
 @login_required
 def today(request):
-    """The signed-in user's overdue channels, open reminders, follow-ups and events."""
+    """One list of what the signed-in user has to act on, then their upcoming events; for a
+    user who keeps no channel, where to go instead."""
     user, now = request.user, timezone.now()
-    reminders = list(
-        Reminder.objects.visible_to(user)
-        .filter(recipient=user, status=Reminder.Status.OPEN)
-        .select_related("channel__contact", "exchange", "event_link__event")
-        .order_by("due_at", "pk")
-    )
-    overdue_channels = list(
-        Channel.objects.visible_to(user)
-        .for_officer(user)
-        .overdue(now)
-        .select_related("contact")
-        .order_by("next_due_at", "pk")
-    )
-    # A channel's row names its contact; a follow-up shows its exchange's summary only.
-    named = [channel.contact for channel in overdue_channels]
-    named += [reminder.channel.contact for reminder in reminders if reminder.channel]
-    record_web_views(request, named)
-    follow_up = Reminder.Kind.FOLLOW_UP
+    agenda = today_list.agenda_for(user, now=now)
+    record_web_views(request, agenda.contacts)
+    # Only someone with nothing on the list and no channel to keep is shown the way around.
+    busy = agenda.items or agenda.snoozed or today_list.holds_channels(user)
     context = {
         "now": now,
-        "overdue_channels": overdue_channels,
-        # Follow-ups have their own section, so that no reminder is listed twice.
-        "reminders": [reminder for reminder in reminders if reminder.kind != follow_up],
-        "follow_ups": [reminder for reminder in reminders if reminder.kind == follow_up],
+        "items": agenda.items,
+        "snoozed": agenda.snoozed,
+        "orientation": None if busy else today_list.orientation_for(user),
         "events": Event.objects.upcoming(now).planned_or_attended_by(user)[:UPCOMING_EVENTS],
     }
     return render(request, "trackii/today.html", context)

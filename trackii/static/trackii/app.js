@@ -13,7 +13,19 @@ function labelCells(root) {
   });
 }
 
+// On a phone the navigation folds behind its Menu button (app.css); aria-expanded says which.
+function collapsibleNavigation() {
+  document.documentElement.classList.add("js");
+  document.querySelectorAll(".menu-toggle[aria-controls]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const expanded = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", String(!expanded));
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  collapsibleNavigation();
   labelCells(document);
   document.body.addEventListener("htmx:afterSwap", (event) => labelCells(event.target));
   // <button data-confirm="Really?"> asks before submitting its form.

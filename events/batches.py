@@ -1,0 +1,93 @@
+"""Bulk invitations: preview who matches against the seats left, invite them as one
+batch, and withdraw a batch as a whole. Only contacts the planner may see are listed,
+invited or withdrawn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from contacts.models import Contact
+from events import services
+from events.models import Event, Invitation, InvitationBatch
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    """Who a bulk invitation would invite, and how that compares with the seats left."""
+
+    contacts: list[Contact]
+    already_invited: int
+    seats_left: int | None
+
+    @property
+    def exceeds_seats(self) -> bool:
+        """More would be invited than there are seats left."""
+        return self.seats_left is not None and len(self.contacts) > self.seats_left
+
+
+def preview_bulk_invite(*, event: Event, by, **criteria) -> BulkPreview:
+    """The contacts ``by`` may see that match and are not invited yet; nothing is written."""
+    matching = services.matching_contacts(by=by, **criteria).select_related("organization")
+    invited = Invitation.objects.filter(event=event).values("contact_id")
+    return BulkPreview(
+        contacts=list(matching.exclude(pk__in=invited)),
+        already_invited=matching.filter(pk__in=invited).count(),
+        seats_left=event.seats_left(),
+    )
+
+
+@transaction.atomic
+def invite_batch(
+    *, event: Event, contact_ids: list[int], role: str, criteria: dict, description: str, by, now
+) -> tuple[InvitationBatch, services.InviteResult]:
+    """Invite, as one batch, the contacts confirmed from the preview that still match the
+    criteria and that ``by`` may see."""
+    matching = services.matching_contacts(by=by, **criteria).filter(pk__in=contact_ids)
+    batch = InvitationBatch.objects.create(
+        event=event, role=role, criteria=description[:300], created_by=by, created_at=now
+    )
+    result = services.invite(
+        event=event,
+        contact_ids=list(matching.values_list("pk", flat=True)),
+        role=role,
+        by=by,
+        now=now,
+        batch=batch,
+    )
+    return batch, result
+
+
+@transaction.atomic
+def withdraw_batch(*, batch: InvitationBatch, by, now: dt.datetime) -> int:
+    """Withdraw every invitation of the batch that ``by`` may see and that stands
+    (``services.withdraw_invitation`` each). Returns how many."""
+    standing = (
+        Invitation.objects.visible_to(by)
+        .filter(batch=batch, revoked_at__isnull=True)
+        .order_by("pk")
+    )
+    withdrawn = 0
+    for invitation in standing:
+        services.withdraw_invitation(invitation=invitation, now=now)
+        withdrawn += 1
+    InvitationBatch.objects.filter(pk=batch.pk).update(withdrawn_at=now)
+    return withdrawn
+
+
+def batches_for_event_page(*, event: Event, user) -> list[InvitationBatch]:
+    """The event's batches, newest first, each with ``standing`` and ``total``: counts of
+    its invitations ``user`` may see (hidden guests are not counted)."""
+    visible = Invitation.objects.visible_to(user).filter(event=event).values("pk")
+    in_view = Q(invitations__pk__in=visible)
+    return list(
+        event.batches.select_related("created_by")
+        .annotate(
+            total=Count("invitations", filter=in_view),
+            standing=Count("invitations", filter=in_view & Q(invitations__revoked_at__isnull=True)),
+        )
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,47 @@
+"""Forms of the guest e-mail pages: the event's invitation text, and a chosen set of
+guests to send it to."""
+
+from django import forms
+
+from events.mail_templates import PLACEHOLDERS
+from events.models import Event, Invitation
+
+
+class InvitationTextForm(forms.ModelForm):
+    """The subject and text of an event's invitation e-mail (placeholders checked by the
+    model fields' validators)."""
+
+    class Meta:
+        model = Event
+        fields = ["invitation_subject", "invitation_text"]
+        labels = {"invitation_subject": "Subject", "invitation_text": "Text"}
+        widgets = {"invitation_text": forms.Textarea(attrs={"rows": 12})}
+        help_texts = {
+            "invitation_subject": "",
+            "invitation_text": "Placeholders: "
+            + ", ".join(f"{{{name}}} ({meaning})" for name, meaning in PLACEHOLDERS.items())
+            + ". Write {{ and }} for a literal brace.",
+        }
+
+
+class GuestChoiceForm(forms.Form):
+    """Guests chosen on the guest list, or all not yet sent."""
+
+    invitation = forms.ModelMultipleChoiceField(queryset=Invitation.objects.none(), required=False)
+    everyone = forms.BooleanField(required=False)
+
+    def __init__(self, *args, guests, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invitation"].queryset = guests
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("everyone") and not cleaned.get("invitation"):
+            raise forms.ValidationError("Choose guests, or send to all not yet sent.")
+        return cleaned
+
+    def invitation_ids(self) -> list[int] | None:
+        """The ids chosen, or None for every guest not yet sent."""
+        if self.cleaned_data["everyone"]:
+            return None
+        return [invitation.pk for invitation in self.cleaned_data["invitation"]]

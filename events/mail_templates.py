@@ -1,0 +1,60 @@
+"""The per-event text of invitation e-mails: its placeholders, checked when it is saved and
+filled when a message is composed."""
+
+from __future__ import annotations
+
+import string
+
+from django.core.exceptions import ValidationError
+
+PLACEHOLDERS = {
+    "name": "the guest's name",
+    "event": "the event's title",
+    "when": "the date and time, in the event's own zone",
+    "venue": "the venue (or the online link)",
+    "rsvp_link": "the guest's own link to answer",
+}
+DEFAULT_SUBJECT = "Invitation: {event}"
+DEFAULT_TEXT = (
+    "Dear {name},\n\n"
+    "We would be delighted to welcome you to {event}.\n\n"
+    "When: {when}\n"
+    "Where: {venue}\n\n"
+    "Please let us know whether you can attend (no account needed):\n"
+    "{rsvp_link}\n\n"
+    "With kind regards"
+)
+
+
+def placeholders_in(text: str) -> list[str]:
+    """The placeholder names a text uses, in order; ValueError when a brace is unmatched."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def validate_mail_template(text: str) -> None:
+    """Refuse unmatched braces and any placeholder but PLACEHOLDERS (bare names only:
+    ``{name.attribute}`` or ``{name!r}`` would reach into Python objects)."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise ValidationError(
+            "A brace is not closed. Write {{ or }} for a literal brace.", code="braces"
+        ) from error
+    known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            raise ValidationError(
+                "Unknown placeholder {%(placeholder)s}. Use %(known)s.",
+                code="placeholder",
+                params={
+                    "placeholder": name + (f"!{conversion}" if conversion else ""),
+                    "known": known,
+                },
+            )
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """The text with each placeholder replaced (the text is valid: see validate_mail_template)."""
+    return text.format_map({name: values[name] for name in PLACEHOLDERS})

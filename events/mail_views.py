@@ -1,0 +1,179 @@
+"""Pages that reach guests: the event's invitation e-mail text, sending invitations and
+chasers from the guest list, and bulk invitations previewed against the seats left,
+confirmed, and withdrawn as a batch. Planners and admins only."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from contacts.errors import DomainError
+from contacts.views import record_web_views
+from events import batches, forms, mail, mail_forms, mail_templates
+from events.models import Event, Invitation, InvitationBatch
+from events.views import planner_required
+
+BULK_CRITERIA = ("category", "organization", "tag", "layer")
+
+
+def _guest_list(event) -> str:
+    return f"{reverse('events:detail', args=[event.pk])}#guests"
+
+
+def _standing_guests(request, event):
+    return Invitation.objects.visible_to(request.user).filter(event=event, revoked_at__isnull=True)
+
+
+# The invitation text
+
+
+@planner_required
+@require_http_methods(["GET", "POST"])
+def event_mail(request, pk):
+    """Edit the event's invitation e-mail and see it as a guest will."""
+    event = get_object_or_404(Event, pk=pk)
+    form = mail_forms.InvitationTextForm(
+        request.POST if request.method == "POST" else None, instance=event
+    )
+    if form.is_bound and form.is_valid():
+        event.save(update_fields=["invitation_subject", "invitation_text", "updated_at"])
+        messages.success(request, "Saved the invitation e-mail.")
+        return redirect("events:mail", pk=event.pk)
+    sample = {
+        "name": "(the guest's name)",
+        "event": event.title,
+        "when": mail.event_when(event),
+        "venue": event.venue or event.online_url or "to be announced",
+        "rsvp_link": "(the guest's own RSVP link)",
+    }
+    stored = Event.objects.get(pk=event.pk)  # the text saved, not the one refused
+    context = {
+        "event": event,
+        "form": form,
+        "preview_subject": mail_templates.fill(
+            stored.invitation_subject or mail_templates.DEFAULT_SUBJECT, sample
+        ),
+        "preview_text": mail_templates.fill(
+            stored.invitation_text or mail_templates.DEFAULT_TEXT, sample
+        ),
+    }
+    return render(request, "events/event_mail.html", context)
+
+
+# Sending from the guest list
+
+
+@planner_required
+@require_POST
+def send_invitations(request, pk):
+    """Queue the invitation e-mail to the guests chosen, or to all not yet sent."""
+    event = get_object_or_404(Event, pk=pk)
+    form = mail_forms.GuestChoiceForm(request.POST, guests=_standing_guests(request, event))
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Choose guests.")
+        return redirect(_guest_list(event))
+    try:
+        result = mail.queue_invitations(
+            event=event, by=request.user, now=timezone.now(), invitation_ids=form.invitation_ids()
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        _report(request, result, what="invitation")
+    return redirect(_guest_list(event))
+
+
+@planner_required
+@require_POST
+def send_chasers(request, pk):
+    """Queue a chaser to every guest who has not answered."""
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        result = mail.queue_chasers(event=event, by=request.user, now=timezone.now())
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        _report(request, result, what="chaser")
+    return redirect(_guest_list(event))
+
+
+def _report(request, result: mail.QueueResult, *, what: str) -> None:
+    plural = "" if result.queued == 1 else "s"
+    text = f"Sending {result.queued} {what}{plural} by e-mail."
+    if result.already:
+        text += f" {result.already} sent or under way already."
+    messages.success(request, text)
+    if result.by_hand:
+        names = ", ".join(invitation.contact.full_name for invitation in result.by_hand)
+        messages.warning(
+            request, f"No e-mail address, send their link by hand (see the guest list): {names}."
+        )
+
+
+# Bulk invitations
+
+
+@planner_required
+@require_POST
+def invite_bulk(request, pk):
+    """Everyone who matches: first a preview (the list, the count against the seats left,
+    a warning), then, once confirmed, one batch of invitations."""
+    event = get_object_or_404(Event, pk=pk)
+    bulk = forms.InviteBulkForm(request.POST, user=request.user, prefix="bulk")
+    if not bulk.is_valid():
+        one = forms.InviteOneForm(user=request.user, prefix="one")
+        context = {"event": event, "one": one, "bulk": bulk, "result": None}
+        return render(request, "events/event_invite.html", context)
+    if request.POST.get("step") != "confirm":
+        preview = batches.preview_bulk_invite(event=event, by=request.user, **bulk.criteria())
+        record_web_views(request, preview.contacts)
+        context = {"event": event, "bulk": bulk, "preview": preview, "criteria": _describe(bulk)}
+        return render(request, "events/event_invite_preview.html", context)
+    batch, result = batches.invite_batch(
+        event=event,
+        contact_ids=_ids(request.POST.getlist("contact")),
+        role=bulk.cleaned_data["role"],
+        criteria=bulk.criteria(),
+        description=_describe(bulk),
+        by=request.user,
+        now=timezone.now(),
+    )
+    messages.success(
+        request, f"Invited {len(result.invited)} ({batch.criteria}); skipped {len(result.skipped)}."
+    )
+    return redirect(_guest_list(event))
+
+
+def _ids(values: list[str]) -> list[int]:
+    # Out-of-range numbers match no row: PostgreSQL integers stop at 2**31 - 1.
+    return [
+        int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 10
+    ]
+
+
+def _describe(bulk) -> str:
+    """The criteria in words: "Category: Journalist · Tag: alumni"."""
+    parts = []
+    for name in BULK_CRITERIA:
+        value = bulk.cleaned_data.get(name)
+        if value:
+            field = bulk.fields[name]
+            shown = (
+                dict(field.choices).get(value, value) if name in ("category", "layer") else value
+            )
+            parts.append(f"{field.label or name.title()}: {shown}")
+    return " · ".join(parts)
+
+
+@planner_required
+@require_POST
+def batch_withdraw(request, pk):
+    """Withdraw every invitation of a batch that the planner may see."""
+    batch = get_object_or_404(InvitationBatch, pk=pk)
+    withdrawn = batches.withdraw_batch(batch=batch, by=request.user, now=timezone.now())
+    messages.success(
+        request,
+        f"Withdrew {withdrawn} invitation(s) of “{batch.criteria}”; their links no longer work.",
+    )
+    return redirect(_guest_list(batch.event))
