@@ -144,6 +144,7 @@ PERSONAS = ["outsider", "planner", "lead", "analyst", "staff_viewer", "staff_adm
 CONTROL = "root"
 CONTROL_URLS = [
     "/contacts/?q=common",
+    "/pick/contacts/?q=common",
     "/admin/contacts/contact/",
     "/admin/events/programme/{programme}/change/",
     "/events/{forum}/",
@@ -587,7 +588,14 @@ def _queries(world: World, pattern: urlmap.Pattern) -> list[str]:
             "?sensitivity=restricted",
             "?overdue=on",
             "?sort=name",
+            "?sort=last_touch",
+            "?sort=next_due",
+            "?sort=owner",
         ],
+        # The type-ahead pickers: what they offer for a common word.
+        "contacts:pick_contacts": ["?q=common"],
+        "contacts:pick_organizations": ["?q=common"],
+        "events:checkin": ["?q=common"],
         "contacts:organization_list": ["?q=common"],
         "contacts:exchange_new": [f"?contact={ana.pk}"],
         "contacts:channel_new": [f"?contact={ana.pk}"],
