@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from contacts.access import NETWORK_READERS, has_any_role, may_log_exchange
 from contacts.models import Channel, Contact, Reminder
 
 SECONDS_PER_DAY = 86400
+AGENDA_LIMIT = 50  # items shown before "Show more"
 
 
 @dataclass
@@ -38,60 +39,60 @@ class Item:
 @dataclass
 class Agenda:
     items: list[Item] = field(default_factory=list)
+    total: int = 0  # items in all; ``items`` holds the first ``limit`` of them
     snoozed: int = 0
     contacts: list[Contact] = field(default_factory=list)  # every contact the list names
 
 
-def agenda_for(user, *, now: dt.datetime) -> Agenda:
-    """The user's overdue channels and pending reminders merged into one list."""
-    reminders = _pending_reminders(user)
-    channels = list(
-        Channel.objects.visible_to(user)
-        .for_officer(user)
-        .overdue(now)
-        .select_related("contact")
-        .order_by("next_due_at", "pk")
+def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> Agenda:
+    """The first ``limit`` (all, for None) of the user's overdue channels and pending
+    reminders merged into one list, with how many there are in all counted by SQL."""
+    pending = Reminder.objects.visible_to(user).filter(recipient=user).pending()
+    snoozed = Q(status=Reminder.Status.SNOOZED, snoozed_until__gt=now)
+    overdue = Channel.objects.visible_to(user).for_officer(user).overdue(now)
+    # A snoozed reminder takes its overdue channel off the list with it; a reminder for an
+    # overdue channel is shown within that channel's item, not as one of its own.
+    channels = overdue.exclude(
+        Exists(pending.filter(snoozed, kind=Reminder.Kind.CHANNEL_DUE, channel=OuterRef("pk")))
     )
-    by_channel = {r.channel_id: r for r in reminders if r.kind == Reminder.Kind.CHANNEL_DUE}
-    agenda, merged = Agenda(), set()
-    for channel in channels:
+    reminders = pending.exclude(snoozed).exclude(
+        kind=Reminder.Kind.CHANNEL_DUE, channel__in=overdue.values("pk")
+    )
+    agenda = Agenda(
+        total=channels.count() + reminders.count(), snoozed=pending.filter(snoozed).count()
+    )
+    page = list(channels.select_related("contact").order_by("next_due_at", "pk")[:limit])
+    attached = {
+        reminder.channel_id: reminder
+        for reminder in _with_related(
+            user,
+            pending.exclude(snoozed).filter(
+                kind=Reminder.Kind.CHANNEL_DUE, channel__in=[channel.pk for channel in page]
+            ),
+        )
+    }
+    for channel in page:
         channel.effective_cadence_days = _effective_cadence_days(channel)
-        reminder = by_channel.get(channel.pk)
-        if reminder is not None:
-            merged.add(reminder.pk)
-        if reminder is not None and _is_snoozed(reminder, now):
-            agenda.snoozed += 1
-        else:
-            agenda.items.append(Item(channel.next_due_at, channel=channel, reminder=reminder))
-    for reminder in reminders:
-        if reminder.pk in merged:
-            continue
-        if _is_snoozed(reminder, now):
-            agenda.snoozed += 1
-        else:
-            agenda.items.append(Item(reminder.due_at, reminder=reminder))
+        reminder = attached.get(channel.pk)
+        agenda.items.append(Item(channel.next_due_at, channel=channel, reminder=reminder))
+    for reminder in _with_related(user, reminders.order_by("due_at", "pk")[:limit]):
+        agenda.items.append(Item(reminder.due_at, reminder=reminder))
     agenda.items.sort(key=lambda item: item.sort_key)
+    agenda.items = agenda.items[:limit]
     agenda.contacts = [contact for item in agenda.items for contact in named_by(item)]
     _offer_logging(user, agenda)
     return agenda
 
 
-def _pending_reminders(user) -> list[Reminder]:
+def _with_related(user, reminders) -> list[Reminder]:
     # An exchange the user may read names only contacts they may see; the prefetch says so
     # again, so that a follow-up can never name anyone else.
     named = Contact.objects.visible_to(user).order_by("full_name", "pk")
     return list(
-        Reminder.objects.visible_to(user)
-        .filter(recipient=user)
-        .pending()
-        .select_related("channel__contact", "exchange", "event_link__event")
-        .prefetch_related(Prefetch("exchange__contacts", queryset=named))
-        .order_by("due_at", "pk")
+        reminders.select_related(
+            "channel__contact", "exchange", "event_link__event"
+        ).prefetch_related(Prefetch("exchange__contacts", queryset=named))
     )
-
-
-def _is_snoozed(reminder: Reminder, now: dt.datetime) -> bool:
-    return reminder.status == Reminder.Status.SNOOZED and reminder.snoozed_until > now
 
 
 def _effective_cadence_days(channel: Channel) -> float:

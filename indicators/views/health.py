@@ -6,9 +6,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from contacts.access import NETWORK_READERS, require_any_role
+from contacts.bounded import show_more, shown_limit
 from contacts.models import Channel, Contact, Layer
 from contacts.people import display_name
 from indicators.charts import bar_chart
+
+HEALTH_ROWS = 100  # rows of each per-officer and per-organization table before "Show more"
 
 
 @login_required
@@ -16,12 +19,16 @@ def network_health(request):
     """Aggregates of the channels the reader may see; leads and analysts only."""
     user = request.user
     require_any_role(user, NETWORK_READERS, "Network health is for leads, analysts and admins.")
-    return render(
-        request, "indicators/network_health.html", _network_health(user, now=timezone.now())
-    )
+    limit = shown_limit(request, HEALTH_ROWS)
+    context = _network_health(user, now=timezone.now(), limit=limit)
+    for table in ("by_officer", "single_channel_organizations"):
+        context[f"{table}_more"] = show_more(
+            request, shown=len(context[table]), total=context[f"{table}_total"], step=HEALTH_ROWS
+        )
+    return render(request, "indicators/network_health.html", context)
 
 
-def _network_health(user, *, now) -> dict:
+def _network_health(user, *, now, limit: int | None = HEALTH_ROWS) -> dict:
     # Every figure below is an aggregate over ``visible_to(user)``: a contact the reader may
     # not see adds nothing to any count, share or list. No contact name is read, so the page
     # is fit for analysts as it stands.
@@ -33,18 +40,22 @@ def _network_health(user, *, now) -> dict:
     ]
     by_layer = _labelled(channels, "contact__layer", Layer, now=now)
     by_category = _labelled(channels, "contact__category", Contact.Category, now=now)
-    by_officer = _named(list(channels.overdue_by_officer(now)))
+    per_officer = channels.overdue_by_officer(now)
+    by_officer = _named(list(per_officer[:limit]))
     # Counted over visible contacts only: an organization also reached through a hidden
     # contact's channel is listed here all the same, because counting that channel would
     # let the reader infer a contact they may not see from the organization's absence.
-    single_channel = list(channels.single_channel_organizations())
+    single_channel_rows = channels.single_channel_organizations()
+    single_channel = list(single_channel_rows[:limit])
     return {
         "now": now,
         "by_status": by_status,
         "by_layer": by_layer,
         "by_category": by_category,
         "by_officer": by_officer,
+        "by_officer_total": per_officer.count(),
         "single_channel_organizations": single_channel,
+        "single_channel_organizations_total": single_channel_rows.count(),
         "charts": {
             "status": bar_chart(
                 title="Channels by status",
