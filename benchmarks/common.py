@@ -22,6 +22,7 @@ OWNERS = {
     "trackii_bench": "benchmarks/sweep.py",
     "trackii_bench_api": "benchmarks/api.py",
     "trackii_bench_ind": "benchmarks/indicators.py",
+    "trackii_bench_pages": "benchmarks/pages.py",
 }
 
 

@@ -370,7 +370,7 @@ class Generator:
             yield (
                 f"{pk}\tEvent {pk}\t{EVENT_KINDS[pk % len(EVENT_KINDS)]}\t\t{ts(starts)}\t"
                 f"{ts(starts + 3 * 3600)}\tAsia/Jerusalem\tVenue\t\t\\N\t{status}\t"
-                f"{LAYERS[pk % len(LAYERS)]}\t0\t{created}\t{created}\t{host}"
+                f"{LAYERS[pk % len(LAYERS)]}\t0\t{created}\t{created}\t{host}\t\t"
             )
 
     def invitations(self):
@@ -505,7 +505,7 @@ COLUMNS = {
     "contacts_exchange_readers": "id, exchange_id, user_id",
     "events_event": "id, title, kind, description, starts_at, ends_at, timezone, venue, "
     "online_url, capacity, status, layer, sequence, created_at, updated_at, "
-    "host_organization_id",
+    "host_organization_id, invitation_subject, invitation_text",
     "events_invitation": "id, role, status, responded_at, waitlisted_at, checked_in_at, "
     "revoked_at, created_at, updated_at, contact_id, event_id, invited_by_id, "
     "attendance_exchange_id, rsvp_nonce",
