@@ -9,4 +9,5 @@ class ContactsConfig(AppConfig):
         from contacts import (
             checks,  # noqa: F401 (registers the system checks)
             receivers,  # noqa: F401 (keeps names_journalist and the seals)
+            search,  # noqa: F401 (folds case in every script on SQLite connections)
         )

@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest
 
+from contacts import search
 from contacts.access import Role, has_role
 from contacts.expressions import PlusHours
 
@@ -98,13 +99,12 @@ class ContactQuerySet(models.QuerySet):
         term = term.strip()
         if not term:
             return self
-        # The matching organizations as one small set, hashed once: joined instead, the
-        # organization would be looked up for every contact the name test reads.
+        # One branch per column and one for the organizations, each answered from a
+        # trigram index on PostgreSQL (contacts/search.py); an OR across them reads every row.
         organizations = _related_model(self.model, "organization").objects.search_names(term)
+        by_organization = Q(organization__in=organizations.values("pk"))
         return self.filter(
-            Q(full_name__icontains=term)
-            | Q(native_name__icontains=term)
-            | Q(organization__in=organizations.values("pk"))
+            search.any_contains(self.model, search.CONTACT_NAMES, term, also=by_organization)
         )
 
     def with_overdue_for(self, officer, now) -> ContactQuerySet:
@@ -138,12 +138,12 @@ class OrganizationQuerySet(models.QuerySet):
         if not term:
             return self
         return self.filter(
-            Q(name__icontains=term) | Q(native_name__icontains=term) | Q(city__icontains=term)
+            search.any_contains(self.model, search.ORGANIZATION_NAMES_AND_PLACE, term)
         )
 
     def search_names(self, term: str) -> OrganizationQuerySet:
         """Organizations whose name, in either script, contains ``term`` (any case)."""
-        return self.filter(Q(name__icontains=term) | Q(native_name__icontains=term))
+        return self.filter(search.any_contains(self.model, search.ORGANIZATION_NAMES, term))
 
 
 class ExposesContactQuerySet(models.QuerySet):
@@ -377,6 +377,22 @@ class ExchangeQuerySet(models.QuerySet):
         return self.filter(_readable_rule("", hidden=Q(contact__in=hidden), reader=Q(pk__in=read)))
 
 
+def exchange_readable_by(user, prefix: str = "") -> Q:
+    """``ExchangeQuerySet.visible_to`` for one user as a condition on the exchange reached
+    through ``prefix``, tested through that exchange's own contact links and readers (for
+    a few exchanges; ``visible_to`` is the faster for many)."""
+    if not _can_see_anything(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    hidden = ~_sensitivity_rule("contact__", user=user, user_in_subquery=user)
+    exchange_model = apps.get_model("contacts", "Exchange")
+    readers = exchange_model.readers.through.objects.filter(
+        exchange=OuterRef(f"{prefix}pk"), user=user
+    )
+    return _readable_rule(prefix, hidden=hidden, reader=Exists(readers))
+
+
 def exchange_readable_by_user_in(user_field: str, prefix: str = "") -> Q:
     """``ExchangeQuerySet.visible_to`` for the user that the rows filtered name in
     ``user_field`` (a foreign key to users), the exchange reached through ``prefix``: one
@@ -422,15 +438,22 @@ class ReminderQuerySet(models.QuerySet):
             return self.all()
         audience = Q(recipient=user)
         if has_role(user, Role.LEAD):
-            teammates = get_user_model().objects.filter(teams__members=user).values("pk")
-            audience |= Q(recipient__in=teammates)
+            # The lead and their teammates read first (a handful of ids), so that the
+            # planner finds their reminders through the recipient index and counts them
+            # right; as a subquery it guesses hundreds and tests every reminder's exchange.
+            readers = get_user_model().objects.filter(Q(pk=user.pk) | Q(teams__members=user))
+            audience = Q(recipient__in=set(readers.values_list("pk", flat=True)))
+        # Each reminder is tested through its own channel and exchange (a subquery per
+        # reminder, by primary key and the exchange's contact links), never against every
+        # channel or exchange the user may see: a mission-wide set would be read whole.
         channel_model = _related_model(self.model, "channel")
         exchange_model = _related_model(self.model, "exchange")
+        channel = channel_model.objects.filter(pk=OuterRef("channel_id"))
+        exchange = exchange_model.objects.filter(pk=OuterRef("exchange_id"))
         return self.filter(audience).filter(
             Q(channel__isnull=True)
-            | Q(channel__in=channel_model.objects.visible_to(user).values("pk")),
-            Q(exchange__isnull=True)
-            | Q(exchange__in=exchange_model.objects.visible_to(user).values("pk")),
+            | Exists(channel.filter(contact_visible_to(user, prefix="contact__"))),
+            Q(exchange__isnull=True) | Exists(exchange.filter(exchange_readable_by(user))),
         )
 
     def pending(self) -> ReminderQuerySet:

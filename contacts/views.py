@@ -54,6 +54,7 @@ from contacts.models import (
     Reminder,
     Sensitivity,
 )
+from contacts.paging import CappedPaginator
 from contacts.people import display_name
 from contacts.widgets import chosen
 
@@ -137,7 +138,7 @@ def contact_list(request):
     contacts = form.search(
         Contact.objects.visible_to(request.user), user=request.user, now=timezone.now()
     )
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     record_web_views(request, page.object_list)
     template = "contacts/_contact_results.html" if _is_partial(request) else None

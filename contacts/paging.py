@@ -1,0 +1,31 @@
+"""Pages of a long list, up to a depth: a page is read with ``OFFSET``, which reads and drops
+every row before it, so the 3,000th page of the contacts cost 270 ms at 100,000 contacts.
+Past ``MAX_PAGES`` the reader is asked to narrow the search instead."""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+MAX_PAGES = 200
+
+
+class CappedPaginator(Paginator):
+    """A paginator that serves the first ``max_pages`` pages only. Through ``get_page`` a
+    deeper page number gets the last page served and one that is not a number the first."""
+
+    def __init__(self, object_list, per_page, *, max_pages: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.max_pages = MAX_PAGES if max_pages is None else max_pages
+
+    @cached_property
+    def all_pages(self) -> int:
+        """How many pages the whole list fills."""
+        return Paginator.num_pages.func(self)
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(self.all_pages, self.max_pages)
+
+    @property
+    def is_capped(self) -> bool:
+        """Whether some of the list lies beyond the pages served."""
+        return self.all_pages > self.max_pages
