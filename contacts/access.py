@@ -22,6 +22,10 @@ PROGRAMME_MANAGERS = (Role.PLANNER, Role.LEAD, Role.ADMIN)  # write programmes
 EVENT_MANAGERS = (Role.PLANNER, Role.ADMIN)
 
 
+# The attribute of a user object that keeps its group names (roles_of, forget_roles).
+ROLES_CACHE = "_trackii_roles"
+
+
 def has_any_role(user, roles) -> bool:
     """Whether an active user holds one of ``roles``."""
     return any(has_role(user, role) for role in roles)
@@ -39,7 +43,25 @@ def has_role(user, role: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name=role).exists()
+    return role in roles_of(user)
+
+
+def roles_of(user) -> frozenset[str]:
+    """The names of the user's groups, read by one query and then kept on this user object
+    for its lifetime (a request's user, a task's): each permission check asks again."""
+    roles = getattr(user, ROLES_CACHE, None)
+    if roles is None:
+        roles = frozenset(user.groups.values_list("name", flat=True))
+        setattr(user, ROLES_CACHE, roles)
+    return roles
+
+
+def forget_roles(user) -> None:
+    """Drop the roles kept on this user object, so that the next check reads them again.
+    Changing the groups through the object itself (``user.groups.add(...)``) does this
+    (contacts.receivers); call it after changing them any other way."""
+    if hasattr(user, ROLES_CACHE):
+        delattr(user, ROLES_CACHE)
 
 
 def is_owner(user, contact) -> bool:
@@ -89,7 +111,7 @@ def may_read_notes(user) -> bool:
     """Whether the user reads private notes: all but analysts who hold no editor's role."""
     if user.is_superuser:
         return True
-    roles = set(user.groups.values_list("name", flat=True))
+    roles = roles_of(user)
     return not (Role.ANALYST in roles and not roles & set(EDITORS))
 
 

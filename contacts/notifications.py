@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 
-from contacts.access import Role
+from contacts.access import Role, roles_of
 from contacts.models import Channel, Notification, OfficerProfile, Reminder
 from contacts.people import display_name
+from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def _send_digest(user, reminders, escalations, *, zone, day: dt.date, now) -> bo
     )
     if sent:
         Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
-        _mark_told(user, escalations, now=now)
+        _mark_told([(user, reminder) for reminder in escalations], now=now)
     return sent
 
 
@@ -159,7 +160,7 @@ def escalations_for(lead, *, now: dt.datetime):
     """Open ``channel_due`` reminders of key channels overdue beyond the escalation
     threshold, held by the officers of ``lead``'s teams (not the lead's own), that the lead
     may see; most overdue first. None for a user without the lead role."""
-    if not lead.groups.filter(name=Role.LEAD).exists():
+    if Role.LEAD not in roles_of(lead):
         return Reminder.objects.none()
     officers = get_user_model().objects.filter(teams__members=lead).exclude(pk=lead.pk)
     return (
@@ -179,30 +180,133 @@ def send_escalations(*, now: dt.datetime) -> int:
     """Send each lead one e-mail listing the key channels of their officers newly overdue
     beyond the threshold (each reminder told once per lead), at most one per lead per
     escalation window. With escalations in the digests, only leads who turned digests off
-    get these. Returns how many e-mails were sent."""
-    escalated = Reminder.objects.filter(
-        kind=Reminder.Kind.CHANNEL_DUE,
-        status=Reminder.Status.OPEN,
-        channel__in=Channel.objects.escalated(now).values("pk"),
+    get these. Returns how many e-mails were sent.
+
+    A constant number of statements per run, however many leads and escalations: the
+    (lead, reminder) pairs still to tell are found by one statement, with each lead's
+    visibility applied in SQL, and the leads' e-mails are claimed and recorded in bulk."""
+    untold = _untold_escalations(now)
+    if not untold:
+        return 0
+    key = _window_key(now)
+    subjects = {lead: _escalation_subject(reminders) for lead, reminders in untold.items()}
+    claimed = _claim_in_bulk(
+        kind=Notification.Kind.ESCALATION,
+        key=key,
+        claims={lead.pk: (subject, len(untold[lead])) for lead, subject in subjects.items()},
+        now=now,
     )
-    leads = get_user_model().objects.filter(
-        is_active=True,
-        groups__name=Role.LEAD,
-        teams__members__in=escalated.values("recipient_id"),
+    sent = []
+    try:
+        for lead in sorted(untold, key=lambda lead: lead.pk):
+            if lead.pk in claimed:
+                zone, _ = digest_preferences(lead)
+                context = {"lead": lead, "reminders": untold[lead], "zone": zone}
+                _send_message(lead, subjects[lead], "contacts/email/escalation", context)
+                sent.append(lead)
+    finally:
+        # Whatever happened, the e-mails that left are recorded, and the claims of those
+        # that did not are released for the task's retry.
+        unsent = claimed - {lead.pk for lead in sent}
+        claims = Notification.objects.filter(kind=Notification.Kind.ESCALATION, key=key)
+        if unsent:
+            claims.filter(recipient_id__in=unsent, sent_at__isnull=True).delete()
+        if sent:
+            claims.filter(recipient__in=sent).update(sent_at=now)
+            _mark_told([(lead, reminder) for lead in sent for reminder in untold[lead]], now=now)
+    return len(sent)
+
+
+def _untold_escalations(now: dt.datetime) -> dict:
+    """Per lead to e-mail (active, with an address, holding the lead role, receiving
+    escalations by e-mail): the open ``channel_due`` reminders of key channels escalated at
+    ``now``, held by an officer of one of the lead's teams, that the lead may see and was
+    not told of yet; most overdue first. Three statements in all."""
+    lead = "recipient__teams__members"  # each lead, a row per (reminder, lead)
+    told = Notification.objects.filter(
+        kind=Notification.Kind.ESCALATION,
+        recipient=OuterRef(lead),
+        key=Concat(Value("reminder:"), Cast(OuterRef("pk"), CharField())),
+    )
+    leads_wanted = Q(
+        **{f"{lead}__is_active": True, f"{lead}__groups__name": Role.LEAD, f"{lead}__email__gt": ""}
     )
     if _in_digests():
-        leads = leads.filter(profile__receives_digests=False)
-    sent = 0
-    for lead in leads.select_related("profile").distinct().order_by("pk"):
-        told = Notification.objects.filter(
-            kind=Notification.Kind.ESCALATION,
-            recipient=lead,
-            key=Concat(Value("reminder:"), Cast(OuterRef("pk"), CharField())),
-        )
-        reminders = list(escalations_for(lead, now=now).exclude(Exists(told)))
-        if reminders and _send_escalation(lead, reminders, now=now):
-            sent += 1
-    return sent
+        leads_wanted &= Q(**{f"{lead}__profile__receives_digests": False})
+    # One filter() call, so that every condition on the lead names the same joined row;
+    # the lead's sight of each reminder is Reminder.visible_to's rule, column-relative.
+    pairs = Reminder.objects.filter(
+        leads_wanted
+        & Q(kind=Reminder.Kind.CHANNEL_DUE, status=Reminder.Status.OPEN)
+        & Q(channel__in=Channel.objects.escalated(now).values("pk"))
+        & contact_visible_to_user_in(lead, prefix="channel__contact__")
+        & (Q(exchange__isnull=True) | exchange_readable_by_user_in(lead, prefix="exchange__"))
+        & ~Exists(told)
+    )
+    rows = set(pairs.values_list(lead, "pk", "recipient_id").order_by())
+    # A lead's own channels are not escalated to them.
+    rows = {(lead_id, pk) for lead_id, pk, recipient_id in rows if lead_id != recipient_id}
+    if not rows:
+        return {}
+    reminders = Reminder.objects.filter(pk__in={pk for _, pk in rows})
+    reminders = reminders.select_related("recipient", "channel__contact").order_by("due_at", "pk")
+    leads = get_user_model().objects.filter(pk__in={lead_id for lead_id, _ in rows})
+    leads = {user.pk: user for user in leads.select_related("profile")}
+    leads_of: dict[int, list[int]] = {}
+    for lead_id, pk in sorted(rows):
+        leads_of.setdefault(pk, []).append(lead_id)
+    untold: dict = {}
+    for reminder in reminders:
+        for lead_id in leads_of[reminder.pk]:
+            untold.setdefault(leads[lead_id], []).append(reminder)
+    return untold
+
+
+def _window_key(now: dt.datetime) -> str:
+    return f"window:{escalation_window(now).isoformat(timespec='minutes')}"
+
+
+def _claim_in_bulk(*, kind, key, claims: dict[int, tuple[str, int]], now) -> set[int]:
+    """Claim the e-mail ``key`` of ``kind`` for each recipient id of ``claims`` (its
+    subject and reminder count) by one ``INSERT ... ON CONFLICT DO NOTHING``; the ids
+    claimed, including stale claims taken over (see ``_claim_and_send``)."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ["kind", "recipient_id", "key", "subject", "reminder_count", "created_at"]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    created_at = connection.ops.adapt_datetimefield_value(now)
+    rows, params = [], []
+    for recipient_id, (subject, count) in claims.items():
+        rows.append("(%s, %s, %s, %s, %s, %s)")
+        params += [kind, recipient_id, key, one_line(subject), count, created_at]
+    # Only quoted identifiers and placeholders are interpolated; values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({quoted}) VALUES {', '.join(rows)} "  # noqa: S608
+        "ON CONFLICT DO NOTHING RETURNING recipient_id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = {row[0] for row in cursor.fetchall()}
+    # Claims held already: sent, being sent by a concurrent task, or left by a dead task.
+    held = set(claims) - claimed
+    stale = Notification.objects.filter(
+        kind=kind,
+        key=key,
+        recipient_id__in=held,
+        sent_at__isnull=True,
+        created_at__lt=now - CLAIM_EXPIRES,
+    )
+    for recipient_id in stale.values_list("recipient_id", flat=True) if held else []:
+        subject, count = claims[recipient_id]
+        if _take_over_stale_claim(
+            kind=kind,
+            recipient=recipient_id,
+            key=key,
+            now=now,
+            subject=one_line(subject),
+            reminder_count=count,
+        ):
+            claimed.add(recipient_id)
+    return claimed
 
 
 def escalation_window(now: dt.datetime) -> dt.datetime:
@@ -223,25 +327,8 @@ def _escalation_subject(reminders) -> str:
     return f"Track II: {len(reminders)} key channels overdue — {named}"
 
 
-def _send_escalation(lead, reminders, *, now) -> bool:
-    zone, _ = digest_preferences(lead)
-    sent = _claim_and_send(
-        kind=Notification.Kind.ESCALATION,
-        recipient=lead,
-        key=f"window:{escalation_window(now).isoformat(timespec='minutes')}",
-        subject=_escalation_subject(reminders),
-        template="contacts/email/escalation",
-        context={"lead": lead, "reminders": reminders, "zone": zone},
-        reminder_count=len(reminders),
-        now=now,
-    )
-    if sent:
-        _mark_told(lead, reminders, now=now)
-    return sent
-
-
-def _mark_told(lead, reminders, *, now) -> None:
-    """Record that ``lead`` was told of these escalated reminders, once each."""
+def _mark_told(pairs, *, now) -> None:
+    """Record that each (lead, reminder) of ``pairs`` was told, once each."""
     Notification.objects.bulk_create(
         [
             Notification(
@@ -253,7 +340,7 @@ def _mark_told(lead, reminders, *, now) -> None:
                 created_at=now,
                 sent_at=now,
             )
-            for reminder in reminders
+            for lead, reminder in pairs
         ],
         ignore_conflicts=True,
     )
@@ -309,15 +396,8 @@ def _claim_and_send(
         )
         if claim is None:
             return False
-    context = {**context, "site_url": settings.SITE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=plain(render_to_string(f"{template}.txt", context)),
-        to=[recipient.email],
-    )
-    message.attach_alternative(plain(render_to_string(f"{template}.html", context)), "text/html")
     try:
-        message.send()
+        _send_message(recipient, subject, template, context)
     except Exception:
         # Release the claim so that the task's retry sends it; then let the task decide.
         claim.delete()
@@ -325,3 +405,15 @@ def _claim_and_send(
     Notification.objects.filter(pk=claim.pk).update(sent_at=now)
     logger.info("Sent %s notification %s", kind, claim.pk)
     return True
+
+
+def _send_message(recipient, subject: str, template: str, context: dict) -> None:
+    """Render ``template`` (its .txt and .html) and send it to the recipient."""
+    context = {**context, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        subject=one_line(subject),
+        body=plain(render_to_string(f"{template}.txt", context)),
+        to=[recipient.email],
+    )
+    message.attach_alternative(plain(render_to_string(f"{template}.html", context)), "text/html")
+    message.send()

@@ -12,13 +12,17 @@ or its deletion.
 And one fact about tags: a tag lives while it labels someone. When its last contact loses
 it (untagged, erased or deleted) it goes too, or a tag made up for a protected contact
 would be offered to everyone once that contact is gone.
+
+And the roles kept on a user object (``access.roles_of``) follow its own group changes.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from contacts.access import forget_roles
 from contacts.models import Contact, Exchange, Tag
 from contacts.services import seal_exchanges
 
@@ -88,3 +92,10 @@ def contact_deleted(sender, instance, **kwargs):
     exchange_ids = instance.__dict__.pop("_exchanges_before_delete", [])
     Exchange.objects.filter(pk__in=exchange_ids).refresh_names_journalist()
     _delete_unused_tags(instance.__dict__.pop("_tags_before_delete", []))
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def user_groups_changed(sender, instance, action, reverse, **kwargs):
+    # The roles kept on a user object (access.roles_of) follow its own group changes.
+    if not reverse and action.startswith("post_"):
+        forget_roles(instance)

@@ -10,7 +10,7 @@ from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
 from contacts import services
-from contacts.access import is_owner, may_read_notes
+from contacts.access import is_owner, may_read_notes, roles_of
 from contacts.errors import DomainError
 from contacts.models import (
     Channel,
@@ -287,7 +287,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "first_name", "last_name", "email", "roles", "teams"]
 
     def get_roles(self, user) -> list[str]:
-        roles = set(user.groups.values_list("name", flat=True))
+        roles = set(roles_of(user))
         if user.is_superuser:
             roles.add("admin")
         return sorted(roles)
