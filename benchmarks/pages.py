@@ -693,9 +693,8 @@ def markdown(results, dataset, command, repeat, software) -> str:
             f"## {SECTION_TITLE}: every page at 100,000 contacts and 1,000,000 exchanges "
             "(PostgreSQL, in process)",
             "",
-            "**A first reading, measured while the fixes of issue 21 were landing in the same "
-            "working tree** (other engineers were changing reminder visibility, escalations, "
-            "role lookups, search, paging and Today/health at the time): not the final figures.",
+            "Each figure against its target; a page without a hand-written floor says why "
+            "below the table.",
             "",
             "Command (from the repository root; builds the database the first time, about ten "
             "minutes, and reuses it afterwards; `--rebuild` builds it again):",
