@@ -49,6 +49,10 @@ MAILABLE_STATUSES = (
     Invitation.Status.WAITLISTED,
 )
 ERROR_LENGTH = 500
+# A message still queued this long after it was queued never reached a worker (the broker
+# did not answer, or lost it): the periodic nudge sends it on again.
+STUCK_AFTER = dt.timedelta(minutes=10)
+NUDGES_PER_RUN = 500
 
 
 @dataclass
@@ -166,6 +170,20 @@ def _nudge(message_id: int) -> None:
         current_app.send_task(SEND_TASK, kwargs={"message_id": message_id})
     except (BrokerError, OSError):
         logger.exception("Could not enqueue invitation message %s", message_id)
+
+
+def nudge_stuck(*, now: dt.datetime) -> list[int]:
+    """Queue again the messages still queued ``STUCK_AFTER`` after they were queued (the
+    periodic task ``events.nudge_stuck_messages``). Sending claims a message once, so one
+    nudged while a worker holds it still leaves once. Returns the ids nudged."""
+    stuck = list(
+        InvitationMessage.objects.filter(status=Status.QUEUED, created_at__lte=now - STUCK_AFTER)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:NUDGES_PER_RUN]
+    )
+    for message_id in stuck:
+        _nudge(message_id)
+    return stuck
 
 
 # Sending

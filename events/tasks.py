@@ -16,6 +16,12 @@ def sweep_event_reminders() -> dict:
     return services.sweep_event_reminders(now=timezone.now()).__dict__
 
 
+@shared_task(name="events.nudge_stuck_messages", autoretry_for=TRANSIENT_ERRORS, **TASK_OPTIONS)
+def nudge_stuck_messages() -> int:
+    """Queue again guests' e-mails that never reached a worker."""
+    return len(mail.nudge_stuck(now=timezone.now()))
+
+
 @shared_task(
     name=mail.SEND_TASK,
     autoretry_for=(*TRANSIENT_ERRORS, smtplib.SMTPException, OSError),
