@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 
-from contacts.models import Contact
+from contacts.models import Contact, Tag
 from events import services
 from events.models import Event, Invitation, InvitationBatch
+
+# How a batch's criteria are written ("Category: Journalist · Tag: alumni").
+CRITERIA_SEPARATOR = " · "
+TAG_LABEL = "Tag"
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,12 @@ def withdraw_batch(*, batch: InvitationBatch, by, now: dt.datetime) -> int:
 
 def batches_for_event_page(*, event: Event, user) -> list[InvitationBatch]:
     """The event's batches, newest first, each with ``standing`` and ``total``: counts of
-    its invitations ``user`` may see (hidden guests are not counted)."""
+    its invitations ``user`` may see (hidden guests are not counted), and ``shown`` (its
+    criteria as ``user`` may read them). A batch of someone else's that holds none of the
+    guests ``user`` may see is left out: it would tell of hidden guests."""
     visible = Invitation.objects.visible_to(user).filter(event=event).values("pk")
     in_view = Q(invitations__pk__in=visible)
-    return list(
+    found = list(
         event.batches.select_related("created_by")
         .annotate(
             total=Count("invitations", filter=in_view),
@@ -91,3 +97,20 @@ def batches_for_event_page(*, event: Event, user) -> list[InvitationBatch]:
         )
         .order_by("-created_at", "-pk")
     )
+    listed = [b for b in found if b.total or b.created_by_id == user.pk or user.is_superuser]
+    for batch in listed:
+        batch.shown = shown_criteria(batch, user)
+    return listed
+
+
+def shown_criteria(batch: InvitationBatch, user) -> str:
+    """The batch's criteria in words, but a tag that ``user`` may not see (one that only
+    contacts hidden from them carry) is not named: its name says something about them."""
+    parts = batch.criteria.split(CRITERIA_SEPARATOR)
+    prefix = f"{TAG_LABEL}: "
+    for index, part in enumerate(parts):
+        if part.startswith(prefix):
+            name = part.removeprefix(prefix)
+            if not Tag.objects.visible_to(user).filter(name=name).exists():
+                parts[index] = f"{TAG_LABEL}: (a tag you cannot see)"
+    return CRITERIA_SEPARATOR.join(parts)

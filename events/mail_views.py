@@ -163,7 +163,7 @@ def _describe(bulk) -> str:
                 dict(field.choices).get(value, value) if name in ("category", "layer") else value
             )
             parts.append(f"{field.label or name.title()}: {shown}")
-    return " · ".join(parts)
+    return batches.CRITERIA_SEPARATOR.join(parts)
 
 
 @planner_required
@@ -174,6 +174,7 @@ def batch_withdraw(request, pk):
     withdrawn = batches.withdraw_batch(batch=batch, by=request.user, now=timezone.now())
     messages.success(
         request,
-        f"Withdrew {withdrawn} invitation(s) of “{batch.criteria}”; their links no longer work.",
+        f"Withdrew {withdrawn} invitation(s) of “{batches.shown_criteria(batch, request.user)}”; "
+        "their links no longer work.",
     )
     return redirect(_guest_list(batch.event))

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Contact
+from events import batches
 from events.models import Invitation, InvitationBatch
 from tests import factories
 from tests.events.pages import make_event
@@ -181,3 +182,53 @@ def test_only_planners_preview_invite_or_withdraw(client, owner, planner):
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
     assert Invitation.objects.count() == 1
+
+
+def test_a_batch_never_names_a_tag_or_tells_of_guests_the_planner_cannot_see(
+    client, planner, admin_user, hidden_contacts
+):
+    event = make_event(planners=[planner])
+    secret = factories.TagFactory(name="dissidents")
+    hidden_contacts[0].tags.add(secret)
+    ada = factories.ContactFactory(full_name="Ada", category="journalist")
+    client.force_login(admin_user)
+    # A batch of the hidden contact alone (by the tag), and one with Ada too.
+    listed = _listed(
+        page_text(_bulk(client, event, {"bulk-tag": "dissidents", "bulk-role": "guest"}))
+    )
+    _bulk(
+        client,
+        event,
+        {"bulk-tag": "dissidents", "bulk-role": "guest", "step": "confirm", "contact": listed},
+    )
+    ada.tags.add(factories.TagFactory(name="alumni"))
+    Contact.objects.filter(pk=hidden_contacts[1].pk).update(category="journalist")
+    listed = _listed(page_text(_bulk(client, event, JOURNALISTS)))
+    _bulk(client, event, {**JOURNALISTS, "step": "confirm", "contact": listed})
+    assert InvitationBatch.objects.count() == 2
+    admin_page = page_text(client.get(reverse("events:detail", args=[event.pk])))
+    assert "Tag: dissidents" in admin_page
+
+    client.force_login(planner)
+    detail = page_text(client.get(reverse("events:detail", args=[event.pk])))
+
+    assert "dissidents" not in detail
+    assert detail.count('<li id="batch-') == 1  # the one holding a guest the planner sees
+    assert 'Category: Journalist <span class="helptext">1 invited' in detail
+
+
+def test_a_batch_by_a_tag_only_hidden_contacts_carry_does_not_name_it(
+    planner, owner, hidden_contacts
+):
+    event = make_event(planners=[planner])
+    hidden_contacts[0].tags.add(factories.TagFactory(name="dissidents"))
+    batch = InvitationBatch.objects.create(
+        event=event,
+        role="guest",
+        criteria="Tag: dissidents",
+        created_by=owner,
+        created_at=event.starts_at,
+    )
+
+    assert batches.shown_criteria(batch, owner) == "Tag: dissidents"
+    assert batches.shown_criteria(batch, planner) == "Tag: (a tag you cannot see)"
