@@ -1,4 +1,5 @@
-"""Models of the wiring app: what a user typed when their session had ended (a draft)."""
+"""Models of the wiring app: what a user typed when their session had ended (a draft), and
+each periodic task's last successful run (a heartbeat, read by the readiness check)."""
 
 from django.conf import settings
 from django.db import models
@@ -26,3 +27,18 @@ class Draft(models.Model):
 
     def __str__(self):
         return f"Draft for {self.path}"
+
+
+class Heartbeat(models.Model):
+    """The last successful run of one periodic task, by its Celery name.
+
+    Written by the worker when the task succeeds; the readiness check reports a task whose
+    heartbeat is older than twice its interval as late.
+    """
+
+    task = models.CharField(max_length=200, unique=True)
+    succeeded_at = models.DateTimeField()
+    duration_seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.task} at {self.succeeded_at:%Y-%m-%d %H:%M:%S}"
