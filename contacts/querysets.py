@@ -83,7 +83,44 @@ def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
     )
 
 
-class ContactQuerySet(models.QuerySet):
+class NameKeysQuerySet(models.QuerySet):
+    """Keeps the folded search key and the consonant skeleton of each row's names current
+    (``contacts/names.py``) where ``Model.save`` is not called: ``update``, ``bulk_create``
+    and ``bulk_update``. The model names its name fields in ``NAME_FIELDS`` and sets its keys
+    in ``set_name_keys()``."""
+
+    def _names_in(self, fields) -> bool:
+        return any(field in self.model.NAME_FIELDS for field in fields)
+
+    def update(self, **kwargs):
+        if not self._names_in(kwargs):
+            return super().update(**kwargs)
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        rows = list(self.model._base_manager.filter(pk__in=pks).only(*self.model.NAME_FIELDS))
+        for row in rows:
+            row.set_name_keys()
+        self.model._base_manager.bulk_update(rows, ["search_key", "name_skeleton"], 1000)
+        return updated
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.set_name_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if self._names_in(fields):
+            for obj in objs:
+                obj.set_name_keys()
+            fields = list(dict.fromkeys([*fields, "search_key", "name_skeleton"]))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class ContactQuerySet(NameKeysQuerySet):
     def visible_to(self, user) -> ContactQuerySet:
         """Contacts the user may see: standard to all staff; restricted to the owner, the
         owner's teammates and grantees; protected to the owner and grantees only."""
@@ -103,9 +140,8 @@ class ContactQuerySet(models.QuerySet):
         # trigram index on PostgreSQL (contacts/search.py); an OR across them reads every row.
         organizations = _related_model(self.model, "organization").objects.search_names(term)
         by_organization = Q(organization__in=organizations.values("pk"))
-        return self.filter(
-            search.any_contains(self.model, search.CONTACT_NAMES, term, also=by_organization)
-        )
+        also = [*search.key_conditions(term), by_organization]
+        return self.filter(search.any_contains(self.model, search.CONTACT_NAMES, term, also=also))
 
     def with_overdue_for(self, officer, now) -> ContactQuerySet:
         """Annotate ``overdue_for_me``: the officer holds an overdue channel with the contact."""
@@ -130,7 +166,7 @@ class ContactQuerySet(models.QuerySet):
         )
 
 
-class OrganizationQuerySet(models.QuerySet):
+class OrganizationQuerySet(NameKeysQuerySet):
     def search(self, term: str) -> OrganizationQuerySet:
         """Organizations whose name, in either script, or city contains ``term`` (any
         case): the organizations list's search box and the organization picker."""
@@ -138,12 +174,21 @@ class OrganizationQuerySet(models.QuerySet):
         if not term:
             return self
         return self.filter(
-            search.any_contains(self.model, search.ORGANIZATION_NAMES_AND_PLACE, term)
+            search.any_contains(
+                self.model,
+                search.ORGANIZATION_NAMES_AND_PLACE,
+                term,
+                also=search.key_conditions(term),
+            )
         )
 
     def search_names(self, term: str) -> OrganizationQuerySet:
         """Organizations whose name, in either script, contains ``term`` (any case)."""
-        return self.filter(search.any_contains(self.model, search.ORGANIZATION_NAMES, term))
+        return self.filter(
+            search.any_contains(
+                self.model, search.ORGANIZATION_NAMES, term, also=search.key_conditions(term)
+            )
+        )
 
 
 class ExposesContactQuerySet(models.QuerySet):
@@ -183,6 +228,20 @@ def _hours_per_cadence_day(factor: float):
         When(kind="informal", then=Cast(Value(24.0 * factor), FloatField())),
         default=Cast(Value(24.0), FloatField()),
         output_field=FloatField(),
+    )
+
+
+def _counted_from():
+    """A channel's start of count: its latest touch, else its creation, or a later
+    dismissal or resumption (``count_restarted_at``)."""
+    touched_or_created = Coalesce(F("last_touch_at"), F("created_at"))
+    return Greatest(touched_or_created, Coalesce(F("count_restarted_at"), touched_or_created))
+
+
+def _cadence_hours(factor: float):
+    """A channel's effective cadence in hours under the climate ``factor``."""
+    return ExpressionWrapper(
+        F("cadence_days") * _hours_per_cadence_day(factor), output_field=FloatField()
     )
 
 
@@ -245,16 +304,10 @@ class ChannelQuerySet(ExposesContactQuerySet):
         dismissal), ``next_due_at`` (that plus the effective cadence under the climate in
         force at ``now``) and ``overdue`` (active and due at or before ``now``)."""
         factor = informal_factor(now)
-        touched_or_created = Coalesce(F("last_touch_at"), F("created_at"))
-        counted_from = Greatest(
-            touched_or_created, Coalesce(F("count_restarted_at"), touched_or_created)
-        )
-        cadence_hours = ExpressionWrapper(
-            F("cadence_days") * _hours_per_cadence_day(factor), output_field=FloatField()
-        )
+        counted_from = _counted_from()
         return self.annotate(
             counted_from_at=counted_from,
-            next_due_at=PlusHours(counted_from, cadence_hours),
+            next_due_at=PlusHours(counted_from, _cadence_hours(factor)),
         ).annotate(
             overdue=Case(
                 When(status="active", next_due_at__lte=now, then=Value(True)),
@@ -266,6 +319,27 @@ class ChannelQuerySet(ExposesContactQuerySet):
     def overdue(self, now) -> ChannelQuerySet:
         """Active channels whose next due moment is at or before ``now``."""
         return self.with_due(now).filter(status="active", next_due_at__lte=now)
+
+    def overdue_counts_by_level(self, now) -> dict[str, int]:
+        """How many active channels would be overdue at ``now`` under each climate level:
+        ``{level: count}``, one statement; the level in force at ``now`` gives
+        ``overdue(now).count()``. No channel, contact or officer is named."""
+        counted_from = _counted_from()
+        due = {
+            f"due_under_{level}": PlusHours(counted_from, _cadence_hours(factor))
+            for level, factor in settings.CLIMATE_FACTORS.items()
+        }
+        counts = (
+            self.active()
+            .annotate(**due)
+            .aggregate(
+                **{
+                    level: Count("pk", filter=Q(**{f"due_under_{level}__lte": now}))
+                    for level in settings.CLIMATE_FACTORS
+                }
+            )
+        )
+        return {level: counts[level] for level in settings.CLIMATE_FACTORS}
 
     def escalated(self, now) -> ChannelQuerySet:
         """Key channels overdue by more than ``ESCALATION_DAYS``, scaled like the cadence."""

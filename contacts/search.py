@@ -22,6 +22,8 @@ from django.db.models import F, Q
 from django.db.models.lookups import IContains
 from django.dispatch import receiver
 
+from contacts.names import fold, skeleton_of_folded
+
 SQLITE_CASEFOLD = "trackii_casefold"
 # What a trigram index can look up: three letters or digits in a row.
 INDEXABLE = re.compile(r"[^\W_]{3}")
@@ -56,12 +58,27 @@ class FoldedContains(IContains):
         return f"{SQLITE_CASEFOLD}({lhs_sql}) {rhs_sql}", params
 
 
-def any_contains(model, columns, term: str, *, also: Q | None = None) -> Q:
+def key_conditions(term: str) -> list[Q]:
+    """The conditions that a row's name keys (``contacts/names.py``) hold ``term``: every word
+    of the term folded to Latin is in ``search_key``, so "Ирина", "irina petrova" and
+    "Petrova Irina" find "Irina Petrova"; and, when its consonant skeleton has a word of
+    three letters or more, every skeleton word is in ``name_skeleton``, so "David Levi"
+    finds "דוד לוי". Each is one trigram-indexed branch on PostgreSQL (migration 0015)."""
+    folded = fold(term)
+    if not folded:
+        return []
+    conditions = [reduce(operator.and_, (Q(search_key__contains=w) for w in folded.split()))]
+    bones = skeleton_of_folded(folded).split()
+    if any(len(bone) >= 3 for bone in bones):
+        conditions.append(reduce(operator.and_, (Q(name_skeleton__contains=b) for b in bones)))
+    return conditions
+
+
+def any_contains(model, columns, term: str, *, also=()) -> Q:
     """The condition on ``model``'s rows that one of ``columns`` contains ``term`` in any
-    case, or that the condition ``also`` holds."""
+    case, or that one of the conditions ``also`` (a Q or a list of them) holds."""
     conditions = [Q(FoldedContains(F(column), term)) for column in columns]
-    if also is not None:
-        conditions.append(also)
+    conditions += [also] if isinstance(also, Q) else list(also)
     if not INDEXABLE.search(term):
         # No three letters in a row: no trigram to look up, and the index would be read
         # whole (2 s for "i" at 100,000 contacts), where one pass over the table costs 0.1 s.

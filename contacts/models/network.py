@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts.fields import EncryptedTextField
 from contacts.models.choices import Layer, Sensitivity
+from contacts.names import KEY_LENGTH, keys
 from contacts.querysets import (
     AffiliationQuerySet,
     ContactQuerySet,
@@ -17,7 +18,24 @@ from contacts.querysets import (
 )
 
 
-class Organization(models.Model):
+class KeptNameKeys:
+    """``search_key`` and ``name_skeleton`` set from ``NAME_FIELDS`` on every save (the
+    querysets' update and bulk methods do the same: ``NameKeysQuerySet``)."""
+
+    NAME_FIELDS: tuple[str, ...] = ()
+
+    def set_name_keys(self) -> None:
+        self.search_key, self.name_skeleton = keys(*(getattr(self, f) for f in self.NAME_FIELDS))
+
+    def save(self, *args, **kwargs):
+        self.set_name_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and any(f in self.NAME_FIELDS for f in update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_key", "name_skeleton"}
+        super().save(*args, **kwargs)
+
+
+class Organization(KeptNameKeys, models.Model):
     class Kind(models.TextChoices):
         UNIVERSITY = "university", "University"
         RESEARCH_INSTITUTE = "research_institute", "Research institute"
@@ -37,11 +55,21 @@ class Organization(models.Model):
     city = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
+    # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
+    # save() and the queryset's update/bulk methods; searched through trigram indexes.
+    search_key = models.CharField(
+        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
+    )
+    name_skeleton = models.CharField(
+        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(OrganizationQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_key", "name_skeleton"])
+
+    NAME_FIELDS = ("name", "native_name")
 
     class Meta:
         constraints = [
@@ -78,7 +106,7 @@ class Tag(models.Model):
         return self.name
 
 
-class Contact(models.Model):
+class Contact(KeptNameKeys, models.Model):
     class Category(models.TextChoices):
         ACADEMIC = "academic", "Academic"
         JOURNALIST = "journalist", "Journalist"
@@ -121,11 +149,21 @@ class Contact(models.Model):
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the personal data was erased on request."
     )
+    # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
+    # save() and the queryset's update/bulk methods; searched through trigram indexes.
+    search_key = models.CharField(
+        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
+    )
+    name_skeleton = models.CharField(
+        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(ContactQuerySet)()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_key", "name_skeleton"])
+
+    NAME_FIELDS = ("full_name", "native_name")
 
     class Meta:
         indexes = [

@@ -1,6 +1,7 @@
 """On PostgreSQL the contacts' and organizations' search reads the trigram indexes of
-migration 0012, at a size where reading every row would be the planner's other choice:
-thousands of rows inserted in one statement, then analysed (no planner setting forced)."""
+migrations 0012 and 0015 (the names folded across scripts), at a size where reading every
+row would be the planner's other choice: thousands of rows inserted in one statement, then
+analysed (no planner setting forced)."""
 
 import pytest
 from django.db import connection
@@ -62,8 +63,18 @@ def test_the_contacts_search_reads_the_trigram_indexes(many_contacts, owner):
     for index in (
         "contacts_contact_full_name_trgm",
         "contacts_contact_native_name_trgm",
+        # The names folded to Latin and their skeleton (migration 0015).
+        "contacts_contact_search_key_trgm",
     ):
         assert index in plan, plan
+    assert "Seq Scan on contacts_contact" not in plan
+
+
+def test_a_search_across_scripts_reads_the_skeleton_index(many_contacts, owner):
+    plan = _plan(Contact.objects.visible_to(owner).search("David Levi").order_by("full_name"))
+
+    assert "contacts_contact_search_key_trgm" in plan, plan
+    assert "contacts_contact_name_skeleton_trgm" in plan, plan
     assert "Seq Scan on contacts_contact" not in plan
 
 
@@ -74,6 +85,7 @@ def test_the_organizations_search_reads_the_trigram_indexes(many_organizations):
         "contacts_organization_name_trgm",
         "contacts_organization_native_name_trgm",
         "contacts_organization_city_trgm",
+        "contacts_organization_search_key_trgm",
     ):
         assert index in plan, plan
     assert "Seq Scan on contacts_organization" not in plan

@@ -1,0 +1,9 @@
+"""Placeholder in the migration chain (issue 21's work in progress); no operations yet."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("contacts", "0012_search_trigram_indexes")]
+
+    operations = []
