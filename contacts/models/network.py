@@ -57,9 +57,7 @@ class Organization(KeptNameKeys, models.Model):
     description = models.TextField(blank=True)
     # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
     # save() and the queryset's update/bulk methods; searched through trigram indexes.
-    search_key = models.CharField(
-        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
-    )
+    search_key = models.CharField(max_length=KEY_LENGTH, blank=True, editable=False, db_default="")
     name_skeleton = models.CharField(
         max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
     )
@@ -137,7 +135,8 @@ class Contact(KeptNameKeys, models.Model):
     languages = models.JSONField(
         default=list, blank=True, help_text="Language codes, e.g. ['ru', 'he', 'en']."
     )
-    layer = models.CharField(max_length=20, choices=Layer.choices)
+    # Optional: a contact without one counts as "unassigned" in the indicators.
+    layer = models.CharField(max_length=20, choices=Layer.choices, blank=True)
     sensitivity = models.CharField(
         max_length=12, choices=Sensitivity.choices, default=Sensitivity.STANDARD
     )
@@ -151,9 +150,7 @@ class Contact(KeptNameKeys, models.Model):
     )
     # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
     # save() and the queryset's update/bulk methods; searched through trigram indexes.
-    search_key = models.CharField(
-        max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
-    )
+    search_key = models.CharField(max_length=KEY_LENGTH, blank=True, editable=False, db_default="")
     name_skeleton = models.CharField(
         max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
     )

@@ -344,6 +344,7 @@ def _period_label(start, period: str, *, short: bool = False) -> str:
 
 def _key_label(name: str, by: str, key: str) -> str:
     if not key:
-        return "(not recorded)"
+        # A contact's layer is optional: those without one are "unassigned".
+        return "Unassigned" if by == "layer" else "(not recorded)"
     labels = KIND_LABELS.get(name, {}) if by == "kind" else KEY_LABELS.get(by, {})
     return labels.get(key, key)

@@ -81,13 +81,17 @@ def _named(rows: list[dict]) -> list[dict]:
     return [{**row, "officer_name": display_name(officers.get(row["officer_id"]))} for row in rows]
 
 
+# The group of contacts with no value (a contact's layer is optional).
+UNASSIGNED = "Unassigned"
+
+
 def _labelled(channels, field: str, choices, *, now) -> list[dict]:
     """Active channels kept within cadence per value of ``field``, with its display label."""
     labels = dict(choices.choices)
     return [
         {
             "key": group[field],
-            "label": labels.get(group[field], group[field]),
+            "label": labels.get(group[field]) or group[field] or UNASSIGNED,
             "channels": group["channels"],
             "kept": group["kept"],
             "share": group["share"],
