@@ -1,7 +1,8 @@
 """URLs of the REST API benchmark (benchmarks/api.py): the project's, plus the floor.
 
 The floor is the least a plain Django view must do to answer the same question as
-``GET /api/v1/contacts/`` and ``GET /api/v1/contacts/{id}/``: find the caller from the
+``GET /api/v1/contacts/`` (with ``?search=``, through the same search) and
+``GET /api/v1/contacts/{id}/``: find the caller from the
 same token, read the same rows through the same ``visible_to`` filter, in the same order
 and page size, with ``.values()`` for the same fields (tags by one more query, as the API's
 prefetch), and write them as JSON with the same count and links. No DRF, no serializer,
@@ -13,10 +14,12 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.urls import path
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from contacts.models import Contact
 from contacts.serializers import ContactSerializer
+from trackii.models import ApiToken
+from trackii.tokens import digest
 from trackii.urls import urlpatterns as project_urlpatterns
 
 # The fields of contacts.serializers.ContactSerializer, tags apart (added from their table).
@@ -34,8 +37,11 @@ def _caller(request):
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme != "Token" or not key:
         return None
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token is not None and token.user.is_active else None
+    # As trackii.tokens.ExpiringTokenAuthentication: by the key's digest, unexpired.
+    token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
+    if token is None or token.expires_at <= timezone.now() or not token.user.is_active:
+        return None
+    return token.user
 
 
 def _with_tags(rows: list[dict]) -> list[dict]:
@@ -54,7 +60,11 @@ def contact_list(request):
         return _json({"detail": "Authentication credentials were not provided."}, 401)
     page = int(request.GET.get("page", "1"))
     size = int(request.GET.get("page_size", PAGE_SIZE))
-    contacts = Contact.objects.visible_to(user).order_by("full_name", "id")
+    contacts = Contact.objects.visible_to(user)
+    if request.GET.get("search"):
+        # The same search as the API's (the names in every script and their keys).
+        contacts = contacts.search(request.GET["search"])
+    contacts = contacts.order_by("full_name", "id")
     count = contacts.count()
     start = (page - 1) * size
     rows = _with_tags(list(contacts.values(*FIELDS)[start : start + size]))

@@ -23,6 +23,8 @@ OWNERS = {
     "trackii_bench_api": "benchmarks/api.py",
     "trackii_bench_ind": "benchmarks/indicators.py",
     "trackii_bench_pages": "benchmarks/pages.py",
+    "trackii_bench_imports": "benchmarks/imports.py",
+    "trackii_bench_dupes": "benchmarks/duplicates.py",
 }
 
 

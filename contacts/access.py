@@ -107,6 +107,12 @@ def may_log_exchange(user, contacts=None) -> bool:
     )
 
 
+def may_import(user) -> bool:
+    """Whether the user imports contacts and organizations from a file: officers, leads
+    and admins (who write contacts)."""
+    return has_any_role(user, EDITORS)
+
+
 def may_read_notes(user) -> bool:
     """Whether the user reads private notes: all but analysts who hold no editor's role."""
     if user.is_superuser:
@@ -134,3 +140,9 @@ def may_export(user, contact) -> bool:
 def may_erase(user) -> bool:
     """Whether the user erases a contact's personal data: admins only."""
     return has_role(user, Role.ADMIN)
+
+
+def may_merge(user) -> bool:
+    """Whether the user merges two contacts they may both see, and undoes a merge: officers,
+    leads and admins, who change contacts (a hidden contact is a 404 before this is asked)."""
+    return has_any_role(user, EDITORS)

@@ -27,6 +27,7 @@ from contacts.access import (
     may_manage_grants,
 )
 from contacts.errors import DomainError
+from contacts.imports import admin as imports_admin  # noqa: F401 (registers the imports' admin)
 from contacts.models import (
     AccessLog,
     Affiliation,
@@ -292,8 +293,8 @@ class TeamAdmin(VisibleToAdminMixin, admin.ModelAdmin):
 
 @admin.register(OfficerProfile)
 class OfficerProfileAdmin(VisibleToAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "timezone", "digest_hour"]
-    list_filter = ["digest_hour"]
+    list_display = ["user", "language", "timezone", "digest_hour"]
+    list_filter = ["language", "digest_hour"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
@@ -366,6 +367,7 @@ class ContactAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
         "category",
         "layer",
         "sensitivity",
+        "language",
         ("country", VisibleCountryFilter),
         # Only the tags of contacts on the list: a tag only a hidden contact carries is not
         # offered.

@@ -6,7 +6,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from contacts import filters, serializers, services
@@ -20,6 +22,8 @@ from contacts.access import (
     may_log_exchange,
     may_manage_channel,
 )
+from contacts.duplicate_api import MergeActions
+from contacts.export_api import ExportActions
 from contacts.models import (
     AccessLog,
     Channel,
@@ -133,7 +137,7 @@ class OrganizationViewSet(ModelViewSet):
         write_example("Move to another organization", {"organization": 12, "tags": ["alumni"]})
     ],
 )
-class ContactViewSet(ModelViewSet):
+class ContactViewSet(ExportActions, MergeActions, ModelViewSet):
     """Contacts the caller may see. Views of protected contacts are access-logged."""
 
     queryset = Contact.objects.none()  # for the schema; get_queryset() scopes
@@ -141,7 +145,11 @@ class ContactViewSet(ModelViewSet):
     permission_classes = [ReadOrRoles]
     write_roles = EDITORS
     filterset_class = filters.ContactFilter
-    search_fields = ["full_name", "native_name", "email", "organization__name"]
+    # ?search= is the contacts list's own search (trigram-indexed), not DRF's icontains.
+    filter_backends = [
+        filters.ContactSearchFilter if backend is SearchFilter else backend
+        for backend in api_settings.DEFAULT_FILTER_BACKENDS
+    ]
     ordering_fields = ["full_name", "category", "country", "updated_at", "created_at"]
     ordering = ["full_name", "id"]
 

@@ -2,15 +2,18 @@
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contacts.access import NETWORK_READERS, has_any_role
 from contacts.models import Climate
 
 MEANINGS = {
-    "normal": "informal channels keep their usual cadence.",
-    "elevated": "informal channels are due at {pct}% of their usual interval.",
-    "high": "informal channels are due at {pct}% of their usual interval.",
-    "crisis": "informal channels are due at {pct}% of their usual interval — keep them alive.",
+    "normal": _("informal channels keep their usual cadence."),
+    "elevated": _("informal channels are due at %(percent)s of their usual interval."),
+    "high": _("informal channels are due at %(percent)s of their usual interval."),
+    "crisis": _(
+        "informal channels are due at %(percent)s of their usual interval — keep them alive."
+    ),
 }
 
 
@@ -25,7 +28,7 @@ def climate(request):
             "level": level,
             "label": Climate.Level(level).label,
             "factor": factor,
-            "meaning": MEANINGS[level].format(pct=round(factor * 100)),
+            "meaning": MEANINGS[level] % {"percent": f"{round(factor * 100)}%"},
         },
         "can_read_network_health": has_any_role(request.user, NETWORK_READERS),
     }

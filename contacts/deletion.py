@@ -67,6 +67,10 @@ def hidden_rows(collector: NestedObjects, user) -> set[tuple[type, object]]:
             )
     hidden = set()
     for model, pks in rows.items():
+        if getattr(model, "DERIVED", False):
+            # Derived from the contacts it names (a duplicate pair): it goes with them and
+            # tells no one anything, so it never makes a deletion "still in use".
+            continue
         hidden.update((model, pk) for pk in pks - _visible_pks(model, pks, user))
     return hidden
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from contacts.access import is_owner, may_log_exchange, may_open_channel, may_read_notes
+from contacts.languages import language_choices
 from contacts.models import Channel, Contact, Exchange, Layer, Organization, Sensitivity, Tag
 from contacts.people import display_name, officers
 from contacts.services import MAX_CADENCE_DAYS
@@ -131,6 +132,14 @@ class ContactSearchForm(forms.Form):
             contacts = contacts.filter(overdue_for_me=True)
         return contacts.order_by(*self.SORTS.get(data.get("sort") or "name"))
 
+    def listed(self, user, *, now):
+        """The contacts list of ``user`` for these inputs: the contacts they may see,
+        narrowed and sorted (``search``), without their notes. The list's pages and its
+        exports (contacts.exports) read this."""
+        contacts = self.search(Contact.objects.visible_to(user), user=user, now=now)
+        # The list never shows the notes: they are not read (nor decrypted) for its rows.
+        return contacts.defer("notes")
+
     def has_filters(self) -> bool:
         return self.is_bound and any(self.data.get(name) for name in self.fields if name != "sort")
 
@@ -215,8 +224,10 @@ class ContactForm(forms.ModelForm):
             "organization",
             "email",
             "phone",
+            "birth_year",
             "country",
             "languages",
+            "language",
             "layer",
             "sensitivity",
             "owner",
@@ -232,6 +243,7 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = Organization.objects.order_by("name", "pk")
+        self.fields["language"].choices = language_choices()
         # Officers own contacts; the current owner stays a valid choice whoever it is.
         self.fields["owner"].queryset = _officers_and(
             [self.instance.owner_id] if self.instance.pk is not None else []
@@ -471,3 +483,47 @@ class SnoozeForm(forms.Form):
         """The moment to snooze until: the one given, else ``days`` from ``now``."""
         until = self.cleaned_data.get("until")
         return until if until is not None else now + dt.timedelta(days=self.cleaned_data["days"])
+
+
+# Duplicates and merge
+
+
+class MergeWithForm(forms.Form):
+    """Which contact to merge into the one at hand (the merge page's first step)."""
+
+    other = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        label="Merge with",
+        help_text="The record merged into this one, which then goes.",
+        widget=PickerSelect("contacts:pick_contacts", placeholder="Type a name…"),
+    )
+
+    def __init__(self, *args, user, keep, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = (
+            Contact.objects.visible_to(user)
+            .filter(erased_at__isnull=True)
+            .exclude(pk=keep.pk)
+            .order_by("full_name", "pk")
+        )
+
+
+class MergeForm(forms.Form):
+    """Which value each field of the merged contact takes: the kept record's or the other's
+    (``contacts.merging.CHOSEN_FIELDS``); the initial choice is the preview's default."""
+
+    SIDES = [("kept", "Kept record"), ("merged", "Other record")]
+
+    def __init__(self, *args, preview, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.preview = preview
+        for choice in preview.fields:
+            self.fields[choice.name] = forms.ChoiceField(
+                label=choice.label,
+                choices=self.SIDES,
+                initial=choice.chosen,
+                widget=forms.RadioSelect,
+            )
+
+    def choices(self) -> dict[str, str]:
+        return dict(self.cleaned_data)

@@ -14,7 +14,8 @@ reminder told to a lead is also kept as a sent ``escalation`` row keyed ``remind
 so that no later e-mail tells that lead of it again.
 
 E-mails name people by their full names, give times in the recipient's zone and link back
-to the app at ``settings.SITE_URL``; each has a plain-text and an HTML part.
+to the app at ``settings.SITE_URL``; each has a plain-text and an HTML part, in the
+recipient's own language (``contacts.languages.officer_language``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
+from contacts import metrics
 from contacts.access import Role, roles_of
+from contacts.languages import officer_language
 from contacts.models import Channel, Notification, OfficerProfile, Reminder
 from contacts.people import display_name
 from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
@@ -50,6 +55,17 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 # An escalation subject names at most this many officers, then "and N more".
 SUBJECT_NAMES = 2
+# (lead, reminder) pairs recorded as told per statement on SQLite (500 SELECTs at most in
+# a UNION there); PostgreSQL takes them all in one (arrays).
+TOLD_BATCH = 400
+# What an escalation e-mail shows of each reminder.
+ESCALATION_FIELDS = (
+    "due_at",
+    "recipient__username",
+    "recipient__first_name",
+    "recipient__last_name",
+    "channel__contact__full_name",
+)
 
 
 def one_line(value: str) -> str:
@@ -123,19 +139,40 @@ def digest_preferences(user) -> tuple[zoneinfo.ZoneInfo, int]:
     return zoneinfo.ZoneInfo(str(profile.timezone)), profile.digest_hour
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+def _digest_subject(reminders, escalations) -> str:
+    """The digest's subject in the active language ("Track II: 2 open reminders, 1 key
+    channel of your officers overdue")."""
+    parts = []
+    if reminders:
+        count = len(reminders)
+        parts.append(
+            ngettext("%(count)d open reminder", "%(count)d open reminders", count)
+            % {"count": count}
+        )
+    if escalations:
+        count = len(escalations)
+        parts.append(
+            ngettext(
+                "%(count)d key channel of your officers overdue",
+                "%(count)d key channels of your officers overdue",
+                count,
+            )
+            % {"count": count}
+        )
+    return gettext("Track II: %(summary)s") % {"summary": ", ".join(parts)}
 
 
 def _send_digest(user, reminders, escalations, *, zone, day: dt.date, now) -> bool:
-    parts = [_count(len(reminders), "open reminder")] if reminders else []
-    if escalations:
-        parts.append(f"{_count(len(escalations), 'key channel')} of your officers overdue")
+    with translation.override(officer_language(user)):
+        return _send_digest_in_language(user, reminders, escalations, zone=zone, day=day, now=now)
+
+
+def _send_digest_in_language(user, reminders, escalations, *, zone, day: dt.date, now) -> bool:
     sent = _claim_and_send(
         kind=Notification.Kind.DIGEST,
         recipient=user,
         key=day.isoformat(),
-        subject=f"Track II: {', '.join(parts)}",
+        subject=_digest_subject(reminders, escalations),
         template="contacts/email/digest",
         context={
             "user": user,
@@ -189,25 +226,32 @@ def send_escalations(*, now: dt.datetime) -> int:
     if not untold:
         return 0
     key = _window_key(now)
-    subjects = {lead: _escalation_subject(reminders) for lead, reminders in untold.items()}
+    subjects = {}
+    for lead, reminders in untold.items():
+        with translation.override(officer_language(lead)):
+            subjects[lead] = _escalation_subject(reminders)
     claimed = _claim_in_bulk(
         kind=Notification.Kind.ESCALATION,
         key=key,
         claims={lead.pk: (subject, len(untold[lead])) for lead, subject in subjects.items()},
         now=now,
     )
+    metrics.count(metrics.CLAIMED, Notification.Kind.ESCALATION, len(claimed))
     sent = []
     try:
         for lead in sorted(untold, key=lambda lead: lead.pk):
             if lead.pk in claimed:
                 zone, _ = digest_preferences(lead)
                 context = {"lead": lead, "reminders": untold[lead], "zone": zone}
-                _send_message(lead, subjects[lead], "contacts/email/escalation", context)
+                with translation.override(officer_language(lead)):
+                    _send_message(lead, subjects[lead], "contacts/email/escalation", context)
                 sent.append(lead)
     finally:
         # Whatever happened, the e-mails that left are recorded, and the claims of those
         # that did not are released for the task's retry.
         unsent = claimed - {lead.pk for lead in sent}
+        metrics.count(metrics.SENT, Notification.Kind.ESCALATION, len(sent))
+        metrics.count(metrics.FAILED, Notification.Kind.ESCALATION, len(unsent))
         claims = Notification.objects.filter(kind=Notification.Kind.ESCALATION, key=key)
         if unsent:
             claims.filter(recipient_id__in=unsent, sent_at__isnull=True).delete()
@@ -249,7 +293,12 @@ def _untold_escalations(now: dt.datetime) -> dict:
     if not rows:
         return {}
     reminders = Reminder.objects.filter(pk__in={pk for _, pk in rows})
-    reminders = reminders.select_related("recipient", "channel__contact").order_by("due_at", "pk")
+    # Only what the e-mails show (not the contacts' encrypted notes, one decryption each).
+    reminders = (
+        reminders.select_related("recipient", "channel__contact")
+        .only(*ESCALATION_FIELDS)
+        .order_by("due_at", "pk")
+    )
     leads = get_user_model().objects.filter(pk__in={lead_id for lead_id, _ in rows})
     leads = {user.pk: user for user in leads.select_related("profile")}
     leads_of: dict[int, list[int]] = {}
@@ -318,32 +367,53 @@ def escalation_window(now: dt.datetime) -> dt.datetime:
 
 
 def _escalation_subject(reminders) -> str:
+    """The subject of a lead's escalation e-mail, in the active language."""
     names = list(dict.fromkeys(display_name(r.recipient) for r in reminders))
     named = ", ".join(names[:SUBJECT_NAMES])
     if len(names) > SUBJECT_NAMES:
-        named += f" and {len(names) - SUBJECT_NAMES} more"
+        more = len(names) - SUBJECT_NAMES
+        named = gettext("%(names)s and %(count)d more") % {"names": named, "count": more}
     if len(reminders) == 1:
-        return f"Track II: key channel overdue — {named}"
-    return f"Track II: {len(reminders)} key channels overdue — {named}"
+        return gettext("Track II: key channel overdue — %(names)s") % {"names": named}
+    return ngettext(
+        "Track II: %(count)d key channel overdue — %(names)s",
+        "Track II: %(count)d key channels overdue — %(names)s",
+        len(reminders),
+    ) % {"count": len(reminders), "names": named}
 
 
 def _mark_told(pairs, *, now) -> None:
-    """Record that each (lead, reminder) of ``pairs`` was told, once each."""
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                kind=Notification.Kind.ESCALATION,
-                recipient=lead,
-                key=f"reminder:{reminder.pk}",
-                subject="(told in a batch)",
-                reminder_count=1,
-                created_at=now,
-                sent_at=now,
+    """Record that each (lead, reminder) of ``pairs`` was told, once each: one ``INSERT ...
+    SELECT ... ON CONFLICT DO NOTHING`` over the pairs (a run after a long outage tells
+    thousands; building as many model instances cost more than the run's queries)."""
+    told = [(lead.pk, f"reminder:{reminder.pk}") for lead, reminder in pairs]
+    if not told:
+        return
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    columns = ["kind", "recipient_id", "key", "subject", "reminder_count", "created_at", "sent_at"]
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    at = connection.ops.adapt_datetimefield_value(now)
+    fixed = [Notification.Kind.ESCALATION, "(told in a batch)", at, at]
+    insert = f"INSERT INTO {table} ({quoted}) SELECT %s, recipient, told_key, %s, 1, %s, %s "
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Only quoted identifiers and placeholders are interpolated; values are parameters.
+        if connection.vendor == "postgresql":
+            recipients, keys = zip(*told, strict=True)
+            sql = insert + (
+                "FROM unnest(%s::integer[], %s::text[]) AS told (recipient, told_key) "
+                "ON CONFLICT DO NOTHING"
             )
-            for lead, reminder in pairs
-        ],
-        ignore_conflicts=True,
-    )
+            cursor.execute(sql, [*fixed, list(recipients), list(keys)])
+            return
+        # Elsewhere (SQLite) a UNION of rows, at most 500 SELECTs each; WHERE 1 = 1 lets
+        # SQLite parse ON CONFLICT after a SELECT.
+        for start in range(0, len(told), TOLD_BATCH):
+            batch = told[start : start + TOLD_BATCH]
+            rows = " UNION ALL ".join(
+                ["SELECT %s AS recipient, %s AS told_key"] + ["SELECT %s, %s"] * (len(batch) - 1)
+            )
+            sql = insert + f"FROM ({rows}) AS told WHERE 1 = 1 ON CONFLICT DO NOTHING"
+            cursor.execute(sql, fixed + [value for pair in batch for value in pair])
 
 
 def _take_over_stale_claim(
@@ -396,13 +466,16 @@ def _claim_and_send(
         )
         if claim is None:
             return False
+    metrics.count(metrics.CLAIMED, kind)
     try:
         _send_message(recipient, subject, template, context)
     except Exception:
         # Release the claim so that the task's retry sends it; then let the task decide.
         claim.delete()
+        metrics.count(metrics.FAILED, kind)
         raise
     Notification.objects.filter(pk=claim.pk).update(sent_at=now)
+    metrics.count(metrics.SENT, kind)
     logger.info("Sent %s notification %s", kind, claim.pk)
     return True
 

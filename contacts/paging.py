@@ -3,6 +3,7 @@ every row before it, so the 3,000th page of the contacts cost 270 ms at 100,000 
 Past ``MAX_PAGES`` the reader is asked to narrow the search instead."""
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.utils.functional import cached_property
 
 MAX_PAGES = 200
@@ -29,3 +30,27 @@ class CappedPaginator(Paginator):
     def is_capped(self) -> bool:
         """Whether some of the list lies beyond the pages served."""
         return self.all_pages > self.max_pages
+
+
+class CountedPagePaginator(CappedPaginator):
+    """A ``CappedPaginator`` over a queryset that reads a page and the number of rows in
+    all with one statement (``COUNT(*) OVER ()``), for a list whose page the database
+    builds from every matching row anyway (a search: its matches are collected from the
+    trigram indexes, then sorted): the separate ``COUNT`` would find them all a second
+    time. A page past the last, or a number below 1, costs the separate count and is then
+    served as ``CappedPaginator.get_page`` serves it."""
+
+    def get_page(self, number):
+        try:
+            number = min(int(number), self.max_pages)
+        except (TypeError, ValueError):
+            number = 1  # as Paginator.get_page reads it
+        if number < 1 or self.orphans:
+            return super().get_page(number)
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.annotate(_rows_in_all=Window(Count("*")))
+        rows = list(counted[bottom : bottom + self.per_page])
+        if not rows:
+            return super().get_page(number)
+        self.__dict__["count"] = rows[0]._rows_in_all
+        return self._get_page(rows, number, self)

@@ -285,6 +285,22 @@ def delete_climate_levels(climates: QuerySet) -> None:
         states.forget_months_from(earliest)
 
 
+def refresh_stale_contact_dates(*, batch_size: int = 2000) -> int:
+    """Store again the channel dates of the contacts whose dates were computed under other
+    cadence factors than ``CLIMATE_FACTORS`` holds (changed by a deployment), or never
+    (contacts written in raw SQL), a batch of contacts per transaction; none when all are
+    current (one indexed query). A new climate level needs none: each level's next due
+    moment is stored. Returns how many contacts."""
+    refreshed = 0
+    while True:
+        with transaction.atomic():
+            stale = Contact.objects.with_stale_channel_dates().order_by("pk")
+            batch = list(stale.values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                return refreshed
+            refreshed += Contact.objects.filter(pk__in=batch).refresh_channel_dates()
+
+
 # The sweep
 
 
@@ -390,7 +406,8 @@ def snooze_reminder(*, reminder: Reminder, until: dt.datetime, now: dt.datetime)
     )
     if not claimed:
         raise InvalidReminderTransition("Only an open or snoozed reminder can be snoozed.")
-    reminder.refresh_from_db()
+    # As written: the instance keeps the related rows its caller read with it.
+    reminder.status, reminder.snoozed_until = Reminder.Status.SNOOZED, until
     return reminder
 
 
@@ -406,7 +423,8 @@ def dismiss_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
         raise InvalidReminderTransition("Only an open or snoozed reminder can be dismissed.")
     if reminder.channel_id:
         Channel.objects.filter(pk=reminder.channel_id).update(count_restarted_at=now)
-    reminder.refresh_from_db()
+    reminder.status, reminder.snoozed_until = Reminder.Status.DISMISSED, None
+    reminder.closed_at = now
     return reminder
 
 
@@ -593,3 +611,25 @@ def _rotate_batch(model, field, batch) -> int:
             **{field.name: Value(crypto.rotate(token), output_field=TextField())}
         )
     return len(stale)
+
+
+# Duplicates
+
+
+def merge_contacts(
+    user, keep: Contact, other: Contact, *, choices: dict, surface: str, now: dt.datetime
+):
+    """Merge ``other`` into ``keep``, the value of each field as ``choices`` says
+    (``contacts.merging``: what moves, who sees the result, what undo restores). Web, API
+    and admin all call this. Returns the ``ContactMerge`` record."""
+    # Imported here: merging builds on this module's workflows (record_touches).
+    from contacts import merging
+
+    return merging.merge(user, keep, other, choices=choices, surface=surface, now=now)
+
+
+def undo_merge(user, merge, *, surface: str, now: dt.datetime):
+    """Undo a merge (``contacts.merging.undo``); what was left is in its ``undo_report``."""
+    from contacts import merging
+
+    return merging.undo(user, merge, surface=surface, now=now)

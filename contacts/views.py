@@ -4,6 +4,7 @@ Every contact, and every object that names one, is read through ``visible_to``: 
 the user may not see is a 404 on every page, never a 403 that would confirm it exists.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from contacts import channel_views, deletion, services
+from contacts import channel_views, deletion, duplicates, services
 from contacts.access import (
     EDITORS,
     ORGANIZATION_WRITERS,
@@ -54,9 +55,10 @@ from contacts.models import (
     Reminder,
     Sensitivity,
 )
-from contacts.paging import CappedPaginator
+from contacts.paging import CappedPaginator, CountedPagePaginator
 from contacts.people import display_name
 from contacts.widgets import chosen
+from trackii.security import confirm_url, recently_confirmed, sensitive_action
 
 User = get_user_model()
 
@@ -73,13 +75,18 @@ def get_contact_for_user(request, pk) -> Contact:
     return get_object_or_404(contacts, pk=pk)
 
 
-def get_reminder_for_user(request, pk) -> Reminder:
-    """One of the user's own reminders (every contact it names visible), else 404."""
+def get_reminder_for_user(request, pk, *, for_row: bool = False) -> Reminder:
+    """One of the user's own reminders (every contact it names visible), else 404; with
+    ``for_row``, with the contacts of its exchange too, which its row names several times
+    (read once, and only those the user may see, as Today reads them)."""
     reminders = (
         Reminder.objects.visible_to(request.user)
         .filter(recipient=request.user)
         .select_related("channel__contact", "exchange", "event_link__event")
     )
+    if for_row:
+        named = Contact.objects.visible_to(request.user).order_by("full_name", "pk")
+        reminders = reminders.prefetch_related(Prefetch("exchange__contacts", queryset=named))
     return get_object_or_404(reminders, pk=pk)
 
 
@@ -135,10 +142,15 @@ def _first_error(form) -> str:
 @vary_on_headers("HX-Request")
 def contact_list(request):
     form = ContactSearchForm(request.GET)
-    contacts = form.search(
-        Contact.objects.visible_to(request.user), user=request.user, now=timezone.now()
-    )
-    page = CappedPaginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    contacts = form.listed(request.user, now=timezone.now())
+    paginator = CappedPaginator(contacts, PAGE_SIZE)
+    if form.cleaned_data.get("q"):
+        # A search's page is sorted from all its matches (a few thousand for a common
+        # name): their organizations and owners are read for the page's rows only, and
+        # their count comes with the page.
+        contacts = contacts.select_related(None).prefetch_related("organization", "owner")
+        paginator = CountedPagePaginator(contacts, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     record_web_views(request, page.object_list)
     template = "contacts/_contact_results.html" if _is_partial(request) else None
@@ -150,6 +162,8 @@ def contact_list(request):
             "page": page,
             "filtered": form.has_filters(),
             "may_edit": _is_editor(request.user),
+            # The export menu offers files only up to this many contacts (contacts.exports).
+            "export_max_rows": settings.EXPORT_MAX_ROWS,
         },
     )
 
@@ -164,6 +178,13 @@ def contact_detail(request, pk):
     named = (person for exchange in page["exchanges"] for person in exchange.contacts.all())
     record_web_views(request, [contact, *named])
     context = {"contact": contact, **page}
+    # A protected contact's notes (its own and its exchanges') only after the user recently
+    # confirmed who they are (trackii.security): a left-open session does not show them.
+    protected = contact.sensitivity == Sensitivity.PROTECTED
+    if page["may_read_notes"] and protected and not recently_confirmed(request):
+        context["may_read_notes"] = False
+        context["notes_hidden"] = True
+        context["confirm_notes_url"] = confirm_url(request, request.get_full_path())
     return render(request, "contacts/contact_detail.html", context)
 
 
@@ -173,11 +194,10 @@ def _contact_page(contact, user, now, *, timeline_page=None) -> dict:
     visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
     manages_grants = may_manage_grants(user, contact)
     timeline = Paginator(
-        Exchange.objects.visible_to(user)
-        .filter(contacts=contact)
+        Exchange.objects.naming(contact)
+        .visible_to(user, few=True)
         .with_may_change(user)
-        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers")
-        .order_by("-occurred_at", "-pk"),
+        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers"),
         TIMELINE_SIZE,
     ).get_page(timeline_page)
     return {
@@ -202,6 +222,10 @@ def _contact_page(contact, user, now, *, timeline_page=None) -> dict:
         "grant_form": GrantForm(contact=contact) if manages_grants else None,
         "may_edit": _is_editor(user),
         "may_delete": is_owner(user, contact),
+        # Merges into it that can be undone (contacts.merging), newest first.
+        "merges": contact.merges.filter(undone_at__isnull=True)
+        .select_related("merged_by")
+        .order_by("-merged_at", "-pk"),
     }
 
 
@@ -210,12 +234,35 @@ def contact_create(request):
     _require_editor(request.user)
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        maybe = [] if request.POST.get("save_anyway") else _possible_duplicates(request, form)
+        if maybe:
+            context = {"form": form, "contact": None, "possible_duplicates": maybe}
+            return render(request, "contacts/contact_form.html", context)
         with transaction.atomic():
             contact = form.save()
             _keep_in_touch(request, [contact], form.cleaned_data.get("keep_in_touch_days"))
         messages.success(request, f"{contact.full_name} was added.")
         return _to_contact_if_visible(request, contact)
     return render(request, "contacts/contact_form.html", {"form": form, "contact": None})
+
+
+def _possible_duplicates(request, form) -> list[tuple[Contact, duplicates.Match]]:
+    """The contacts, visible to the user, that the new contact may be (a hidden one is
+    never named, so the page is the same as when there is none)."""
+    data = form.cleaned_data
+    person = duplicates.Person(
+        full_name=data["full_name"],
+        native_name=data.get("native_name", ""),
+        email=data.get("email", ""),
+        phone=data.get("phone", ""),
+        organization_name=data["organization"].name if data.get("organization") else "",
+        birth_year=data.get("birth_year"),
+    )
+    (matches,) = duplicates.find_for(request.user, [person])
+    found = Contact.objects.visible_to(request.user).in_bulk([m.contact_id for m in matches])
+    shown = [(found[m.contact_id], m) for m in matches if m.contact_id in found]
+    record_web_views(request, [contact for contact, _ in shown])
+    return shown
 
 
 @login_required
@@ -277,6 +324,7 @@ def contact_delete(request, pk):
 
 @login_required
 @require_POST
+@sensitive_action
 def grant_add(request, pk):
     contact = get_contact_for_user(request, pk)
     form = GrantForm(request.POST, contact=contact)
@@ -412,7 +460,8 @@ def exchange_delete(request, pk):
 @login_required
 @require_POST
 def reminder_snooze(request, pk):
-    reminder = get_reminder_for_user(request, pk)
+    # Read with what its row shows, for the htmx answer.
+    reminder = get_reminder_for_user(request, pk, for_row=_is_partial(request))
     form = SnoozeForm(request.POST)
     now = timezone.now()
     error = None if form.is_valid() else _first_error(form)
@@ -421,7 +470,8 @@ def reminder_snooze(request, pk):
             services.snooze_reminder(reminder=reminder, until=form.until_from(now), now=now)
         except DomainError as failure:
             error = failure.message
-    return _reminder_answer(request, pk, error=error, done="Reminder snoozed.")
+            reminder = None  # changed meanwhile: shown as it is now
+    return _reminder_answer(request, pk, reminder, error=error, done="Reminder snoozed.")
 
 
 @login_required
@@ -431,7 +481,7 @@ def reminder_dismiss(request, pk):
     try:
         services.dismiss_reminder(reminder=reminder, now=timezone.now())
     except DomainError as failure:
-        return _reminder_answer(request, pk, error=failure.message, done="")
+        return _reminder_answer(request, pk, None, error=failure.message, done="")
     if _is_partial(request):
         # An empty 200 lets hx-swap="outerHTML" remove the row.
         return HttpResponse("")
@@ -439,10 +489,12 @@ def reminder_dismiss(request, pk):
     return redirect(_safe_next(request) or "/")
 
 
-def _reminder_answer(request, pk, *, error, done):
-    """The updated row for htmx, or a message and a redirect back."""
+def _reminder_answer(request, pk, reminder, *, error, done):
+    """The updated row for htmx (``reminder`` as the action left it, or read again when
+    None), or a message and a redirect back."""
     if _is_partial(request):
-        reminder = get_reminder_for_user(request, pk)
+        if reminder is None:
+            reminder = get_reminder_for_user(request, pk, for_row=True)
         if reminder.channel:
             record_web_views(request, [reminder.channel.contact])  # the row names it
         elif reminder.exchange:

@@ -39,6 +39,9 @@ ORIGINS = (
     ("de", 10, (("DE", 4), ("IL", 1))),
 )
 FAKER_LOCALES = {"he": "he_IL", "ru": "ru_RU", "uk": "uk_UA", "en": "en_US", "de": "de_DE"}
+# The language of invitations of contacts whose names are Hebrew or Russian (issue 19); the
+# others keep it blank: the first of English, Russian, Hebrew among their languages.
+GUEST_LANGUAGES = {"he": "he", "ru": "ru"}
 PHONE_LOCALES = {"IL": "he_IL", "RU": "ru_RU", "UA": "uk_UA", "US": "en_US", "DE": "de_DE"}
 LANGUAGES = {
     ("he", "IL"): (
@@ -179,7 +182,10 @@ def _create_user(member: vocabulary.StaffMember, groups: dict, teams: dict):
     for team in member.teams:
         teams[team].members.add(user)
     OfficerProfile.objects.create(
-        user=user, timezone=member.timezone, digest_hour=member.digest_hour
+        user=user,
+        timezone=member.timezone,
+        digest_hour=member.digest_hour,
+        language=vocabulary.STAFF_LANGUAGES[member.username],
     )
     return user
 
@@ -271,6 +277,7 @@ class PeopleFactory:
             category=category,
             country=country,
             languages=list(rng.choice(LANGUAGES[(language, country)])),
+            language=GUEST_LANGUAGES.get(language, ""),
             layer=weighted(rng, vocabulary.LAYERS_OF_CATEGORY[category]),
             sensitivity=self._sensitivity(category),
         )

@@ -64,6 +64,18 @@ STAFF = (
     ),
     StaffMember("demo.nadia.roth", "Nadia", "Roth", ("analyst",), (), "Europe/Berlin", 8),
 )
+# Each officer's own language (their pages and digests): a mix, as at the mission; blank
+# follows the browser.
+STAFF_LANGUAGES = {
+    "demo.maren.holt": "en",
+    "demo.jonas.weber": "",
+    "demo.elena.varga": "ru",
+    "demo.david.amsel": "he",
+    "demo.sofia.lind": "he",
+    "demo.ilya.brandt": "ru",
+    "demo.thomas.keller": "he",
+    "demo.nadia.roth": "en",
+}
 STAFF_EMAIL_DOMAIN = "mission.example"
 TEAMS = ("press", "culture", "science", "community")
 

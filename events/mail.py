@@ -5,7 +5,9 @@ Each message is first queued as an ``InvitationMessage`` row under its natural k
 (invitation, kind, key), then sent by a Celery task that claims the row with one
 conditional UPDATE (queued or failed → sending). A retried or duplicated task finds the
 row claimed or sent and sends nothing. A failed send is recorded on the row, shown on the
-guest list, and retried by the task when the error is transient.
+guest list, and retried by the task when the error is transient. A message is written in
+the guest's language (``contacts.languages.guest_language``): the default invitation text,
+chasers, confirmations, the date and the subject.
 
 Only planners queue invitations and chasers, and only for guests they may see; a
 confirmation is queued by the answer itself (events.services).
@@ -25,15 +27,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from kombu.exceptions import OperationalError as BrokerError
 
+from contacts import metrics
 from contacts.errors import DomainError
+from contacts.languages import guest_language
 from contacts.models import Reminder
 from contacts.notifications import CLAIM_EXPIRES, one_line, plain
 from events import calendar, mail_templates, services
-from events.mail_templates import DEFAULT_SUBJECT, DEFAULT_TEXT
 from events.models import Event, Invitation, InvitationMessage
 
 logger = logging.getLogger(__name__)
@@ -198,6 +202,7 @@ def send_message(*, message_id: int, now: dt.datetime) -> str:
     message = InvitationMessage.objects.select_related(
         "invitation__event", "invitation__contact", "queued_by"
     ).get(pk=message_id)
+    metrics.count(metrics.CLAIMED, message.kind)
     reason = _reason_not_to_send(message, now)
     if reason:
         _record(message, status=Status.SKIPPED, error=reason)
@@ -207,11 +212,14 @@ def send_message(*, message_id: int, now: dt.datetime) -> str:
         compose(message, now=now).send()
     except smtplib.SMTPRecipientsRefused as error:
         _record(message, status=Status.FAILED, error=_describe(error))
+        metrics.count(metrics.FAILED, message.kind)
         return Status.FAILED
     except (smtplib.SMTPException, OSError) as error:
         _record(message, status=Status.FAILED, error=_describe(error))
+        metrics.count(metrics.FAILED, message.kind)
         raise
     _record(message, status=Status.SENT, sent_at=now)
+    metrics.count(metrics.SENT, message.kind)
     logger.info("Sent invitation message %s", message.pk)
     return Status.SENT
 
@@ -254,25 +262,35 @@ def _describe(error: Exception) -> str:
 
 
 SUBJECTS = {
-    Kind.CHASER: "Reminder: {event}",
-    Kind.ACCEPTANCE: "Confirmed: {event}",
-    Kind.SEAT: "A seat for you: {event}",
+    Kind.CHASER: gettext_lazy("Reminder: {event}"),
+    Kind.ACCEPTANCE: gettext_lazy("Confirmed: {event}"),
+    Kind.SEAT: gettext_lazy("A seat for you: {event}"),
 }
 
 
 def compose(message: InvitationMessage, *, now: dt.datetime) -> EmailMultiAlternatives:
-    """The e-mail of a message, plain text and HTML; a confirmation carries the .ics."""
+    """The e-mail of a message, plain text and HTML, in the guest's language; a
+    confirmation carries the .ics."""
+    with translation.override(guest_language(message.invitation.contact)):
+        return _compose(message, now=now)
+
+
+def _compose(message: InvitationMessage, *, now: dt.datetime) -> EmailMultiAlternatives:
     invitation = message.invitation
     event = invitation.event
     values = placeholder_values(invitation)
+    planners_text = False
     if message.kind == Kind.INVITATION:
-        subject = mail_templates.fill(event.invitation_subject or DEFAULT_SUBJECT, values)
-        body = mail_templates.fill(event.invitation_text or DEFAULT_TEXT, values)
+        subject = mail_templates.fill(mail_templates.subject_for(event), values)
+        text = mail_templates.text_for(event)
+        # A planner's own text may be in any language: its direction is its own.
+        planners_text = text != gettext(mail_templates.DEFAULT_TEXT)
+        body = mail_templates.fill(text, values)
     else:
         subject = SUBJECTS[message.kind].format(event=event.title)
         body = render_to_string(f"events/email/{message.kind}.txt", {"values": values})
     body = plain(body)
-    context = {"body": body, "event": event, "values": values}
+    context = {"body": body, "event": event, "values": values, "planners_text": planners_text}
     email = EmailMultiAlternatives(
         subject=one_line(subject),
         body=body,
@@ -296,17 +314,19 @@ def placeholder_values(invitation: Invitation) -> dict[str, str]:
         "name": invitation.contact.full_name,
         "event": event.title,
         "when": event_when(event),
-        "venue": event.venue or event.online_url or "to be announced",
+        "venue": event.venue or event.online_url or gettext("to be announced"),
         "rsvp_link": rsvp_link(invitation),
     }
 
 
 def event_when(event: Event) -> str:
-    """ "Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem)", in the event's own zone."""
+    """ "Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem)", in the event's own zone and the
+    active language."""
     starts_at = timezone.localtime(event.starts_at, event.timezone)
     ends_at = timezone.localtime(event.ends_at, event.timezone)
-    end_format = "H:i" if starts_at.date() == ends_at.date() else "l j F Y, H:i"
-    start, end = date_format(starts_at, "l j F Y, H:i"), date_format(ends_at, end_format)
+    day_and_time = pgettext("date format: weekday, day, month, year and time", "l j F Y, H:i")
+    end_format = "H:i" if starts_at.date() == ends_at.date() else day_and_time
+    start, end = date_format(starts_at, day_and_time), date_format(ends_at, end_format)
     return f"{start}–{end} ({event.timezone})"
 
 

@@ -1,11 +1,17 @@
 """The per-event text of invitation e-mails: its placeholders, checked when it is saved and
-filled when a message is composed."""
+filled when a message is composed.
+
+An event keeps the default subject and text (English) until a planner changes them; an
+event that keeps them is written to each guest in the guest's language (``subject_for``,
+``text_for``). A text a planner wrote is sent as written.
+"""
 
 from __future__ import annotations
 
 import string
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 PLACEHOLDERS = {
     "name": "the guest's name",
@@ -14,8 +20,8 @@ PLACEHOLDERS = {
     "venue": "the venue (or the online link)",
     "rsvp_link": "the guest's own link to answer",
 }
-DEFAULT_SUBJECT = "Invitation: {event}"
-DEFAULT_TEXT = (
+DEFAULT_SUBJECT = gettext_noop("Invitation: {event}")
+DEFAULT_TEXT = gettext_noop(
     "Dear {name},\n\n"
     "We would be delighted to welcome you to {event}.\n\n"
     "When: {when}\n"
@@ -24,6 +30,19 @@ DEFAULT_TEXT = (
     "{rsvp_link}\n\n"
     "With kind regards"
 )
+
+
+def subject_for(event) -> str:
+    """The event's invitation subject; the default one in the active language."""
+    subject = event.invitation_subject
+    return gettext(DEFAULT_SUBJECT) if subject in ("", DEFAULT_SUBJECT) else subject
+
+
+def text_for(event) -> str:
+    """The event's invitation text; the default one in the active language."""
+    text = event.invitation_text
+    # Line ends as a browser posts them, so that a default saved again from the form counts.
+    return gettext(DEFAULT_TEXT) if text.replace("\r\n", "\n") in ("", DEFAULT_TEXT) else text
 
 
 def placeholders_in(text: str) -> list[str]:

@@ -51,12 +51,9 @@ def event_mail(request, pk):
     context = {
         "event": event,
         "form": form,
-        "preview_subject": mail_templates.fill(
-            stored.invitation_subject or mail_templates.DEFAULT_SUBJECT, sample
-        ),
-        "preview_text": mail_templates.fill(
-            stored.invitation_text or mail_templates.DEFAULT_TEXT, sample
-        ),
+        # The default text in the planner's language; each guest gets it in theirs.
+        "preview_subject": mail_templates.fill(mail_templates.subject_for(stored), sample),
+        "preview_text": mail_templates.fill(mail_templates.text_for(stored), sample),
     }
     return render(request, "events/event_mail.html", context)
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
@@ -158,13 +159,13 @@ class Invitation(models.Model):
         PRESS = "press", "Press"
 
     class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        TENTATIVE = "tentative", "Tentative"
-        WAITLISTED = "waitlisted", "Waitlisted"
-        ATTENDED = "attended", "Attended"
-        NO_SHOW = "no_show", "No show"
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        TENTATIVE = "tentative", _("Tentative")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("No show")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from contacts import services as contact_services
 from contacts.errors import DomainError
@@ -194,7 +195,7 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
     a seat gives it to the earliest waitlisted guest. The event row is locked, so two
     acceptances at once never overfill it."""
     if status not in ANSWERS:
-        raise DomainError("Answer accepted, declined or tentative.", field="status")
+        raise DomainError(_("Answer accepted, declined or tentative."), field="status")
     event = Event.objects.select_for_update().get(pk=invitation.event_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_open_for_answers(event, invitation, now)
@@ -217,13 +218,14 @@ def respond(*, invitation: Invitation, status: str, now) -> Invitation:
 
 
 def _check_open_for_answers(event, invitation, now) -> None:
+    # A guest reads these on their answer page, in their language (events.views.rsvp).
     if invitation.revoked_at:
-        raise DomainError("This invitation was withdrawn.")
+        raise DomainError(_("This invitation was withdrawn."))
     if not event.is_open_for_answers(now):
         cancelled = event.status == Event.Status.CANCELLED
-        raise DomainError("This event was cancelled." if cancelled else "This event is over.")
+        raise DomainError(_("This event was cancelled.") if cancelled else _("This event is over."))
     if invitation.status in (Invitation.Status.ATTENDED, Invitation.Status.NO_SHOW):
-        raise DomainError("Attendance is recorded already.")
+        raise DomainError(_("Attendance is recorded already."))
 
 
 def _seat_or_waitlist(event: Event) -> str:

@@ -10,7 +10,7 @@ in a count.
 import calendar as month_calendar
 import datetime as dt
 import functools
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,14 +20,20 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.access import may_manage_events
+from contacts.bounded import show_more, shown_limit
 from contacts.errors import DomainError
+from contacts.languages import guest_language, supported
 from contacts.models import Contact, Organization
 from contacts.views import offered_protected, record_web_views
-from events import batches, calendar, forms, mail, services
+from events import batches, calendar, forms, guest_list, mail, services
 from events.checkin_forms import GuestSearchForm, WalkInForm
 from events.models import CalendarFeed, Event, Invitation, Programme
 from events.programme_views import may_manage_programmes
@@ -53,20 +59,47 @@ def origin_only_referrer(view):
 @origin_only_referrer
 @require_http_methods(["GET", "POST"])
 def rsvp(request, token):
-    """The guest's own page: the event, their name and the three answers; nothing else."""
+    """The guest's own page: the event, their name and the three answers; nothing else. In
+    the guest's language (their contact's), or the one they pick (``?lang=``)."""
     now = timezone.now()
     try:
         invitation = services.invitation_for_token(token, now=now)
     except services.RsvpLinkInvalid:
         return render(request, "events/rsvp_invalid.html", status=404)
+    language = supported(request.GET.get("lang")) or guest_language(invitation.contact)
+    with translation.override(language):
+        response = _rsvp_page(request, invitation, now=now)
+    response["Content-Language"] = language
+    return response
+
+
+# What a guest reads of their own answer so far ("Invited": none yet).
+GUEST_STATUSES = {
+    Invitation.Status.INVITED: pgettext_lazy("a guest's answer so far", "Invited"),
+    Invitation.Status.ACCEPTED: pgettext_lazy("a guest's answer so far", "Accepted"),
+    Invitation.Status.DECLINED: pgettext_lazy("a guest's answer so far", "Declined"),
+    Invitation.Status.TENTATIVE: pgettext_lazy("a guest's answer so far", "Tentative"),
+    Invitation.Status.WAITLISTED: pgettext_lazy("a guest's answer so far", "Waitlisted"),
+    Invitation.Status.ATTENDED: pgettext_lazy("a guest's answer so far", "Attended"),
+    Invitation.Status.NO_SHOW: pgettext_lazy("a guest's answer so far", "No show"),
+}
+GUEST_ANSWERS = [
+    (Invitation.Status.ACCEPTED, gettext_lazy("I will attend")),
+    (Invitation.Status.TENTATIVE, gettext_lazy("Maybe")),
+    (Invitation.Status.DECLINED, gettext_lazy("I cannot attend")),
+]
+
+
+def _rsvp_page(request, invitation, *, now):
     if request.method == "POST":
         try:
             services.respond(invitation=invitation, status=request.POST.get("status", ""), now=now)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Thank you, your answer is recorded.")
-        return redirect("events:rsvp", token=token)
+            messages.success(request, _("Thank you, your answer is recorded."))
+        # The same page, in the same language (?lang= kept).
+        return redirect(request.get_full_path())
     invitation.refresh_from_db(fields=["status"])
     return render(
         request,
@@ -74,12 +107,8 @@ def rsvp(request, token):
         {
             "event": invitation.event,
             "guest_name": invitation.contact.full_name,
-            "status": invitation.get_status_display(),
-            "answers": [
-                (Invitation.Status.ACCEPTED, "I will attend"),
-                (Invitation.Status.TENTATIVE, "Maybe"),
-                (Invitation.Status.DECLINED, "I cannot attend"),
-            ],
+            "status": GUEST_STATUSES[invitation.status],
+            "answers": GUEST_ANSWERS,
         },
     )
 
@@ -177,13 +206,13 @@ def event_calendar(request, year, month):
     """A month grid; each event sits on the day it starts in its own zone."""
     if not (1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR):
         raise Http404("No such month.")
-    grid = month_calendar.Calendar(firstweekday=month_calendar.MONDAY)
+    grid = month_calendar.Calendar(firstweekday=_first_weekday())
     weeks = grid.monthdatescalendar(year, month)
     by_day = _events_by_local_day(weeks[0][0], weeks[-1][-1])
     today = timezone.localdate()
     context = {
         "month": dt.date(year, month, 1),
-        "weekdays": [month_calendar.day_abbr[day] for day in grid.iterweekdays()],
+        "weekdays": [WEEKDAYS_ABBR[day] for day in grid.iterweekdays()],
         "weeks": [
             [
                 {
@@ -202,6 +231,13 @@ def event_calendar(request, year, month):
         "can_manage": may_manage_events(request.user),
     }
     return render(request, "events/event_calendar.html", context)
+
+
+def _first_weekday() -> int:
+    """The week's first day in the active language (Monday in English and Russian, Sunday
+    in Hebrew: settings.FORMAT_MODULE_PATH), counted as Python's calendar does (Monday 0;
+    Django's FIRST_DAY_OF_WEEK counts from Sunday)."""
+    return (get_format("FIRST_DAY_OF_WEEK") - 1) % 7
 
 
 def _events_by_local_day(first: dt.date, last: dt.date) -> dict:
@@ -269,32 +305,57 @@ def event_detail(request, pk):
     visible = (
         Invitation.objects.visible_to(request.user).filter(event=event).select_related("contact")
     )
-    invitations = list(
-        visible.prefetch_related(mail.MESSAGES_PREFETCH).order_by("contact__full_name", "pk")
-    )
-    # The waiting list is drawn from these same invitations.
-    record_web_views(request, [invitation.contact for invitation in invitations])
-    guests = [invitation for invitation in invitations if invitation.revoked_at is None]
-    tally = Counter(invitation.status for invitation in guests)
     can_manage = may_manage_events(request.user)
     open_for_answers = event.is_open_for_answers(timezone.now())
+    # The figures over every guest the reader sees; the rows a slice at a time.
+    figures = guest_list.guest_figures(visible, with_mail=can_manage)
+    limit = shown_limit(request, guest_list.GUEST_ROWS)
+    standing = visible.filter(revoked_at__isnull=True)
+    guests = list(
+        standing.prefetch_related(mail.MESSAGES_PREFETCH).order_by("contact__full_name", "pk")[
+            :limit
+        ]
+    )
+    waitlist = list(
+        standing.filter(status=Invitation.Status.WAITLISTED).order_by("waitlisted_at", "pk")[:limit]
+    )
+    withdrawn = list(
+        visible.filter(revoked_at__isnull=False).order_by("contact__full_name", "pk")[:limit]
+    )
+    shown = [*guests, *waitlist, *withdrawn]
+    record_web_views(request, [invitation.contact for invitation in shown])
     context = {
         "event": event,
         "planners": event.planners.order_by("username", "pk"),
         "attending_officers": event.attending_officers.order_by("username", "pk"),
         "guests": _guest_rows(request, guests, with_links=can_manage and open_for_answers),
-        "withdrawn": [invitation for invitation in invitations if invitation.revoked_at],
-        "waitlist": visible.filter(
-            status=Invitation.Status.WAITLISTED, revoked_at__isnull=True
-        ).order_by("waitlisted_at", "pk"),
-        "counts": [(value, label, tally[value]) for value, label in Invitation.Status.choices],
+        "guest_count": figures.guests,
+        "withdrawn": withdrawn,
+        "waitlist": waitlist,
+        "counts": [
+            (value, label, figures.by_status[value]) for value, label in Invitation.Status.choices
+        ],
+        "more": {
+            "guests": show_more(
+                request, shown=len(guests), total=figures.guests, step=guest_list.GUEST_ROWS
+            ),
+            "waitlist": show_more(
+                request,
+                shown=len(waitlist),
+                total=figures.by_status[Invitation.Status.WAITLISTED],
+                step=guest_list.GUEST_ROWS,
+            ),
+            "withdrawn": show_more(
+                request, shown=len(withdrawn), total=figures.withdrawn, step=guest_list.GUEST_ROWS
+            ),
+        },
         "can_manage": can_manage,
         # Seats are a fact about the room (hidden guests take them too): planners only.
         "seats_left": event.seats_left() if can_manage else None,
         "open_for_answers": open_for_answers,
         "answers": ON_BEHALF_ANSWERS,
         # E-mail to guests and bulk invitations, over the guests the reader sees.
-        "mail": mail.guest_list_mail(guests) if can_manage else None,
+        "mail": figures.mail,
         "batches": batches.batches_for_event_page(event=event, user=request.user)
         if can_manage
         else [],
@@ -317,8 +378,21 @@ def _guest_rows(request, guests, *, with_links: bool) -> list[dict]:
     ]
 
 
-def _back_to_guest(invitation) -> str:
-    return f"{reverse('events:detail', args=[invitation.event_id])}#guest-{invitation.pk}"
+def _back_to_guest(request, invitation) -> str:
+    """The event page at the guest's row: with ``?limit=`` when the row lies past the
+    first ``GUEST_ROWS`` that the page shows."""
+    url = reverse("events:detail", args=[invitation.event_id])
+    name = invitation.contact.full_name
+    before = (
+        Invitation.objects.visible_to(request.user)
+        .filter(event_id=invitation.event_id, revoked_at__isnull=True)
+        .filter(Q(contact__full_name__lt=name) | Q(contact__full_name=name, pk__lt=invitation.pk))
+        .count()
+    )
+    step = guest_list.GUEST_ROWS
+    if before >= step:
+        url += f"?limit={(before // step + 1) * step}"
+    return f"{url}#guest-{invitation.pk}"
 
 
 @planner_required
@@ -335,7 +409,7 @@ def invitation_respond(request, pk):
         messages.error(request, f"{name}: {error.message}")
     else:
         messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
-    return redirect(_back_to_guest(invitation))
+    return redirect(_back_to_guest(request, invitation))
 
 
 @planner_required

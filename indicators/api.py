@@ -12,6 +12,7 @@ from contacts.access import EDITORS, NETWORK_READERS, has_any_role
 from contacts.rest import ReadOrRoles
 from contacts.schema import write_example, write_examples
 from contacts.viewsets import ModelViewSet
+from indicators import cache as figure_cache
 from indicators import filters, measures
 from indicators import serializers as indicator_serializers
 from indicators.models import Signal
@@ -127,7 +128,7 @@ class IndicatorViewSet(viewsets.ViewSet):
     )
     def list(self, request):
         """Every indicator for the filters."""
-        results = measures.compute_all(request.user, **self._filters(request))
+        results = figure_cache.compute_all(request.user, **self._filters(request))
         return Response(
             {
                 "count": len(results),
@@ -149,7 +150,7 @@ class IndicatorViewSet(viewsets.ViewSet):
         """One indicator: its series, total and change against the window before."""
         if name not in measures.REGISTRY:
             raise NotFound("No indicator of this name.")
-        result = measures.compute(name, request.user, **self._filters(request))
+        result = figure_cache.compute(name, request.user, **self._filters(request))
         return Response(indicator_serializers.IndicatorSerializer(result).data)
 
     def _filters(self, request) -> dict:

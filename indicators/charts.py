@@ -3,6 +3,11 @@
 This module computes the geometry; ``templates/indicators/_bar_chart.html`` writes the SVG
 with the template engine's escaping. Every number is formatted here, with a dot as the
 decimal separator, so that no locale can change an SVG attribute.
+
+Right to left (Hebrew: the active language's direction, or ``rtl=True``), every chart is
+mirrored by computing its x from the other end: bars grow from the right with their labels
+on the right, time runs from right to left with the scale on the right. Numbers stay left to
+right (``direction="ltr"`` on their text).
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.utils.translation import get_language_bidi
 
 # Each bar has its label on a line of its own above it, so that the chart stays legible
 # when a phone shrinks it to 360 px: no column of labels eats the bars' width.
@@ -31,6 +38,7 @@ class Bar:
     y: str
     width: str
     text_y: str
+    x: str  # where the bar starts: the left edge, or (right to left) its width from the right
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class BarChart:
     value_x: int
     bar_height: int
     font_size: int
+    is_rtl: bool = False
+    label_x: int = 0  # labels start there (their right end, right to left)
 
     @property
     def view_box(self) -> str:
@@ -52,36 +62,48 @@ class BarChart:
 
 
 def bar_chart(
-    *, title: str, rows: Iterable[tuple[str, float, str]], maximum: float | None = None
+    *,
+    title: str,
+    rows: Iterable[tuple[str, float, str]],
+    maximum: float | None = None,
+    rtl: bool | None = None,
 ) -> BarChart:
-    """A chart of ``(label, value, value_text)`` rows, bars scaled to ``maximum`` or the largest."""
+    """A chart of ``(label, value, value_text)`` rows, bars scaled to ``maximum`` or the
+    largest; mirrored right to left when ``rtl`` (default: the active language's direction)."""
     rows = list(rows)
+    rtl = get_language_bidi() if rtl is None else rtl
     track_width = WIDTH - VALUE_WIDTH - GAP
     top = maximum if maximum is not None else max((value for _, value, _ in rows), default=0)
     scale = track_width / top if top > 0 else 0
-    bars = tuple(
-        Bar(
-            label=_shortened(label),
-            value_text=value_text,
-            label_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT - 5),
-            y=_number(index * ROW_HEIGHT + LABEL_HEIGHT),
-            width=_number(min(max(value, 0), top) * scale),
-            text_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT + BAR_HEIGHT / 2),
+    bars = []
+    for index, (label, value, value_text) in enumerate(rows):
+        width = min(max(value, 0), top) * scale
+        bars.append(
+            Bar(
+                label=_shortened(label),
+                value_text=value_text,
+                label_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT - 5),
+                y=_number(index * ROW_HEIGHT + LABEL_HEIGHT),
+                width=_number(width),
+                text_y=_number(index * ROW_HEIGHT + LABEL_HEIGHT + BAR_HEIGHT / 2),
+                x=_number(WIDTH - width) if rtl else "0",
+            )
         )
-        for index, (label, value, value_text) in enumerate(rows)
-    )
     summary = "; ".join(f"{label}: {value_text}" for label, _, value_text in rows)
     return BarChart(
         title=title,
         summary=summary or "no data",
-        bars=bars,
+        bars=tuple(bars),
         width=WIDTH,
         height=max(len(rows), 1) * ROW_HEIGHT,
-        bar_x=0,
+        # Right to left: the track on the right, each value at its left, ending there.
+        bar_x=WIDTH - track_width if rtl else 0,
         track_width=track_width,
-        value_x=track_width + GAP,
+        value_x=VALUE_WIDTH if rtl else track_width + GAP,
         bar_height=BAR_HEIGHT,
         font_size=FONT_SIZE_BARS,
+        is_rtl=rtl,
+        label_x=WIDTH if rtl else 0,
     )
 
 
@@ -137,6 +159,8 @@ class ColumnChart:
     bottom_text: str
     zero_y: str
     label_y: int
+    is_rtl: bool = False
+    axis_anchor: str = "end"  # the scale's numbers end at axis_x (start there, right to left)
 
     @property
     def view_box(self) -> str:
@@ -150,11 +174,14 @@ def column_chart(
     axis_text,
     minimum: float | None = None,
     maximum: float | None = None,
+    rtl: bool | None = None,
 ) -> ColumnChart:
     """A chart of ``(short label, label, value or None, value_text, is_partial)`` points,
     one column each, from zero (negative values hang below it), the scale at least ``minimum`` to
-    ``maximum``; ``axis_text(value)`` formats the scale's ends."""
+    ``maximum``; ``axis_text(value)`` formats the scale's ends. Right to left when ``rtl``
+    (default: the active language's direction): the first period on the right."""
     points = list(points)
+    rtl = get_language_bidi() if rtl is None else rtl
     values = [value for _, _, value, _, _ in points if value is not None]
     low = min([0, *values, *([minimum] if minimum is not None else [])])
     high = max([0, *values, *([maximum] if maximum is not None else [])])
@@ -168,15 +195,19 @@ def column_chart(
     def y_of(value: float) -> float:
         return TOP_MARGIN + (high - value) * scale
 
+    def x_of(x: float, width: float = 0) -> str:
+        # Right to left, a shape of ``width`` at ``x`` is drawn at its mirror image.
+        return _number(COLUMN_WIDTH - x - width if rtl else x)
+
     columns = tuple(
         Column(
             label=short_label if index % step == 0 else "",
             value_text=value_text if show_values and value is not None else "",
-            x=_number(AXIS_WIDTH + index * slot + slot * 0.15),
+            x=x_of(AXIS_WIDTH + index * slot + slot * 0.15, slot * 0.7),
             y=_number(y_of(max(value or 0, 0))),
             width=_number(slot * 0.7),
             height=_number(abs(value or 0) * scale),
-            label_x=_number(AXIS_WIDTH + index * slot + slot / 2),
+            label_x=x_of(AXIS_WIDTH + index * slot + slot / 2),
             value_y=_number(y_of(max(value or 0, 0)) - 5),
             is_missing=value is None,
             is_partial=is_partial,
@@ -191,13 +222,15 @@ def column_chart(
         width=COLUMN_WIDTH,
         height=COLUMN_HEIGHT,
         font_size=FONT_SIZE,
-        plot_left=AXIS_WIDTH,
-        plot_right=COLUMN_WIDTH,
-        axis_x=AXIS_WIDTH - 6,
+        plot_left=0 if rtl else AXIS_WIDTH,
+        plot_right=COLUMN_WIDTH - AXIS_WIDTH if rtl else COLUMN_WIDTH,
+        axis_x=COLUMN_WIDTH - AXIS_WIDTH + 6 if rtl else AXIS_WIDTH - 6,
         top_y=_number(y_of(high)),
         top_text=axis_text(high),
         bottom_y=_number(y_of(low)),
         bottom_text=axis_text(low),
         zero_y=_number(y_of(0)),
         label_y=COLUMN_HEIGHT - 8,
+        is_rtl=rtl,
+        axis_anchor="start" if rtl else "end",
     )

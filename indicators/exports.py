@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from indicators.measures import COUNT, MEAN, SHARE, SUM, Result
+from trackii.spreadsheets import plain, text
 
 CSV_COLUMNS = (
     "indicator",
@@ -40,8 +40,6 @@ CSV_COLUMNS = (
 WINDOW_FIGURES = ("total", "previous", "change")
 NUMBER_FORMATS = {COUNT: "0", SUM: "#,##0", SHARE: "0.00%", MEAN: "0.00"}
 SHEET_NAME_LENGTH = 31  # Excel's limit
-# A spreadsheet reads a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def filename(subject: str, filters: dict, extension: str) -> str:
@@ -51,22 +49,6 @@ def filename(subject: str, filters: dict, extension: str) -> str:
         f"trackii-{subject.replace('_', '-')}-{filters['start']:%Y-%m-%d}-"
         f"{filters['end']:%Y-%m-%d}-{filters['period']}.{extension}"
     )
-
-
-# XML 1.0, and so XLSX, cannot hold these; in CSV they confuse the programs that read it.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain(value: str) -> str:
-    """Free text (a platform's name is typed by officers) fit for any cell: each line break
-    one LF, no control character."""
-    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def text(value: str) -> str:
-    """A free-text cell that no spreadsheet runs as a formula."""
-    value = plain(value)
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 # CSV

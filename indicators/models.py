@@ -145,3 +145,35 @@ class Signal(models.Model):
             errors["outcome"] = "A coordination item has an outcome."
         if errors:
             raise ValidationError(errors)
+
+
+class FigureGeneration(models.Model):
+    """One row (``id`` 1): a number that changes whenever a committed change may alter an
+    indicator's figure, so that figures kept in the cache under the number read before
+    computing them are never served after such a change (``indicators.cache``).
+
+    Written only by database triggers (migration ``indicators.0002``): never by Python.
+    The number is the greater of the last one plus one and the database clock in
+    microseconds, so a restored backup or a rolled-back change never brings back a number
+    under which other figures were kept."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self):
+        return f"Figure generation {self.value}"
+
+
+class FigureChange(models.Model):
+    """A transaction (PostgreSQL ``txid``) that changed a table the indicators read and has
+    not committed yet: its deferred trigger moves ``FigureGeneration`` on at commit and
+    deletes the row. ``mark`` changes with each of its statements (a sequence, never
+    rolled back), so that the transaction's own reads key figures by its own changes too.
+    Written only by database triggers; empty on SQLite, whose triggers move the
+    generation at once."""
+
+    xid = models.BigIntegerField(primary_key=True)
+    mark = models.BigIntegerField()
+
+    def __str__(self):
+        return f"Uncommitted change {self.xid}"

@@ -49,7 +49,8 @@ class SignalForm(forms.ModelForm):
     class Meta:
         model = Signal
         fields = list(COLUMNS)
-        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"})}
+        # ISO in every language: a date input reads nothing else (Russian's format is d.m.Y).
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     # The fields only some kinds use: the web form shows them for those kinds only
     # (trackii/signal-form.js); Signal.clean() still checks what each kind needs.

@@ -6,11 +6,21 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts import states
-from contacts.models import AccessLog, Climate, ErasureRecord, OfficerProfile, Reminder, Sensitivity
+from contacts import imports, states
+from contacts.models import (
+    AccessLog,
+    Climate,
+    ContactMerge,
+    DuplicatePair,
+    ErasureRecord,
+    OfficerProfile,
+    Reminder,
+    Sensitivity,
+)
 from events.models import CalendarFeed, EventReminder
 from tests import factories
 
@@ -95,6 +105,22 @@ def admin_network(owner, teammate, outsider, grantee, planner):
         reminder=prep, event=event, kind=Reminder.Kind.EVENT_PREP, recipient=planner
     )
     CalendarFeed.objects.create(user=planner)
+    # The duplicates' queue (a pair with a hidden contact) and a merge into a visible one.
+    DuplicatePair.objects.create(
+        contact_a=standard, contact_b=hidden, score=70, reasons=["name"], found_at=timezone.now()
+    )
+    ContactMerge.objects.create(
+        kept=standard, merged_contact_id=998, merged_by=owner, merged_at=timezone.now()
+    )
+    # A previewed import (its batch and rows) naming a visible contact and a new person.
+    batch = imports.start_import(
+        user=owner,
+        file=SimpleUploadedFile(
+            "network.csv", f"ID,Full name,Category\n{standard.pk},,\n,Dora New,academic\n".encode()
+        ),
+        now=timezone.now(),
+    )
+    imports.preview_batch(batch_id=batch.pk)
     states.record_months([timezone.now().date().replace(day=1)], now=timezone.now())
     return SimpleNamespace(
         org=org,

@@ -13,8 +13,10 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
-# The admin tests' data set (the admin_network fixture), shared by the apps' test_admin.py.
-pytest_plugins = ["tests.admin_support"]
+# The admin tests' data set (the admin_network fixture), shared by the apps' test_admin.py;
+# sign-in (tests.mfa_support): the second-factor policy off unless a test is marked
+# mfa_policy, and force_login recorded as a sign-in by password.
+pytest_plugins = ["tests.admin_support", "tests.mfa_support"]
 
 # A helper module whose asserts should report like a test's own.
 pytest.register_assert_rewrite("tests.contacts.api_support")
@@ -27,7 +29,8 @@ def _stop(message: str) -> None:
 def pytest_sessionstart(session):
     """Fail loudly, not skip, when PostgreSQL or Redis is not there."""
     database = django_settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    # django-prometheus's PostgreSQL backend (trackii.settings) is Django's, counted.
+    if database["ENGINE"] != "django_prometheus.db.backends.postgresql":
         _stop(
             "DATABASE_URL does not point at PostgreSQL (got "
             f"{database['ENGINE']}). Use scripts/test, or set "
@@ -52,6 +55,20 @@ def pytest_sessionstart(session):
         redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=5).ping()
     except redis.RedisError as error:
         _stop(f"Redis at {django_settings.REDIS_URL} is unreachable: {error}")
+    _compile_catalogues()
+
+
+def _compile_catalogues() -> None:
+    """The .mo files the pages are translated with (built, never committed), fresh from
+    the catalogues; any translation read before is forgotten."""
+    from django.utils.translation import trans_real
+
+    from trackii import catalogues
+
+    if catalogues.compile_all():
+        # As Django does when LOCALE_PATHS changes (django.test.signals).
+        trans_real._translations = {}
+        trans_real.translation_catalog_exists.cache_clear()
 
 
 @pytest.fixture(autouse=True)

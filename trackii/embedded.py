@@ -71,7 +71,8 @@ def ensure_secrets(var_dir: Path) -> dict[str, str]:
 def run_environment(var_dir: Path, host: str, port: int, environ=os.environ) -> dict[str, str]:
     """The variables ``scripts/run`` serves with: production settings (DEBUG off, WhiteNoise,
     the kept secrets) on a plain-HTTP local address, so no HTTPS redirect, HSTS or Secure-only
-    cookies. ``ALLOWED_HOSTS`` and ``SITE_URL`` already in ``environ`` are kept."""
+    cookies, and a one-step sign-in (no role requires a second factor). ``ALLOWED_HOSTS``
+    and ``SITE_URL`` already in ``environ`` are kept."""
     local_hosts = (host, "localhost", "127.0.0.1", "[::1]")
     return {
         "TRACKII_VAR_DIR": str(var_dir),
@@ -84,6 +85,8 @@ def run_environment(var_dir: Path, host: str, port: int, environ=os.environ) -> 
         "SECURE_HSTS_SECONDS": "0",
         "SESSION_COOKIE_SECURE": "False",
         "CSRF_COOKIE_SECURE": "False",
+        # The demo signs in with a password alone; its sign-in page says so.
+        "MFA_REQUIRED_ROLES": "",
     }
 
 

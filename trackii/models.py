@@ -42,3 +42,82 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.task} at {self.succeeded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security audit trail: a sign-in, a failure, a lockout, a change of
+    second factors, the end of a session, a token's life, a confirmation of identity.
+
+    Written only through ``trackii.security_events.record``; read in the admin (read-only);
+    kept for ``RETENTION_SIGNINS_DAYS`` (trackii.retention). ``detail`` holds context such as
+    the factor's type or the token's name, never a secret (no password, code or token key).
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKOUT = "lockout", "Locked out"
+        FACTOR_ADDED = "factor_added", "Second factor added"
+        FACTOR_REMOVED = "factor_removed", "Second factor removed"
+        FACTORS_RESET = "factors_reset", "Second factors reset"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        SESSION_ENDED = "session_ended", "Session ended"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+        SSO_SIGN_IN = "sso_sign_in", "Signed in through single sign-on"
+        SSO_REFUSED = "sso_refused", "Single sign-on refused"
+        REAUTHENTICATED = "reauthenticated", "Confirmed identity"
+
+    # SET_NULL, not CASCADE: deleting a user keeps the trail of what happened to the account.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="security_events",
+    )
+    # Who did it, when someone else than the user did (an admin resetting factors, a lead
+    # ending sessions).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-at"], name="securityevent_user_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A credential for the REST API (``Authorization: Token <key>``), one of several a user
+    may hold, each with a name and an expiry.
+
+    Only a SHA-256 digest of the key is stored: the key is shown once, when the token is
+    created (trackii.tokens.create_token), and cannot be read back. Refused once
+    ``expires_at`` has passed; ``last_used_at`` is written at most once a minute."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_created")]
+
+    def __str__(self):
+        return self.name

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
 
+from contacts import merging
 from contacts.access import may_erase, may_export
 from contacts.errors import DomainError
 from contacts.models import (
@@ -79,9 +80,11 @@ PROFILE_FIELDS = (
     "category",
     "email",
     "phone",
+    "birth_year",
     "layer",
     "sensitivity",
     "languages",
+    "language",
     "notes",
 )
 
@@ -214,6 +217,8 @@ def erase_contact(*, contact_id: int, user, reason: str = "", now: dt.datetime) 
         "grants": Grant.objects.filter(contact=contact).delete()[0],
         "history": _erase_history(contact, exchange_ids),
         "admin_log": _erase_admin_log(names, contact.pk),
+        # What merges into it kept of the contacts merged (they cannot be undone now).
+        "merges": merging.erase_merges_into(contact),
     }
     contact.tags.clear()
     _anonymise(contact, now)
@@ -233,6 +238,8 @@ def _anonymise(contact: Contact, now) -> None:
     contact.full_name = f"Erased contact {contact.pk}"
     contact.native_name = contact.email = contact.phone = contact.notes = ""
     contact.languages = []
+    contact.language = ""
+    contact.birth_year = None
     contact.erased_at = now
 
 
@@ -244,6 +251,8 @@ def _erase_history(contact: Contact, exchange_ids: list[int]) -> int:
         "phone": "",
         "notes": "",
         "languages": [],
+        "language": "",
+        "birth_year": None,
     }
     return (
         Contact.history.filter(id=contact.pk).update(**anonymous)

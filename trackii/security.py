@@ -3,10 +3,15 @@ and the caching rule of every dynamic answer."""
 
 import copy
 import re
+import time
+from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from rest_framework.throttling import BaseThrottle
 
@@ -130,3 +135,71 @@ class RedactingExceptionReporter(ExceptionReporter):
 
 def _redacted(value):
     return redact_url_tokens(value) if isinstance(value, str) else value
+
+
+# Sensitive actions confirm who the user is again (allauth's reauthentication): viewing a
+# protected contact's notes, granting access, exports, erasure. The last confirmation (a
+# sign-in or a reauthentication) must be younger than ACCOUNT_REAUTHENTICATION_TIMEOUT, and
+# made with the second factor when the user has one.
+
+MFA_METHOD = "mfa"
+
+
+def recently_confirmed(request: HttpRequest) -> bool:
+    """Whether the signed-in user confirmed who they are within the reauthentication
+    timeout, in this session: by the second factor if they have one, else by any sign-in
+    step (a password, a single sign-on)."""
+    # Imported here: this module is loaded by logging before the app registry is ready.
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    from trackii.mfa_policy import has_second_factor
+
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    if has_second_factor(user):
+        records = [record for record in records if record.get("method") == MFA_METHOD]
+    latest = max((record.get("at", 0) for record in records), default=None)
+    return latest is not None and time.time() - latest < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+
+
+def confirm_url(request: HttpRequest, next_url: str) -> str | None:
+    """Where the user confirms who they are, then comes back to ``next_url``; None when they
+    have no way to (no password and no second factor: they sign in again instead)."""
+    from allauth.account.adapter import get_adapter
+
+    methods = get_adapter().get_reauthentication_methods(request.user)
+    if not methods:
+        return None
+    return f"{methods[0]['url']}?{urlencode({'next': next_url})}"
+
+
+def require_recent_confirmation(request: HttpRequest) -> None:
+    """Ask the user to confirm who they are unless they recently did.
+
+    Raises allauth's ``ReauthenticationRequired``: its middleware keeps the request (a POST
+    with its data), sends the user to confirm, and then runs the request again. A user with
+    no way to confirm (no password, no second factor) gets a 403 asking to sign in again."""
+    from allauth.account.adapter import get_adapter
+    from allauth.core.exceptions import ReauthenticationRequired
+
+    if recently_confirmed(request):
+        return
+    if request.user.is_authenticated and not get_adapter().get_reauthentication_methods(
+        request.user
+    ):
+        raise PermissionDenied("Sign out and sign in again to confirm it is you.")
+    raise ReauthenticationRequired()
+
+
+def sensitive_action(view):
+    """Decorate a view that must be confirmed (``require_recent_confirmation``) before it
+    runs; put it under ``login_required``."""
+
+    @wraps(view)
+    def confirmed_view(request, *args, **kwargs):
+        require_recent_confirmation(request)
+        return view(request, *args, **kwargs)
+
+    return confirmed_view

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
 
 from contacts.access import NETWORK_READERS, has_any_role, may_log_exchange
 from contacts.models import Channel, Contact, Reminder
@@ -42,6 +42,7 @@ class Agenda:
     total: int = 0  # items in all; ``items`` holds the first ``limit`` of them
     snoozed: int = 0
     contacts: list[Contact] = field(default_factory=list)  # every contact the list names
+    holds_channels: bool = False  # whether the user keeps any channel (``holds_channels``)
 
 
 def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> Agenda:
@@ -49,7 +50,9 @@ def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> A
     reminders merged into one list, with how many there are in all counted by SQL."""
     pending = Reminder.objects.visible_to(user).filter(recipient=user).pending()
     snoozed = Q(status=Reminder.Status.SNOOZED, snoozed_until__gt=now)
-    overdue = Channel.objects.visible_to(user).for_officer(user).overdue(now)
+    # The user's own channels, each tested on its own (few=True): a join with the contacts
+    # would have the planner read every channel of the mission to sort a page of them.
+    overdue = Channel.objects.visible_to(user, few=True).for_officer(user).overdue(now)
     # A snoozed reminder takes its overdue channel off the list with it; a reminder for an
     # overdue channel is shown within that channel's item, not as one of its own.
     channels = overdue.exclude(
@@ -58,10 +61,18 @@ def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> A
     reminders = pending.exclude(snoozed).exclude(
         kind=Reminder.Kind.CHANNEL_DUE, channel__in=overdue.values("pk")
     )
-    agenda = Agenda(
-        total=channels.count() + reminders.count(), snoozed=pending.filter(snoozed).count()
-    )
-    page = list(channels.select_related("contact").order_by("next_due_at", "pk")[:limit])
+    # Each page is sorted from all its rows, so their number comes with it (a window count)
+    # rather than from a COUNT that would find them all again.
+    counted = Window(Count("*"))
+    agenda = Agenda(snoozed=pending.filter(snoozed).count(), holds_channels=holds_channels(user))
+    # A user who keeps no channel (a planner) has none overdue: not looked for.
+    page = []
+    if agenda.holds_channels:
+        page = list(
+            channels.prefetch_related("contact")
+            .annotate(rows_in_all=counted)
+            .order_by("next_due_at", "pk")[:limit]
+        )
     attached = {
         reminder.channel_id: reminder
         for reminder in _with_related(
@@ -75,8 +86,12 @@ def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> A
         channel.effective_cadence_days = _effective_cadence_days(channel)
         reminder = attached.get(channel.pk)
         agenda.items.append(Item(channel.next_due_at, channel=channel, reminder=reminder))
-    for reminder in _with_related(user, reminders.order_by("due_at", "pk")[:limit]):
+    alone = _with_related(
+        user, reminders.annotate(rows_in_all=counted).order_by("due_at", "pk")[:limit]
+    )
+    for reminder in alone:
         agenda.items.append(Item(reminder.due_at, reminder=reminder))
+    agenda.total = sum(rows[0].rows_in_all for rows in (page, alone) if rows)
     agenda.items.sort(key=lambda item: item.sort_key)
     agenda.items = agenda.items[:limit]
     agenda.contacts = [contact for item in agenda.items for contact in named_by(item)]
@@ -115,7 +130,7 @@ def named_by(item: Item) -> list[Contact]:
 
 def holds_channels(user) -> bool:
     """Whether the user keeps any channel (with a contact they may see)."""
-    return Channel.objects.visible_to(user).for_officer(user).exists()
+    return Channel.objects.visible_to(user, few=True).for_officer(user).exists()
 
 
 def _offer_logging(user, agenda: Agenda) -> None:

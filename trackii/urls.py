@@ -1,5 +1,6 @@
 """Track II URL map: the admin, the REST API v1 (its token endpoints, me/, the schema and
-docs, the router of every resource), a health check, and the web app (trackii.web_urls)."""
+docs, the router of every resource), the operator's health endpoints, and the web app
+(trackii.web_urls)."""
 
 from csp.constants import SELF
 from csp.decorators import csp_update
@@ -9,7 +10,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from contacts import api as contacts_api
-from trackii import api, views
+from trackii import api
+from trackii.views import health
+from trackii.views.metrics import metrics
 
 admin.site.site_header = "Track II"
 admin.site.site_title = "Track II"
@@ -39,6 +42,11 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
-    path("healthz", views.healthz, name="healthz"),
+    # The operator's endpoints (no trailing slash: /health/ is the network-health page).
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("healthz", health.live, name="healthz"),  # the older name of /health/live
+    # Prometheus's scrape, behind METRICS_TOKEN (trackii.views.metrics).
+    path("metrics", metrics, name="metrics"),
     path("", include("trackii.web_urls")),
 ]

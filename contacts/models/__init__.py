@@ -10,6 +10,8 @@ A package, one module per concern; every name is importable from ``contacts.mode
 from contacts.models.audit import AccessLog, AccessLogManager, ErasureRecord
 from contacts.models.channels import Channel, ChannelState, Exchange, RecordedMonth
 from contacts.models.choices import Layer, Sensitivity
+from contacts.models.duplicates import ContactMerge, DuplicatePair
+from contacts.models.imports import ImportBatch, ImportRow
 from contacts.models.network import Affiliation, Contact, Grant, Organization, Tag
 from contacts.models.reminders import Climate, Notification, Reminder
 from contacts.models.staff import OfficerProfile, Team
@@ -22,9 +24,13 @@ __all__ = [
     "ChannelState",
     "Climate",
     "Contact",
+    "ContactMerge",
+    "DuplicatePair",
     "ErasureRecord",
     "Exchange",
     "Grant",
+    "ImportBatch",
+    "ImportRow",
     "Layer",
     "Notification",
     "OfficerProfile",

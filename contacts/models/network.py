@@ -1,11 +1,16 @@
 """The network: organizations, tags, contacts, grants on them and affiliations."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from contacts import matching
 from contacts.fields import EncryptedTextField
 from contacts.models.choices import Layer, Sensitivity
 from contacts.names import KEY_LENGTH, keys
@@ -17,21 +22,48 @@ from contacts.querysets import (
     TagQuerySet,
 )
 
+BIRTH_YEAR_MIN = 1900
+# The database's bound; the forms and the API refuse a year after the current one.
+BIRTH_YEAR_MAX = 2100
+
+
+def validate_birth_year_not_future(year: int) -> None:
+    if year is not None and year > timezone.now().year:
+        raise ValidationError("A birth year cannot be in the future.")
+
 
 class KeptNameKeys:
-    """``search_key`` and ``name_skeleton`` set from ``NAME_FIELDS`` on every save (the
-    querysets' update and bulk methods do the same: ``NameKeysQuerySet``)."""
+    """``search_key`` and ``name_skeleton`` set from ``NAME_FIELDS`` on every save, and any
+    ``OTHER_KEYS`` from theirs (the querysets' update and bulk methods do the same:
+    ``NameKeysQuerySet``)."""
 
     NAME_FIELDS: tuple[str, ...] = ()
+    # Further keys kept the same way: {key field: (its source fields, the function of them)}.
+    OTHER_KEYS: dict = {}
+
+    @classmethod
+    def key_sources(cls) -> tuple[str, ...]:
+        """Every field a kept key is made from."""
+        others = (name for sources, _ in cls.OTHER_KEYS.values() for name in sources)
+        return tuple(dict.fromkeys([*cls.NAME_FIELDS, *others]))
+
+    @classmethod
+    def keys_of(cls, fields) -> list[str]:
+        """The kept keys to write again when ``fields`` are written."""
+        fields = set(fields)
+        kept = ["search_key", "name_skeleton"] if fields & set(cls.NAME_FIELDS) else []
+        return kept + [key for key, (sources, _) in cls.OTHER_KEYS.items() if fields & {*sources}]
 
     def set_name_keys(self) -> None:
         self.search_key, self.name_skeleton = keys(*(getattr(self, f) for f in self.NAME_FIELDS))
+        for key, (sources, function) in self.OTHER_KEYS.items():
+            setattr(self, key, function(*(getattr(self, f) for f in sources)))
 
     def save(self, *args, **kwargs):
         self.set_name_keys()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and any(f in self.NAME_FIELDS for f in update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_key", "name_skeleton"}
+        if update_fields is not None and self.keys_of(update_fields):
+            kwargs["update_fields"] = {*update_fields, *self.keys_of(update_fields)}
         super().save(*args, **kwargs)
 
 
@@ -104,6 +136,20 @@ class Tag(models.Model):
         return self.name
 
 
+# The soonest next due moment of a contact's active channels under each climate level.
+CHANNEL_DUE_FIELDS = {
+    "normal": "channels_due_normal_at",
+    "elevated": "channels_due_elevated_at",
+    "high": "channels_due_high_at",
+    "crisis": "channels_due_crisis_at",
+}
+CHANNEL_DATE_FIELDS = (
+    "channels_last_touch_at",
+    *CHANNEL_DUE_FIELDS.values(),
+    "channels_dates_factors",
+)
+
+
 class Contact(KeptNameKeys, models.Model):
     class Category(models.TextChoices):
         ACADEMIC = "academic", "Academic"
@@ -131,9 +177,28 @@ class Contact(KeptNameKeys, models.Model):
     )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(BIRTH_YEAR_MIN), validate_birth_year_not_future],
+        help_text="Helps tell apart people of the same name.",
+    )
     country = CountryField(blank=True)
     languages = models.JSONField(
         default=list, blank=True, help_text="Language codes, e.g. ['ru', 'he', 'en']."
+    )
+    # The language the contact is written to in (contacts.languages.guest_language).
+    language = models.CharField(
+        _("language of invitations"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",  # rows written in SQL (bulk tools, tests) too
+        help_text=_(
+            "The language of the invitations and the answer page this contact receives. "
+            "Blank: the first of English, Russian and Hebrew among their languages."
+        ),
     )
     # Optional: a contact without one counts as "unassigned" in the indicators.
     layer = models.CharField(max_length=20, choices=Layer.choices, blank=True)
@@ -154,20 +219,72 @@ class Contact(KeptNameKeys, models.Model):
     name_skeleton = models.CharField(
         max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
     )
+    # The phone in E.164 and the e-mail in lower case (contacts/matching.py), kept like the
+    # name keys; the duplicate finder blocks and scores on them.
+    phone_key = models.CharField(max_length=32, blank=True, editable=False, db_default="")
+    email_key = models.CharField(max_length=254, blank=True, editable=False, db_default="")
+    # The dates of its channels, stored for the list's sorts (ContactQuerySet
+    # .refresh_channel_dates, after every write of a channel: contacts/contact_dates.py):
+    # the latest touch of any, and the soonest next due moment of the active ones under
+    # each climate level, so that a new level needs no writing; ``channels_dates_factors``
+    # names the cadence factors they were computed under (CLIMATE_FACTORS).
+    channels_last_touch_at = models.DateTimeField(null=True, editable=False)
+    channels_due_normal_at = models.DateTimeField(null=True, editable=False)
+    channels_due_elevated_at = models.DateTimeField(null=True, editable=False)
+    channels_due_high_at = models.DateTimeField(null=True, editable=False)
+    channels_due_crisis_at = models.DateTimeField(null=True, editable=False)
+    channels_dates_factors = models.CharField(
+        max_length=200, blank=True, editable=False, db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = models.Manager.from_queryset(ContactQuerySet)()
-    history = HistoricalRecords(excluded_fields=["search_key", "name_skeleton"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "search_key",
+            "name_skeleton",
+            "phone_key",
+            "email_key",
+            *CHANNEL_DATE_FIELDS,
+        ]
+    )
 
     NAME_FIELDS = ("full_name", "native_name")
+    CHANNEL_DUE_FIELDS = CHANNEL_DUE_FIELDS
+    OTHER_KEYS = {
+        "phone_key": (("phone",), matching.phone_key),
+        "email_key": (("email",), matching.email_key),
+    }
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=BIRTH_YEAR_MIN, birth_year__lte=BIRTH_YEAR_MAX),
+                name="contact_birth_year_sane",
+            )
+        ]
         indexes = [
+            # The duplicate finder's e-mail and phone blocks (contacts.duplicates).
+            models.Index(fields=["email_key"], name="contact_email_key"),
+            models.Index(fields=["phone_key"], name="contact_phone_key"),
             models.Index(fields=["category"]),
             models.Index(fields=["sensitivity", "owner"]),
             models.Index(fields=["full_name"]),
             models.Index(fields=["updated_at"]),
+            # The list sorted by next due under each climate level, then by name (its
+            # last key, the id, needed only between namesakes: with it, an index-only scan
+            # of one of these would look cheaper to the planner than the trigram index for a
+            # name search), and the check for dates computed under other cadence factors
+            # (ContactQuerySet.with_channel_dates). The index of the sort by last touch,
+            # descending with the contacts never touched last, is migration 0013's alone
+            # (SQLite has no NULLS LAST in an index).
+            *(
+                models.Index(fields=[field, "full_name"], name=f"contact_by_due_{level}")
+                for level, field in CHANNEL_DUE_FIELDS.items()
+            ),
+            models.Index(fields=["channels_dates_factors"], name="contact_dates_factors"),
         ]
 
     def __str__(self):

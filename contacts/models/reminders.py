@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from contacts.models.channels import Channel, Exchange
@@ -17,10 +19,10 @@ class Climate(models.Model):
     """One dated level of the official diplomatic climate; the latest started one holds."""
 
     class Level(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        ELEVATED = "elevated", "Elevated"
-        HIGH = "high", "High"
-        CRISIS = "crisis", "Crisis"
+        NORMAL = "normal", pgettext_lazy("climate level", "Normal")
+        ELEVATED = "elevated", pgettext_lazy("climate level", "Elevated")
+        HIGH = "high", pgettext_lazy("climate level", "High")
+        CRISIS = "crisis", pgettext_lazy("climate level", "Crisis")
 
     level = models.CharField(max_length=10, choices=Level.choices)
     note = models.TextField(blank=True)
@@ -49,11 +51,11 @@ class Reminder(models.Model):
     """Something an officer or planner must act on."""
 
     class Kind(models.TextChoices):
-        CHANNEL_DUE = "channel_due", "Channel due"
-        FOLLOW_UP = "follow_up", "Follow-up"
-        RSVP_CHASE = "rsvp_chase", "RSVP chase"
-        EVENT_PREP = "event_prep", "Event preparation"
-        EVENT_FOLLOW_UP = "event_follow_up", "Event follow-up"
+        CHANNEL_DUE = "channel_due", _("Channel due")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        RSVP_CHASE = "rsvp_chase", _("RSVP chase")
+        EVENT_PREP = "event_prep", _("Event preparation")
+        EVENT_FOLLOW_UP = "event_follow_up", _("Event follow-up")
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 
@@ -18,7 +19,8 @@ class Team(models.Model):
 
 
 class OfficerProfile(models.Model):
-    """Per-user preferences: time zone, and whether and at what hour to send the digest."""
+    """Per-user preferences: time zone, language, and whether and at what hour to send the
+    digest."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -26,7 +28,17 @@ class OfficerProfile(models.Model):
     timezone = TimeZoneField(default="UTC")
     digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
     receives_digests = models.BooleanField(
-        "receive daily digests", default=True, help_text="Off: no daily digest e-mail."
+        _("receive daily digests"), default=True, help_text=_("Off: no daily digest e-mail.")
+    )
+    # Blank: the browser's language (LocaleMiddleware); e-mails then use LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The language of your pages and e-mails. Blank: your browser's."),
     )
 
     class Meta:

@@ -221,22 +221,123 @@ class Definition:
     filters: tuple[str, ...]
     compute: Callable[..., Result]
     polarity: str
+    # Reads a state at ``now`` (the bucket in progress): its figures may change with time
+    # alone, not only with the data (``indicators.cache``). The others change with the data
+    # and the day only.
+    reads_now: bool = False
+    # For such an indicator, when given: ``figures(user, *, until, **filters)`` returns its
+    # figures (``.at(moment)``) for any moment from ``now`` to ``until`` (excluded), when
+    # neither the data nor the climate changes meanwhile.
+    figures: Callable[..., Figures] | None = None
 
 
 REGISTRY: dict[str, Definition] = {}
 
 
-def indicator(name: str, *, area: str, title: str, unit: str, polarity: str, filters=ALL_FILTERS):
+def indicator(
+    name: str,
+    *,
+    area: str,
+    title: str,
+    unit: str,
+    polarity: str,
+    filters=ALL_FILTERS,
+    reads_now: bool = False,
+):
     """Register an indicator function under ``name``; ``polarity`` says which way is good
-    (``indicators.measures.polarity``)."""
+    (``indicators.measures.polarity``); ``reads_now``: it reads a state at ``now``."""
     if polarity not in POLARITIES:
         raise ValueError(f"{name}: polarity {polarity!r} is not one of {POLARITIES}.")
 
     def register(function):
-        REGISTRY[name] = Definition(name, area, title, unit, tuple(filters), function, polarity)
+        REGISTRY[name] = Definition(
+            name, area, title, unit, tuple(filters), function, polarity, reads_now
+        )
         return function
 
     return register
+
+
+def figures_of(name: str):
+    """Register ``figures`` for the indicator ``name`` (``Definition.figures``)."""
+
+    def register(function):
+        REGISTRY[name] = replace(REGISTRY[name], figures=function)
+        return function
+
+    return register
+
+
+class Figures:
+    """An indicator's figures as they stand at any moment they serve: ``at(moment)``."""
+
+    def at(self, moment: dt.datetime) -> Result:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Fixed(Figures):
+    """Figures that are the same at every moment they serve."""
+
+    result: Result
+
+    def at(self, moment: dt.datetime) -> Result:
+        return self.result
+
+
+@dataclass(frozen=True)
+class Lapsing(Figures):
+    """A share of the rows kept up at each instant, read at ``read_at``: its tallies then
+    (plain dicts: ``{slot: [numerator, denominator]}`` overall and per (dimension, key)),
+    and ``lapses``, the moments at which rows kept up at ``read_at`` stop being so before
+    the figures' horizon, each with the (dimension, key) pairs of the row and how many
+    rows, in order. At a later moment, the slots read at ``read_at`` (``now_slots``: the
+    bucket in progress, the window's total when it runs) count those rows out; the other
+    slots are read at fixed instants and stay."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    period: str
+    read_at: dt.datetime
+    overall: dict
+    parts: dict
+    missing: frozenset
+    now_slots: tuple
+    lapses: tuple[tuple[dt.datetime, tuple[tuple[str, str], ...], int], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, window: Window, overall: Tally, parts: dict, **fields) -> Lapsing:
+        return cls(
+            name=name,
+            start=window.start,
+            end=window.end,
+            period=window.period,
+            read_at=window.now,
+            overall={slot: list(counts) for slot, counts in overall.slots.items()},
+            parts={
+                key: {slot: list(counts) for slot, counts in tally.slots.items()}
+                for key, tally in parts.items()
+            },
+            **fields,
+        )
+
+    def at(self, moment: dt.datetime) -> Result:
+        overall, parts = Tally(), defaultdict(Tally)
+        for slot, (numerator, denominator) in self.overall.items():
+            overall.add(slot, numerator, denominator)
+        for key, slots in self.parts.items():
+            for slot, (numerator, denominator) in slots.items():
+                parts[key].add(slot, numerator, denominator)
+        for when, keys, rows in self.lapses:
+            if when > moment:
+                break
+            for slot in self.now_slots:
+                overall.add(slot, -rows)
+                for key in keys:
+                    parts[key].add(slot, -rows)
+        window = Window(self.start, self.end, self.period, moment)
+        return build_result(self.name, window, overall, parts, missing=self.missing)
 
 
 def compute(name: str, user, **filters) -> Result:

@@ -13,10 +13,12 @@ from django.views.decorators.cache import never_cache
 from contacts.access import NETWORK_READERS, require_any_role
 from contacts.models import Contact, Exchange, Layer, Organization
 from events.models import Event, Programme
+from indicators import cache as figure_cache
 from indicators import exports, measures
 from indicators.charts import column_chart
 from indicators.forms import IndicatorFilterForm, ReportFilterForm
 from indicators.models import Signal
+from trackii.security import sensitive_action
 
 AREAS = {
     "narrative": "Narrative",
@@ -76,7 +78,7 @@ def dashboard(request):
     results, window = [], None
     if form.is_valid():
         filters = form.filters
-        results = measures.compute_all(request.user, **filters, now=now)
+        results = figure_cache.compute_all(request.user, **filters, now=now)
         window = measures.Window(filters["start"], filters["end"], filters["period"], now)
     context = {"form": form, "areas": _areas(results, window), "query": ""}
     if results:
@@ -91,6 +93,7 @@ def dashboard(request):
 
 @never_cache
 @login_required
+@sensitive_action
 def dashboard_export(request, file_format: str):
     """Every indicator for the filters as one CSV or XLSX file."""
     _require_indicator_reader(request.user)
@@ -98,12 +101,13 @@ def dashboard_export(request, file_format: str):
     form = _filter_form(IndicatorFilterForm, request, now)
     if not form.is_valid():
         return _bad_filters(form)
-    results = measures.compute_all(request.user, **form.filters, now=now)
+    results = figure_cache.compute_all(request.user, **form.filters, now=now)
     return _export(results, form.filters, "indicators", file_format)
 
 
 @never_cache
 @login_required
+@sensitive_action
 def indicator_export(request, name: str, file_format: str):
     """One indicator for the filters as a CSV or XLSX file."""
     _require_indicator_reader(request.user)
@@ -113,7 +117,7 @@ def indicator_export(request, name: str, file_format: str):
     form = _filter_form(IndicatorFilterForm, request, now)
     if not form.is_valid():
         return _bad_filters(form)
-    result = measures.compute(name, request.user, **form.filters, now=now)
+    result = figure_cache.compute(name, request.user, **form.filters, now=now)
     return _export([result], form.filters, name, file_format)
 
 
@@ -130,7 +134,7 @@ def indicator_report(request):
         filters = form.filters
         # One month more before the first, so that the first month has a change too.
         earlier = measures.add_months(filters["start"], -1)
-        results = measures.compute_all(request.user, **{**filters, "start": earlier}, now=now)
+        results = figure_cache.compute_all(request.user, **{**filters, "start": earlier}, now=now)
         window = measures.Window(filters["start"], filters["end"], "month", now)
         running = {}
         if window.is_running:
@@ -139,7 +143,7 @@ def indicator_report(request):
             last = measures.add_months(first, 1) - dt.timedelta(days=1)
             running = {
                 result.name: result
-                for result in measures.compute_all(
+                for result in figure_cache.compute_all(
                     request.user, **{**filters, "start": first, "end": last}, now=now
                 )
             }

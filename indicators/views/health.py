@@ -10,6 +10,7 @@ from contacts.bounded import show_more, shown_limit
 from contacts.models import Channel, Contact, Layer
 from contacts.people import display_name
 from indicators.charts import bar_chart
+from indicators.health import health_figures
 
 HEALTH_ROWS = 100  # rows of each per-officer and per-organization table before "Show more"
 
@@ -31,47 +32,54 @@ def network_health(request):
 def _network_health(user, *, now, limit: int | None = HEALTH_ROWS) -> dict:
     # Every figure below is an aggregate over ``visible_to(user)``: a contact the reader may
     # not see adds nothing to any count, share or list. No contact name is read, so the page
-    # is fit for analysts as it stands.
-    channels = Channel.objects.visible_to(user)
-    counts = channels.status_counts()
+    # is fit for analysts as it stands. The single-channel organizations are counted over
+    # visible contacts only: an organization also reached through a hidden contact's
+    # channel is listed all the same, because counting that channel would let the reader
+    # infer a contact they may not see from the organization's absence.
+    figures = health_figures(Channel.objects.visible_to(user), now=now, limit=limit)
     by_status = [
-        {"key": status, "label": label, "channels": counts[status]}
+        {"key": status, "label": label, "channels": figures.by_status[status]}
         for status, label in Channel.Status.choices
     ]
-    by_layer = _labelled(channels, "contact__layer", Layer, now=now)
-    by_category = _labelled(channels, "contact__category", Contact.Category, now=now)
-    per_officer = channels.overdue_by_officer(now)
-    by_officer = _named(list(per_officer[:limit]))
-    # Counted over visible contacts only: an organization also reached through a hidden
-    # contact's channel is listed here all the same, because counting that channel would
-    # let the reader infer a contact they may not see from the organization's absence.
-    single_channel_rows = channels.single_channel_organizations()
-    single_channel = list(single_channel_rows[:limit])
-    return {
+    by_layer = _labelled(figures.by_layer, Layer)
+    by_category = _labelled(figures.by_category, Contact.Category)
+    by_officer = _named(figures.by_officer)
+    context = {
         "now": now,
         "by_status": by_status,
         "by_layer": by_layer,
         "by_category": by_category,
         "by_officer": by_officer,
-        "by_officer_total": per_officer.count(),
-        "single_channel_organizations": single_channel,
-        "single_channel_organizations_total": single_channel_rows.count(),
-        "charts": {
-            "status": bar_chart(
-                title="Channels by status",
-                rows=[(row["label"], row["channels"], str(row["channels"])) for row in by_status],
-            ),
-            "layer": _share_chart("Active channels touched within cadence, by layer", by_layer),
-            "category": _share_chart(
-                "Active channels touched within cadence, by category", by_category
-            ),
-            "officer": bar_chart(
-                title="Overdue channels per officer",
-                rows=[
-                    (row["officer_name"], row["overdue"], str(row["overdue"])) for row in by_officer
-                ],
-            ),
-        },
+        "by_officer_total": figures.officers,
+        "single_channel_organizations": figures.single_channel,
+        "single_channel_organizations_total": figures.single_channel_total,
+    }
+    return {**context, "charts": _charts(context)}
+
+
+def _charts(context: dict) -> dict:
+    """The page's bar charts, from its tables."""
+    return {
+        "status": bar_chart(
+            title="Channels by status",
+            rows=[
+                (row["label"], row["channels"], str(row["channels"]))
+                for row in context["by_status"]
+            ],
+        ),
+        "layer": _share_chart(
+            "Active channels touched within cadence, by layer", context["by_layer"]
+        ),
+        "category": _share_chart(
+            "Active channels touched within cadence, by category", context["by_category"]
+        ),
+        "officer": bar_chart(
+            title="Overdue channels per officer",
+            rows=[
+                (row["officer_name"], row["overdue"], str(row["overdue"]))
+                for row in context["by_officer"]
+            ],
+        ),
     }
 
 
@@ -81,22 +89,19 @@ def _named(rows: list[dict]) -> list[dict]:
     return [{**row, "officer_name": display_name(officers.get(row["officer_id"]))} for row in rows]
 
 
-# The group of contacts with no value (a contact's layer is optional).
-UNASSIGNED = "Unassigned"
-
-
-def _labelled(channels, field: str, choices, *, now) -> list[dict]:
-    """Active channels kept within cadence per value of ``field``, with its display label."""
+def _labelled(groups: list[dict], choices) -> list[dict]:
+    """The groups (active channels kept within cadence per key), each with its display
+    label (a contact without a layer is "Unassigned") and ``share``: the percentage kept."""
     labels = dict(choices.choices)
     return [
         {
-            "key": group[field],
-            "label": labels.get(group[field]) or group[field] or UNASSIGNED,
+            "key": group["key"],
+            "label": labels.get(group["key"], group["key"]) or "Unassigned",
             "channels": group["channels"],
             "kept": group["kept"],
-            "share": group["share"],
+            "share": 100.0 * group["kept"] / group["channels"],
         }
-        for group in channels.kept_within_cadence_by(field, now)
+        for group in groups
     ]
 
 

@@ -136,9 +136,15 @@ def test_encrypted_fields_cover_the_notes_their_history_and_kept_drafts(db):
 
     assert labels == [
         "contacts.Contact.notes",
+        # What a merge kept to be undone: both contacts' notes (contacts/merging.py).
+        "contacts.ContactMerge.kept_notes",
+        "contacts.ContactMerge.merged_notes",
         "contacts.Exchange.notes",
         "contacts.HistoricalContact.notes",
         "contacts.HistoricalExchange.notes",
+        # An import's uploaded file and its parsed rows (contacts/imports/).
+        "contacts.ImportBatch.file_data",
+        "contacts.ImportRow.data",
         "trackii.Draft.payload",  # what was typed when a session ended (trackii/drafts.py)
     ]
 

@@ -99,9 +99,7 @@ class TestKeptOnEveryWritePath:
 
     def test_organizations_too(self):
         organization = factories.OrganizationFactory(name="Hebrew University", native_name="")
-        Organization.objects.filter(pk=organization.pk).update(
-            native_name="האוניברסיטה העברית"
-        )
+        Organization.objects.filter(pk=organization.pk).update(native_name="האוניברסיטה העברית")
         organization.refresh_from_db()
         assert organization.search_key == "hebrew university hvnyvrsyth hvryt"
         assert organization.name_skeleton == "hbrv nvrst hvnvrsth hvrt"

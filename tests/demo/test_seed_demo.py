@@ -172,6 +172,20 @@ def test_staff_has_roles_teams_and_profiles_but_no_superuser(seeded, db):
     assert all(team.members.count() >= 2 for team in Team.objects.all())
 
 
+def test_the_staff_speak_a_mix_of_languages_and_guests_are_written_to_in_theirs(seeded, db):
+    staff = dict(OfficerProfile.objects.values_list("language").annotate(n=Count("pk")))
+    guests = dict(Contact.objects.values_list("language").annotate(n=Count("pk")))
+    hebrew = Contact.objects.filter(language="he").first()
+
+    assert {"en", "ru", "he"} <= set(staff)
+    assert staff.get("", 0) >= 1  # someone follows their browser
+    assert guests["ru"] > 20
+    assert guests["he"] > 50
+    assert guests[""] > 20  # the rest: the first of their languages (contacts.languages)
+    assert HEBREW.search(hebrew.native_name)
+    assert Invitation.objects.filter(contact__language__in=["ru", "he"]).exists()
+
+
 def test_officers_see_every_contact_of_their_channels_and_exchanges(seeded, db):
     exchange_contacts = defaultdict(set)
     for exchange_id, contact_id in Exchange.contacts.through.objects.values_list(

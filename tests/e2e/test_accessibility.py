@@ -65,6 +65,8 @@ PAGES = {
         "/organizations/{organization}/edit/",
         "/signals/upload/",
         "/password/",
+        "/accounts/2fa/",
+        "/accounts/reauthenticate/",
     ],
 }
 

@@ -2,8 +2,9 @@
 and a protected contact that a second officer cannot find. The officer's, planner's and
 lead's journeys are in test_journeys.py.
 
-Each test signs in through /login/, clicks and types like a user, and waits on Playwright's
-auto-retrying ``expect`` (page loads and htmx swaps alike), then checks the database too.
+Each test signs in through the sign-in page (allauth's, /accounts/login/), clicks and types
+like a user, and waits on Playwright's auto-retrying ``expect`` (page loads and htmx swaps
+alike), then checks the database too.
 """
 
 import re
@@ -21,10 +22,12 @@ PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 
 
 def sign_in(page, user):
-    page.goto("/login/")
+    """Sign in by password (the policy asks no second factor in these tests: tests/e2e/
+    test_mfa.py signs in with one)."""
+    page.goto("/accounts/login/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Today")
     expect(page.locator("header .who")).to_have_text(user.username)
 

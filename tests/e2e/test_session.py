@@ -86,4 +86,4 @@ def sign_in_again(page, user):
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Track II")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()

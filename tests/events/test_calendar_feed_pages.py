@@ -24,7 +24,7 @@ def test_the_event_ics_needs_a_login(client, db):
     response = client.get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={url}"
+    assert response["Location"] == f"{reverse('account_login')}?next={url}"
 
 
 def test_the_event_ics_is_a_calendar_file(client, owner):

@@ -102,7 +102,7 @@ def test_the_pages_need_a_login(client, db):
     ):
         response = client.get(url)
         assert response.status_code == 302
-        assert response["Location"] == f"{reverse('login')}?next={url}"
+        assert response["Location"] == f"{reverse('account_login')}?next={url}"
 
 
 def test_the_calendar_without_a_month_redirects_to_the_current_one(client, outsider):

@@ -168,7 +168,7 @@ def test_the_dashboard_asks_anonymous_users_to_sign_in(client):
     response = client.get(reverse("dashboard"))
 
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/indicators/"
+    assert response["Location"] == "/accounts/login/?next=/indicators/"
 
 
 @pytest.mark.parametrize("persona", ["lead", "analyst", "admin_user"])

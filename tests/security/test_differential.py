@@ -41,10 +41,13 @@ from dataclasses import dataclass, field
 import openpyxl
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Template
 from django.test import Client
 from django.urls import reverse
@@ -55,13 +58,15 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
-from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.throttling import SimpleRateThrottle
 
+from contacts import imports
 from contacts import services as contact_services
 from contacts.models import (
     AccessLog,
     Contact,
+    ContactMerge,
+    DuplicatePair,
     ErasureRecord,
     OfficerProfile,
     RecordedMonth,
@@ -73,6 +78,8 @@ from events.models import CalendarFeed, EventReminder
 from indicators import measures
 from tests import factories
 from tests.security import urlmap
+from trackii.security_events import record
+from trackii.tokens import create_token
 
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 
@@ -81,6 +88,14 @@ NOT_REQUESTED = {
     # Signing out ends the persona's session for every later request of the pass.
     "logout/": "ends the session",
     "admin/logout/": "ends the session",
+    # Shadowed by redirects to the account page and the password page (both requested).
+    "accounts/email/": "shadowed by the redirect to account/",
+    "accounts/password/change/": "shadowed by the redirect to password/",
+    # The operator's readiness check reads no contact (its tests assert its whole body); its
+    # answer depends on the worker and the periodic tasks' heartbeats, not on the worlds.
+    "health/ready": "operator endpoint, no contact data",
+    # allauth's list of sessions, shadowed by a redirect to the Security page (requested).
+    "accounts/sessions/": "shadowed by the redirect to account/security/",
 }
 # DRF's format-suffix twins (``contacts.json``) answer what their plain pattern answers
 # with the only renderer (JSON); the plain pattern is requested.
@@ -132,6 +147,7 @@ class World:
     invitations: list = field(default_factory=list)
     programmes: list = field(default_factory=list)
     reminders: list = field(default_factory=list)
+    imports: list = field(default_factory=list)
     admin_objects: dict = field(default_factory=dict)
     tag_shared: object = None
     climate: object = None
@@ -149,6 +165,8 @@ CONTROL_URLS = [
     "/admin/events/programme/{programme}/change/",
     "/events/{forum}/",
     "/api/v1/contacts/",
+    "/contacts/export.csv?q=common",
+    "/api/v1/contacts/export/?format=vcf",
     "/api/v1/exchanges/",
     "/api/v1/invitations/?event={forum}",
 ]
@@ -290,7 +308,10 @@ def build_visible_world() -> World:
     world.signal = factories.SignalFactory(organization=host)
     for persona in ("outsider", "planner", "lead", "analyst", "staff_viewer", "staff_admin"):
         factories.CalendarFeedFactory(user=users[persona])
-    token = Token.objects.create(user=users["colleague"])
+    token = create_token(users["colleague"], name="Colleague's sync").token
+    sso_identity = SocialAccount.objects.create(
+        user=users["colleague"], provider="sso", uid="colleague-at-the-provider"
+    )
     profile, _ = OfficerProfile.objects.get_or_create(user=users["outsider"])
     access = AccessLog.objects.create(
         user=users["outsider"], contact=ana, surface=AccessLog.Surface.WEB, viewed_at=NOW
@@ -305,11 +326,22 @@ def build_visible_world() -> World:
     )
     run_sweeps()
     world.reminders = list(Reminder.objects.order_by("pk"))
+    # The duplicates' queue and a merge (issue 17), between visible contacts.
+    pair = DuplicatePair.objects.create(
+        contact_a=ana, contact_b=boris, score=70, reasons=["name"], found_at=NOW
+    )
+    merge = ContactMerge.objects.create(
+        kept=ana, merged_contact_id=999_998, merged_by=users["colleague"], merged_at=NOW
+    )
+
+    # An import of the outsider's (issue 17): a row updating Ana, one new.
+    world.imports = [_import_batch(users["outsider"], ana)]
 
     world.admin_objects = {
         "auth.group": [Group.objects.get(name="officer")],
         "auth.user": [users["colleague"]],
-        "authtoken.tokenproxy": [TokenProxy.objects.get(pk=token.pk)],
+        "trackii.apitoken": [token],
+        "socialaccount.socialaccount": [sso_identity],
         "django_celery_beat.periodictask": [_periodic_task()],
         "django_celery_beat.clockedschedule": [ClockedSchedule.objects.create(clocked_time=NOW)],
         "django_celery_beat.crontabschedule": [CrontabSchedule.objects.order_by("pk").first()],
@@ -337,8 +369,28 @@ def build_visible_world() -> World:
         "events.programme": [programme],
         "events.eventreminder": list(EventReminder.objects.order_by("pk")[:1]),
         "events.calendarfeed": [CalendarFeed.objects.get(user=users["planner"])],
+        "contacts.duplicatepair": [pair],
+        "contacts.contactmerge": [merge],
+        "contacts.importbatch": world.imports,
+        "contacts.importrow": list(world.imports[0].rows.order_by("pk")[:1]),
+        # The security trail, and the e-mail addresses allauth keeps (issue 18).
+        "trackii.securityevent": [record("sign_in", user=users["colleague"])],
+        "account.emailaddress": [
+            EmailAddress.objects.create(user=users["colleague"], email="colleague@mission.example")
+        ],
     }
     return world
+
+
+def _import_batch(importer, contact):
+    """A previewed import whose rows name ``contact`` (by its id) and a new person."""
+    content = f"ID,Full name,Category\n{contact.pk},,\n,Dora Common,academic\n".encode()
+    batch = imports.start_import(
+        user=importer, file=SimpleUploadedFile("common.csv", content), now=NOW
+    )
+    imports.preview_batch(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 def _grant_model_permissions(viewer, editor) -> None:
@@ -505,6 +557,15 @@ def _values(world: World, persona: str, pattern: urlmap.Pattern, name: str) -> l
             event_services.rsvp_token(invitation) for invitation in world.invitations[:5]
         ],
         ("events:feed", "token"): [_feed_token(world, persona)],
+        # The single sign-on provider's id (trackii.settings: OIDC_PROVIDER_ID; off here).
+        ("openid_connect_login", "provider_id"): ["sso"],
+        ("openid_connect_callback", "provider_id"): ["sso"],
+        # allauth's links from e-mails, and a user's own security keys: never a contact.
+        ("account_confirm_email", "key"): ["no-such-key"],
+        ("account_reset_password_from_key", "uidb36"): ["1"],
+        ("account_reset_password_from_key", "key"): ["no-such-key"],
+        ("mfa_remove_webauthn", "pk"): ["1"],
+        ("mfa_edit_webauthn", "pk"): ["1"],
         ("events:calendar", "year"): [NOW.year],
         ("events:calendar", "month"): [NOW.month],
         ("contacts:grant_revoke", "user_pk"): [users["colleague"].pk],
@@ -543,12 +604,15 @@ def _objects_for(world: World, pattern: urlmap.Pattern) -> list:
         (("contacts:exchange_", "api:exchange-"), world.exchanges),
         (("contacts:channel_", "api:channel-"), world.channels),
         (("contacts:reminder_", "api:reminder-"), world.reminders),
+        (("contacts:import_", "api:import-"), world.imports),
         (("contacts:", "api:contact-"), world.contacts),
         (("events:invitation_", "api:invitation-"), world.invitations),
         (("events:programme_", "api:programme-"), world.programmes),
         (("events:", "api:event-"), world.events),
         (("api:climate-",), [world.climate]),
         (("api:signal-",), [world.signal]),
+        (("api:merge-",), world.admin_objects["contacts.contactmerge"]),
+        (("api:duplicate-",), world.admin_objects["contacts.duplicatepair"]),
     ]
     for prefixes, objects in table:
         if name.startswith(prefixes):
@@ -607,6 +671,17 @@ def _queries(world: World, pattern: urlmap.Pattern) -> list[str]:
             f"?tag={tag.name}",
             "?sensitivity=restricted",
             "?country=GE",
+        ],
+        # The list's exports (contacts.exports) with the list's own filters.
+        **{
+            f"contacts:export_{file_format}": ["?q=common", f"?organization={uni.pk}"]
+            for file_format in ("vcf", "csv", "xlsx")
+        },
+        "api:contact-export": [
+            "?format=vcf",
+            "?format=csv&search=common",
+            f"?format=xlsx&tag={tag.name}",
+            "?format=csv&sensitivity=restricted",
         ],
         "api:channel-list": [f"?contact={ana.pk}", "?overdue=true"],
         "api:exchange-list": ["?search=common", f"?contact={ana.pk}"],

@@ -23,7 +23,7 @@ def test_the_header_names_the_user_and_links_to_their_account(client, officer):
     html = page_text(client.get(reverse("today")))
 
     assert reverse("account") == ACCOUNT
-    assert f'<a class="who" href="{ACCOUNT}" title="My account">Dana Levi</a>' in html
+    assert f'<a class="who" href="{ACCOUNT}" title="My account"><bdi>Dana Levi</bdi></a>' in html
     assert ">u4711<" not in html
 
 
@@ -117,4 +117,4 @@ def test_the_page_needs_a_sign_in(client, db):
     response = client.get(ACCOUNT)
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))

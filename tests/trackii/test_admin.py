@@ -2,14 +2,24 @@
 permissions given after migrations, and the API token admin (``trackii/admin.py``)."""
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
-from django.urls import reverse
 
-from contacts.models import AccessLog, ErasureRecord, Grant, RecordedMonth
+from contacts.models import (
+    AccessLog,
+    ContactMerge,
+    DuplicatePair,
+    ErasureRecord,
+    Grant,
+    ImportRow,
+    RecordedMonth,
+)
 from events.models import EventReminder
 from tests.admin_support import admin_url, view_only_staff
+from trackii.models import ApiToken, SecurityEvent
 from trackii.permissions import sync_role_permissions
+from trackii.tokens import create_token
 
 OUR_APPS = {"contacts", "events"}
 
@@ -32,9 +42,25 @@ def test_superuser_renders_changelist_add_and_change_page(client, admin_user, ad
 
     assert changelist.status_code == 200
     assert changelist.context["cl"].result_count == listed
-    # Audit rows are written by the application only: no add page, even for superusers.
+    # Audit rows, API tokens and single sign-on links are written by the application only:
+    # no add page, even for superusers.
     assert add_page.status_code == (
-        403 if model in (AccessLog, ErasureRecord, Grant, EventReminder, RecordedMonth) else 200
+        403
+        if model
+        in (
+            AccessLog,
+            ErasureRecord,
+            Grant,
+            EventReminder,
+            RecordedMonth,
+            SecurityEvent,
+            ApiToken,
+            SocialAccount,
+            ContactMerge,
+            DuplicatePair,
+            ImportRow,  # rows come from an uploaded file (ImportBatch's add page)
+        )
+        else 200
     )
     if rows.exists():
         assert client.get(admin_url(model, "change", rows.first().pk)).status_code == 200
@@ -132,14 +158,36 @@ def test_sync_role_permissions_restores_a_removed_permission_and_is_idempotent(d
 def test_api_tokens_are_shown_to_superusers_only_whatever_the_permissions(
     client, owner, admin_network
 ):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=owner)
-    staff = view_only_staff("view_tokenproxy", "change_tokenproxy")
+    issued = create_token(owner, name="Newsroom sync")
+    staff = view_only_staff("view_apitoken", "delete_apitoken")
     client.force_login(staff)
 
-    changelist = client.get(reverse("admin:authtoken_tokenproxy_changelist"))
-    change = client.get(reverse("admin:authtoken_tokenproxy_change", args=[owner.pk]))
+    changelist = client.get(admin_url(ApiToken, "changelist"))
+    change = client.get(admin_url(ApiToken, "change", issued.token.pk))
 
     assert (changelist.status_code, change.status_code) == (403, 403)
-    assert token.key not in changelist.content.decode() + change.content.decode()
+    assert issued.key not in changelist.content.decode() + change.content.decode()
+
+
+def test_the_token_admin_never_shows_a_key_or_its_digest_and_deleting_revokes(
+    client, owner, admin_user
+):
+    issued = create_token(owner, name="Newsroom sync")
+    client.force_login(admin_user)
+
+    changelist = client.get(admin_url(ApiToken, "changelist"))
+    change = client.get(admin_url(ApiToken, "change", issued.token.pk))
+    deleted = client.post(admin_url(ApiToken, "delete", issued.token.pk), {"post": "yes"})
+
+    pages = changelist.content.decode() + change.content.decode()
+    assert (changelist.status_code, change.status_code, deleted.status_code) == (200, 200, 302)
+    assert "Newsroom sync" in pages
+    assert issued.key not in pages
+    assert issued.token.digest not in pages
+    assert ApiToken.objects.exists() is False
+    revoked = SecurityEvent.objects.get(kind="token_revoked")
+    assert (revoked.user, revoked.actor, revoked.detail["reason"]) == (
+        owner,
+        admin_user,
+        "revoked_by_admin",
+    )

@@ -7,12 +7,12 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from events import services as event_services
 from tests import factories
 from trackii.security import PrivateNoStoreMiddleware
+from trackii.tokens import create_token
 
 PRIVATE_NO_STORE = "private, no-store"
 Q1_QUERY = {"from": "2026-01-01", "to": "2026-03-31"}
@@ -39,8 +39,7 @@ def test_a_signed_in_page_and_its_htmx_partial_are_private_no_store(client, owne
 
 
 def test_an_api_answer_to_a_token_is_private_no_store(owner):
-    token = Token.objects.create(user=owner)
-    client = APIClient(headers={"Authorization": f"Token {token.key}"})
+    client = APIClient(headers={"Authorization": f"Token {create_token(owner).key}"})
 
     me = client.get("/api/v1/me/")
     contacts = client.get("/api/v1/contacts/")

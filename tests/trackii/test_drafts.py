@@ -53,7 +53,7 @@ def exchange_input(contact) -> dict:
 
 
 def sign_in(client, user, next_path) -> None:
-    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    response = client.post("/accounts/login/", {"login": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(next_path).status_code == 200
 
@@ -70,7 +70,7 @@ def test_post_after_the_session_ended_keeps_the_input_encrypted(owner, contact):
 
     # Then they are sent to sign in, nothing is logged, and the input is kept for them
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/exchanges/new/"
+    assert response["Location"] == "/accounts/login/?next=/exchanges/new/"
     assert Exchange.objects.exists() is False
     draft = Draft.objects.get()
     assert (draft.user, draft.path) == (owner, "/exchanges/new/")
@@ -96,8 +96,8 @@ def test_draft_is_restored_into_the_form_after_the_same_user_signs_in(owner, con
 
     # When the same officer signs in and lands back on the form
     response = client.post(
-        "/login/",
-        {"username": owner.username, "password": PASSWORD, "next": "/exchanges/new/"},
+        "/accounts/login/",
+        {"login": owner.username, "password": PASSWORD, "next": "/exchanges/new/"},
     )
     assert response["Location"] == "/exchanges/new/"
     page = client.get("/exchanges/new/").content.decode()
@@ -247,7 +247,7 @@ def test_pages_tell_signed_in_users_when_their_session_ends(owner, settings):
 
     assert '<meta name="session-expires-in" content="1800" data-warn-before="120"' in page
     assert 'role="alertdialog"' in page
-    assert "session-expires-in" not in Client().get("/login/").content.decode()
+    assert "session-expires-in" not in Client().get("/accounts/login/").content.decode()
 
 
 def test_keep_alive_extends_the_session(owner):

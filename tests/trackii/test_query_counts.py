@@ -147,6 +147,8 @@ def test_an_officers_pages_cost_the_same_at_any_size(client, owner, world):
         "today": _get(reverse("today")),
         "today, show all": _get(f"{reverse('today')}?all=1"),
         "contacts": _get(reverse("contacts:list")),
+        "contacts by last touch": _get(f"{reverse('contacts:list')}?sort=last_touch"),
+        "contacts by next due": _get(f"{reverse('contacts:list')}?sort=next_due"),
         "search": _get(search),
         "search partial": _get(search, HX_Request="true"),
         "contact": _get(reverse("contacts:detail", args=[world.contact.pk])),
@@ -169,6 +171,7 @@ def test_a_planners_pages_cost_the_same_at_any_size(client, planner, world):
         "today": _get(reverse("today")),
         "events": _get(reverse("events:list")),
         "event": _get(reverse("events:detail", args=[world.event.pk])),
+        "event, show all": _get(f"{reverse('events:detail', args=[world.event.pk])}?all=1"),
         "check-in": _get(reverse("events:checkin", args=[world.event.pk])),
         "programmes": _get(reverse("events:programme_list")),
         "programme": _get(reverse("events:programme_detail", args=[world.programme.pk])),
@@ -182,7 +185,28 @@ def test_a_leads_pages_cost_the_same_at_any_size(client, lead, world):
     pages = {
         "health": _get(reverse("network_health")),
         "health, show all": _get(f"{reverse('network_health')}?all=1"),
-        "indicators": _get(reverse("dashboard")),
     }
 
     _assert_constant(client, world, pages)
+
+
+def test_the_indicators_cost_the_same_at_any_size_computed_or_cached(client, lead, world):
+    """The dashboard computes its figures on the first request after any change (growing
+    the world is one) and reads them from the cache on the next ones: each of the two
+    costs the same at any size, and a cached one fewer queries (indicators.cache)."""
+    client.force_login(lead)
+    dashboard = reverse("dashboard")
+    pages = {
+        "indicators": _get(dashboard),
+        "indicators, custom range": _get(f"{dashboard}?from=2025-03-15&to=2026-02-14"),
+    }
+    world.grow(SMALL)
+    _counts(client, pages)  # warms the per-process caches
+    counts = {}
+    for size, growth in (("small", 1), ("large", GROWTH)):
+        world.grow(growth)
+        counts[size] = {"computed": _counts(client, pages), "cached": _counts(client, pages)}
+
+    assert counts["large"] == counts["small"]
+    computed, cached = counts["small"]["computed"], counts["small"]["cached"]
+    assert all(cached[name] < computed[name] for name in pages)

@@ -15,7 +15,6 @@ from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import path, reverse
 from django.views.debug import get_default_exception_reporter_filter
-from rest_framework.authtoken.models import Token
 
 from tests import factories
 from tests.trackii.test_settings import (
@@ -25,7 +24,9 @@ from tests.trackii.test_settings import (
     _embedded_env,
     _manage,
 )
+from trackii.models import ApiToken
 from trackii.security import RedactingExceptionReporterFilter, client_ip_address
+from trackii.tokens import create_token, digest
 
 PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "not-the-password"
@@ -70,8 +71,10 @@ def production(monkeypatch, tmp_path):
 
 
 def _admin_login(client, username, password, **extra):
-    data = {"username": username, "password": password, "next": "/admin/"}
-    return client.post(reverse("admin:login"), data, **extra)
+    """Sign in as an admin does: on the app's sign-in page (allauth's), where the admin's own
+    login page sends them."""
+    data = {"login": username, "password": password, "next": "/admin/"}
+    return client.post(reverse("account_login"), data, **extra)
 
 
 def _obtain_token(client, username, password, **extra):
@@ -150,7 +153,7 @@ def test_production_cookies_are_secure_http_only_and_expire_after_the_idle_time(
     ):
         setattr(settings, name, production[name])
 
-    login_page = client.get(reverse("admin:login"), secure=True)
+    login_page = client.get(reverse("account_login"), secure=True)
     signed_in = _admin_login(client, "admin", PASSWORD, secure=True)
 
     csrf_cookie = login_page.cookies["csrftoken"]
@@ -162,8 +165,8 @@ def test_production_cookies_are_secure_http_only_and_expire_after_the_idle_time(
     assert session_cookie["max-age"] == 1800
 
 
-def test_security_headers_on_the_admin_login(client):
-    response = client.get(reverse("admin:login"))
+def test_security_headers_on_the_sign_in_page(client, db):
+    response = client.get(reverse("account_login"))
 
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -174,8 +177,8 @@ def test_security_headers_on_the_admin_login(client):
 # Content-Security-Policy.
 
 
-def test_csp_on_the_admin_login_allows_our_origin_only_and_nothing_inline(client):
-    response = client.get(reverse("admin:login"))
+def test_csp_on_the_sign_in_page_allows_our_origin_only_and_nothing_inline(client, db):
+    response = client.get(reverse("account_login"))
 
     assert response.status_code == 200
     assert "unsafe-inline" not in response["Content-Security-Policy"]
@@ -297,11 +300,21 @@ def test_token_endpoint_path_is_the_documented_one():
     assert reverse("api:token-revoke") == REVOKE_URL
 
 
-def test_token_endpoint_returns_the_callers_token(client, owner):
-    response = _obtain_token(client, "owner", PASSWORD)
+def test_token_endpoint_creates_a_named_expiring_token_stored_as_a_digest(client, owner):
+    with time_machine.travel(NOW, tick=False):
+        response = _obtain_token(client, "owner", PASSWORD)
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=owner).key}
+    body = response.json()
+    token = ApiToken.objects.get(user=owner)
+    assert body == {"token": body["token"], "name": "API token", "expires_at": body["expires_at"]}
+    assert datetime.fromisoformat(body["expires_at"]) == NOW + timedelta(days=90)
+    assert (token.name, token.expires_at, token.digest) == (
+        "API token",
+        NOW + timedelta(days=90),
+        digest(body["token"]),
+    )
+    assert body["token"] not in token.digest
 
 
 def test_token_endpoint_refuses_a_wrong_password_with_400(client, owner):
@@ -314,7 +327,7 @@ def test_token_endpoint_refuses_a_wrong_password_with_400(client, owner):
         "detail": "The request has invalid fields.",
         "fields": {"non_field_errors": ["Unable to log in with provided credentials."]},
     }
-    assert Token.objects.exists() is False
+    assert ApiToken.objects.exists() is False
 
 
 def test_revoke_deletes_the_token_and_the_token_is_refused_afterwards(client, owner):
@@ -324,7 +337,7 @@ def test_revoke_deletes_the_token_and_the_token_is_refused_afterwards(client, ow
     again = client.post(REVOKE_URL, HTTP_AUTHORIZATION=f"Token {key}")
 
     assert revoked.status_code == 204
-    assert Token.objects.filter(user=owner).exists() is False
+    assert ApiToken.objects.filter(user=owner).exists() is False
     assert again.status_code == 401
     assert again.json() == {
         "status": 401,
@@ -335,13 +348,13 @@ def test_revoke_deletes_the_token_and_the_token_is_refused_afterwards(client, ow
 
 
 def test_revoke_without_a_token_is_401(client, owner):
-    token = Token.objects.create(user=owner)
+    token = create_token(owner).token
 
     response = client.post(REVOKE_URL)
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    assert Token.objects.get(user=owner) == token
+    assert ApiToken.objects.get(user=owner) == token
 
 
 def test_token_endpoint_locks_out_at_the_failure_limit_even_with_the_right_password(
@@ -361,7 +374,7 @@ def test_token_endpoint_locks_out_at_the_failure_limit_even_with_the_right_passw
         "fields": {},
     }
     assert response["Retry-After"] == "3600"
-    assert Token.objects.filter(user=owner).exists() is False
+    assert ApiToken.objects.filter(user=owner).exists() is False
     attempt = AccessAttempt.objects.get(username="owner", ip_address="127.0.0.1")
     assert attempt.path_info == TOKEN_URL
     assert attempt.failures_since_start == 6
@@ -380,7 +393,7 @@ def test_token_lockout_spares_another_user_from_the_same_address(client, owner, 
     response = _obtain_token(client, "teammate", PASSWORD)
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=teammate).key}
+    assert ApiToken.objects.get(user=teammate).digest == digest(response.json()["token"])
 
 
 def test_token_endpoint_is_throttled_at_ten_a_minute(client, owner):
@@ -397,7 +410,7 @@ def test_token_endpoint_is_throttled_at_ten_a_minute(client, owner):
         "detail": "Request was throttled. Expected available in 60 seconds.",
         "fields": {},
     }
-    assert Token.objects.exists() is False
+    assert ApiToken.objects.exists() is False
 
 
 # Idle sessions.

@@ -126,7 +126,8 @@ def test_embedded_default_serves_the_admin_login_without_postgres_or_redis(tmp_p
 
     assert status == 200
     assert "Track II" in body
-    assert 'name="username"' in body
+    # The admin signs in on the app's sign-in page (allauth's form).
+    assert 'name="login"' in body
 
 
 @pytest.mark.slow

@@ -56,7 +56,7 @@ def test_today_asks_anonymous_users_to_sign_in(client):
     response = client.get(reverse("today"))
 
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/"
+    assert response["Location"] == "/accounts/login/?next=/"
 
 
 def test_an_overdue_channel_and_its_reminder_are_one_item_most_overdue_first(

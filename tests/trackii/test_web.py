@@ -145,7 +145,7 @@ def test_network_health_asks_anonymous_users_to_sign_in(client):
     response = client.get(reverse("network_health"))
 
     assert response.status_code == 302
-    assert response["Location"] == "/login/?next=/health/"
+    assert response["Location"] == "/accounts/login/?next=/health/"
 
 
 @pytest.mark.parametrize("persona", ["lead", "analyst", "admin_user"])

@@ -1,7 +1,7 @@
-"""Project-level pages: Today (it reads contacts and events), My account and the health
-check."""
+"""Project-level pages: Today (it reads contacts and events) and My account; the operator's
+health endpoints are in trackii.views.health."""
 
 from trackii.views.account import account
-from trackii.views.pages import healthz, today
+from trackii.views.pages import today
 
-__all__ = ["account", "healthz", "today"]
+__all__ = ["account", "today"]

@@ -1,8 +1,6 @@
-"""Project-level pages: the health check, Today and network health (they read both apps)."""
+"""Project-level pages: Today and network health (they read both apps)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -14,13 +12,6 @@ from trackii import today as today_list
 UPCOMING_EVENTS = 10
 
 
-def healthz(request):
-    """Answer 200 when the database answers, for load balancers and the run script."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
-
 @login_required
 def today(request):
     """One list of what the signed-in user has to act on, then their upcoming events; for a
@@ -30,7 +21,7 @@ def today(request):
     agenda = today_list.agenda_for(user, now=now, limit=limit)
     record_web_views(request, agenda.contacts)
     # Only someone with nothing on the list and no channel to keep is shown the way around.
-    busy = agenda.items or agenda.snoozed or today_list.holds_channels(user)
+    busy = agenda.items or agenda.snoozed or agenda.holds_channels
     context = {
         "now": now,
         "items": agenda.items,

@@ -88,9 +88,11 @@
     }
 
     function remaining(ms) {
+      // "2 minutes", "2 минуты", "2 דקות": the browser's own words in the page's language.
       const seconds = Math.max(0, Math.round(ms / 1000));
-      if (seconds >= 90) return `${Math.round(seconds / 60)} minutes`;
-      return seconds === 1 ? "1 second" : `${seconds} seconds`;
+      const [value, unit] = seconds >= 90 ? [Math.round(seconds / 60), "minute"] : [seconds, "second"];
+      const language = document.documentElement.lang || "en";
+      return new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "long" }).format(value);
     }
 
     function update() {

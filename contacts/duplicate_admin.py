@@ -1,0 +1,125 @@
+"""The admin of duplicates: "Merge the two selected contacts" on the contacts list (the same
+preview as the web page, then ``services.merge_contacts``), the merges (read-only, with
+"Undo the selected merges") and the review queue (read-only). Registered when
+``trackii.admin`` adds the action to the contacts' admin."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from contacts import merging, services
+from contacts.admin import ReadOnlyAdminMixin, VisibleToAdminMixin
+from contacts.duplicate_views import shown_value
+from contacts.errors import DomainError
+from contacts.forms import MergeForm
+from contacts.models import AccessLog, Contact, ContactMerge, DuplicatePair
+from contacts.people import display_name
+
+
+@admin.action(description="Merge the two selected contacts…")
+def merge_selected(modeladmin, request, queryset):
+    contacts = list(queryset.order_by("pk")[:3])
+    if len(contacts) != 2:
+        modeladmin.message_user(request, "Select exactly two contacts to merge.", messages.ERROR)
+        return None
+    keep, other = contacts
+    if request.POST.get("keep") == str(other.pk):
+        keep, other = other, keep
+    try:
+        preview = merging.preview(request.user, keep, other)
+    except (DomainError, PermissionDenied, Http404) as error:
+        modeladmin.message_user(request, getattr(error, "message", str(error)), messages.ERROR)
+        return None
+    confirmed = request.POST.get("confirmed") == "yes"
+    form = MergeForm(request.POST if confirmed else None, preview=preview)
+    if confirmed and form.is_valid():
+        try:
+            services.merge_contacts(
+                request.user,
+                keep,
+                other,
+                choices=form.choices(),
+                surface=AccessLog.Surface.ADMIN,
+                now=timezone.now(),
+            )
+        except DomainError as error:
+            modeladmin.message_user(request, error.message, messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request, f"#{other.pk} was merged into #{keep.pk} {keep.full_name}."
+            )
+        return None
+    AccessLog.objects.record(
+        user=request.user,
+        contacts=[keep, other],
+        surface=AccessLog.Surface.ADMIN,
+        now=timezone.now(),
+    )
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": f"Merge #{other.pk} into #{keep.pk}?",
+        "keep": keep,
+        "other": other,
+        "preview": preview,
+        "rows": [
+            (
+                choice,
+                form[choice.name],
+                shown_value(keep, choice.name),
+                shown_value(other, choice.name),
+            )
+            for choice in preview.fields
+        ],
+        "owner": display_name(preview.owner),
+        "sensitivity": Contact(sensitivity=preview.sensitivity).get_sensitivity_display(),
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/contacts/contact/merge_preview.html", context)
+
+
+@admin.action(description="Undo the selected merges")
+def undo_selected(modeladmin, request, queryset):
+    undone = 0
+    for record in queryset.order_by("-merged_at", "-pk"):
+        try:
+            record = services.undo_merge(
+                request.user, record, surface=AccessLog.Surface.ADMIN, now=timezone.now()
+            )
+        except (DomainError, PermissionDenied) as error:
+            message = getattr(error, "message", str(error))
+            modeladmin.message_user(request, f"#{record.pk}: {message}", messages.WARNING)
+            continue
+        undone += 1
+        for line in record.undo_report.get("left", []):
+            modeladmin.message_user(request, f"#{record.pk}: {line}", messages.WARNING)
+    modeladmin.message_user(request, f"Undid {undone} merge(s).")
+
+
+@admin.register(ContactMerge)
+class ContactMergeAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    """Merges into contacts the user may see."""
+
+    list_display = ["merged_at", "kept", "merged_contact_id", "merged_by", "undone_at"]
+    list_select_related = ["kept", "merged_by"]
+    date_hierarchy = "merged_at"
+    ordering = ["-merged_at", "-pk"]
+    exclude = ["snapshot", "kept_notes", "merged_notes"]
+    actions = [undo_selected]
+
+
+@admin.register(DuplicatePair)
+class DuplicatePairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The review queue as the nightly finder left it: pairs both of whose contacts the
+    user may see."""
+
+    list_display = ["contact_a", "contact_b", "score", "reasons", "status", "found_at"]
+    list_filter = ["status"]
+    list_select_related = ["contact_a", "contact_b"]
+    ordering = ["-score", "pk"]
+
+    def get_queryset(self, request):
+        visible = Contact.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(contact_a__in=visible, contact_b__in=visible)

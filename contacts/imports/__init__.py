@@ -1,0 +1,242 @@
+"""Import contacts, organizations and affiliations from CSV, XLSX and vCard files.
+
+One function per step, called alike by the web pages, the API, the admin and the tasks:
+
+1. ``start_import``: the upload. The file is checked (size, kind) and kept, encrypted, on a
+   new batch; the preview task is queued.
+2. ``preview_batch`` (task ``contacts.preview_import``): the dry run (``preview``). Every row
+   is read, checked and matched; only the batch and its rows are stored.
+3. ``confirm_import``: the importer's "Import N rows" (or "only the N valid rows"); the
+   import task is queued.
+4. ``commit_batch`` (task ``contacts.commit_import``): the import (``commit``), in chunks.
+5. ``revert_import`` then ``revert_batch`` (task ``contacts.revert_import``): the revert
+   (``revert``).
+
+A task works on its batch only in the status its step set, so a task delivered twice, or
+after the batch moved on, does nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from contextlib import contextmanager
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+from contacts.access import may_import
+from contacts.errors import DomainError
+from contacts.imports import commit, preview, reading, revert
+from contacts.models import Contact, ImportBatch, Sensitivity
+
+logger = logging.getLogger(__name__)
+
+Status = ImportBatch.Status
+PREVIEW_TASK = "contacts.preview_import"
+COMMIT_TASK = "contacts.commit_import"
+REVERT_TASK = "contacts.revert_import"
+# Errors a task is retried on (the step runs again from where it stopped).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+class ImportRefused(DomainError):
+    """An upload, confirmation or revert the rules refuse."""
+
+
+def _require_importer(user) -> None:
+    if not may_import(user):
+        raise PermissionDenied("Only officers, leads and admins import contacts.")
+
+
+def start_import(
+    *,
+    user,
+    file,
+    sensitivity: str = Sensitivity.RESTRICTED,
+    default_category: str = "",
+    only_valid: bool = False,
+    now,
+) -> ImportBatch:
+    """Keep an uploaded file on a new batch and queue its preview."""
+    _require_importer(user)
+    if sensitivity not in Sensitivity.values:
+        raise ImportRefused("Choose standard, restricted or protected.", field="sensitivity")
+    if default_category and default_category not in Contact.Category.values:
+        raise ImportRefused("Choose one of the categories, or none.", field="default_category")
+    raw = file.read(settings.IMPORT_MAX_BYTES + 1)
+    if len(raw) > settings.IMPORT_MAX_BYTES:
+        megabytes = settings.IMPORT_MAX_BYTES / 1024 / 1024
+        raise ImportRefused(f"The file is larger than {megabytes:g} MB.", field="file")
+    name = (getattr(file, "name", "") or "upload").rsplit("/", 1)[-1][:255]
+    try:
+        file_format = reading.file_format(name, raw)
+    except reading.ReadError as error:
+        raise ImportRefused(error.message, field="file") from error
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            importer=user,
+            file_name=name,
+            file_format=file_format,
+            sensitivity=sensitivity,
+            default_category=default_category,
+            only_valid=only_valid,
+            file_data=base64.b64encode(raw).decode(),
+            created_at=now,
+        )
+        _queue_on_commit(batch, PREVIEW_TASK)
+    return batch
+
+
+def preview_batch(*, batch_id: int) -> None:
+    """Run the preview of a batch waiting for it; a file that cannot be read fails it."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=Status.PREVIEWING).first()
+    if batch is None:
+        return
+    with _failing(batch):
+        preview.preview(batch)
+        batch.status = Status.PREVIEW_READY
+        batch.file_data = ""  # the rows hold what the import needs
+        batch.save(update_fields=["status", "file_data", *preview.COUNTED])
+
+
+def confirm_import(batch: ImportBatch, *, user, only_valid: bool, now) -> ImportBatch:
+    """The importer's go: queue the import of every row, or of the valid ones only. A
+    preview with an invalid row imports nothing unless ``only_valid``."""
+    _require_owner(batch, user)
+    only_valid = only_valid or batch.only_valid
+    if batch.status == Status.PREVIEW_READY and batch.invalid_count and not only_valid:
+        raise ImportRefused(
+            f"{batch.invalid_count} row(s) are invalid: fix the file and upload it again, "
+            f"or import only the {batch.valid_count} valid row(s).",
+            field="only_valid",
+        )
+    if batch.status == Status.PREVIEW_READY and not commit.pending_rows(batch).exists():
+        raise ImportRefused("No row of this file can be imported.")
+    with transaction.atomic():
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW_READY).update(
+            status=Status.IMPORTING,
+            only_valid=only_valid,
+            confirmed_at=now,
+            progress_done=0,
+            progress_total=commit.pending_rows(batch).count(),
+        )
+        if not claimed:
+            raise ImportRefused("This import is not waiting for confirmation.")
+        batch.refresh_from_db()
+        _queue_on_commit(batch, COMMIT_TASK)
+    return batch
+
+
+def commit_batch(*, batch_id: int, now) -> None:
+    """Import a confirmed batch (again from its first row not done, after a failure)."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=Status.IMPORTING).first()
+    if batch is None:
+        return
+    with _failing(batch):
+        commit.commit(batch, now=now)
+        batch.status = Status.IMPORTED
+        batch.imported_at = now
+        batch.save(update_fields=["status", "imported_at", "report"])
+
+
+def revert_import(batch: ImportBatch, *, user, now) -> ImportBatch:
+    """Queue the revert of an imported batch (or of one whose import failed midway)."""
+    _require_owner(batch, user)
+    with transaction.atomic():
+        claimed = (
+            ImportBatch.objects.filter(pk=batch.pk, confirmed_at__isnull=False)
+            .filter(status__in=(Status.IMPORTED, Status.FAILED))
+            .update(
+                status=Status.REVERTING,
+                progress_done=0,
+                progress_total=revert.revertible_rows(batch).count(),
+                report={**batch.report, "reverted_by": user.pk},
+            )
+        )
+        if not claimed:
+            raise ImportRefused("Only an import that wrote something can be reverted, once.")
+        batch.refresh_from_db()
+        _queue_on_commit(batch, REVERT_TASK)
+    return batch
+
+
+def revert_batch(*, batch_id: int, now) -> None:
+    """Revert a batch waiting for it, for the user who asked."""
+    batch = ImportBatch.objects.filter(pk=batch_id, status=Status.REVERTING).first()
+    if batch is None:
+        return
+    with _failing(batch):
+        user = get_user_model().objects.get(pk=batch.report["reverted_by"])
+        revert.revert(batch, user=user, now=now)
+        batch.status = Status.REVERTED
+        batch.reverted_at = now
+        batch.save(update_fields=["status", "reverted_at", "report"])
+
+
+def may_confirm(batch: ImportBatch) -> bool:
+    return batch.status == Status.PREVIEW_READY
+
+
+def may_revert(batch: ImportBatch) -> bool:
+    return batch.confirmed_at is not None and batch.status in (Status.IMPORTED, Status.FAILED)
+
+
+def _require_owner(batch: ImportBatch, user) -> None:
+    """Only the batch's importer (or a superuser), still holding an importer's role."""
+    _require_importer(user)
+    if not (user.is_superuser or batch.importer_id == user.pk):
+        raise PermissionDenied("Only the importer confirms or reverts an import.")
+
+
+def _queue_on_commit(batch: ImportBatch, task: str) -> None:
+    transaction.on_commit(lambda: _queue(batch.pk, task))
+
+
+def _queue(batch_id: int, task: str) -> None:
+    try:
+        current_app.send_task(task, kwargs={"batch_id": batch_id})
+    except (BrokerError, OSError):
+        logger.exception("Could not queue %s for import %s", task, batch_id)
+        _fail(batch_id, "The task queue did not answer. Try again in a few minutes.")
+
+
+@contextmanager
+def _failing(batch: ImportBatch):
+    """Within it, a ``ReadError`` or any other error fails the batch with a sentence for
+    its importer; a transient database error is raised for the task to retry."""
+    try:
+        yield
+    except TRANSIENT_ERRORS:
+        raise
+    except reading.ReadError as error:
+        _fail(batch.pk, error.message)
+    except Exception:
+        # The task's time limit too: the step goes on from where it stopped when run again.
+        logger.exception("Import %s failed", batch.pk)
+        _fail(batch.pk, "Something went wrong while working on this file.")
+
+
+def _fail(batch_id: int, message: str) -> None:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    batch.status = Status.FAILED
+    batch.file_data = ""
+    batch.report = {**batch.report, "error": message}
+    batch.save(update_fields=["status", "file_data", "report"])
+
+
+__all__ = [
+    "ImportRefused",
+    "commit_batch",
+    "confirm_import",
+    "may_confirm",
+    "may_revert",
+    "preview_batch",
+    "revert_batch",
+    "revert_import",
+    "start_import",
+]

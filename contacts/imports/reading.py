@@ -1,0 +1,337 @@
+"""Reading an uploaded file into rows of field values: CSV and XLSX through tablib (XLSX
+through openpyxl), vCard 3.0 and 4.0 through vobject. Nothing here knows the rules of a
+contact; ``contacts.imports.rows`` checks the values.
+
+Any file, however broken, ends in a ``ReadError`` with a sentence for its importer, never
+in another exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import tablib
+import vobject
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from tablib.formats._csv import CSVFormat
+from tablib.formats._xlsx import XLSXFormat
+
+from contacts.imports.columns import SAMPLE_HEADERS, Mapping, known_count, mapping_for
+
+# The header is the first row naming at least this many known columns, among the first
+# HEADER_SEARCH_ROWS rows (a title row, merged across the columns, may come before it).
+HEADER_MIN_KNOWN = 2
+HEADER_SEARCH_ROWS = 20
+DELIMITERS = ",;\t"
+MAX_COLUMNS = 500
+# Characters no text file holds (tab, line feed and carriage return are allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class ReadError(Exception):
+    """The file cannot be read as an import; ``message`` says why, for its importer."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Table:
+    """What a file holds: its format and encoding, its columns and its rows, each as
+    (number in the file, {field: text}), blank rows left out."""
+
+    file_format: str
+    encoding: str
+    mapping: Mapping
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def file_format(file_name: str, raw: bytes) -> str:
+    """The format of an upload ("csv", "xlsx" or "vcard"), from its first bytes and its
+    name; ``ReadError`` for an empty file or one of another kind (a PDF, an old .xls)."""
+    name = file_name.lower()
+    if not raw.strip():
+        raise ReadError("The file is empty.")
+    if raw.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if raw.startswith(b"%PDF"):
+        raise ReadError("This is a PDF file: upload a CSV, XLSX or vCard (.vcf) file.")
+    if raw.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
+        raise ReadError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
+    if name.endswith(".xlsx"):
+        raise ReadError("This file is not an XLSX workbook, whatever its name says.")
+    text, _encoding = decoded(raw)
+    if re.match(r"\s*BEGIN:VCARD", text, re.IGNORECASE):
+        return "vcard"
+    return "csv"
+
+
+def decoded(raw: bytes) -> tuple[str, str]:
+    """The text of a file and the encoding it was read in: UTF-8 (with or without a byte
+    order mark) when it is valid UTF-8, else Windows-1251."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        candidates = (("utf-8-sig", "UTF-8 with BOM"),)
+    else:
+        candidates = (("utf-8", "UTF-8"), ("cp1251", "Windows-1251"))
+    for codec, label in candidates:
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            break
+        return text, label
+    raise ReadError("The file is not text in UTF-8 or Windows-1251, nor an XLSX workbook.")
+
+
+def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
+    """Every row of the file, under the columns its header names."""
+    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "vcard": _read_vcard}
+    table = readers[file_format](raw, max_rows=max_rows)
+    if len(table.rows) > max_rows:
+        raise _too_long(len(table.rows), max_rows)
+    if not table.rows:
+        raise ReadError("The file has no rows under its header.")
+    return table
+
+
+# CSV and XLSX
+
+
+def _too_long(rows: int | None, max_rows: int) -> ReadError:
+    counted = f"{rows:,}" if rows is not None else f"more than {max_rows:,}"
+    return ReadError(
+        f"The file has {counted} rows; at most {max_rows:,} are imported at once. "
+        "Split it into several files."
+    )
+
+
+def _check_size(lines: int, max_rows: int, *, lines_per_row: int = 2) -> None:
+    """Refuse, before reading it whole, a file far longer than the limit (a cell may hold
+    a line break, hence the margin)."""
+    if lines > lines_per_row * max_rows + HEADER_SEARCH_ROWS:
+        raise _too_long(None, max_rows)
+
+
+def _read_csv(raw: bytes, *, max_rows: int) -> Table:
+    text, encoding = decoded(raw)
+    _check_size(text.count("\n"), max_rows)
+    delimiter = _delimiter(text)
+    head = list(_first_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
+    header_at = _header_position(head)
+    dataset = tablib.Dataset()
+    try:
+        CSVFormat.import_set(
+            dataset, io.StringIO(text, newline=""), skip_lines=header_at, delimiter=delimiter
+        )
+    except csv.Error as error:
+        raise ReadError(f"The file is not a readable CSV file ({error}).") from error
+    except tablib.InvalidDimensions as error:
+        raise ReadError(
+            "A row has more cells than the header row has columns: give every column a header."
+        ) from error
+    return _table(dataset, "csv", encoding, header_at)
+
+
+def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise ReadError("The file is not a readable XLSX workbook.") from error
+    try:
+        sheet = workbook.active
+        if sheet is None:
+            raise ReadError("The workbook has no sheet.")
+        # The sheet's recorded size (when it has one) says early what reading it would cost.
+        _check_size(sheet.max_row or 0, max_rows)
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise ReadError(f"The sheet has more than {MAX_COLUMNS} columns.")
+        header_at = _header_position(list(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)))
+        dataset = tablib.Dataset()
+        try:
+            XLSXFormat.import_sheet(dataset, sheet, headers=True, skip_lines=header_at)
+        except tablib.InvalidDimensions as error:
+            raise ReadError(
+                "A row has more cells than the header row has columns: give every column a header."
+            ) from error
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+            raise ReadError("The workbook's first sheet cannot be read.") from error
+    finally:
+        workbook.close()
+    return _table(dataset, "xlsx", "", header_at)
+
+
+def _delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first_line = sample.split("\n", 1)[0]
+        return max(DELIMITERS, key=first_line.count)
+
+
+def _first_rows(reader):
+    try:
+        for count, row in enumerate(reader):
+            if count == HEADER_SEARCH_ROWS:
+                return
+            yield row
+    except csv.Error as error:
+        raise ReadError(f"The file is not a readable CSV file ({error}).") from error
+
+
+def _header_position(rows) -> int:
+    """The index of the header row: the first naming at least HEADER_MIN_KNOWN columns."""
+    for index, row in enumerate(rows):
+        values = [getattr(cell, "value", cell) for cell in row]
+        if known_count(values) >= HEADER_MIN_KNOWN:
+            return index
+    raise ReadError(
+        f"No header row found: none of the first {HEADER_SEARCH_ROWS} rows names two known "
+        f"columns (such as {SAMPLE_HEADERS})."
+    )
+
+
+def _table(dataset: tablib.Dataset, file_format: str, encoding: str, header_at: int) -> Table:
+    rows = [[text_of(value) for value in row] for row in dataset]
+    filled = {position for row in rows for position, value in enumerate(row) if value}
+    mapping = mapping_for(list(dataset.headers or []), filled=filled)
+    table = Table(file_format=file_format, encoding=encoding, mapping=mapping)
+    first_number = header_at + 2  # the file's rows count from 1, the header included
+    for offset, cells in enumerate(rows):
+        values = mapping.row(cells)
+        if any(values.values()):
+            table.rows.append((first_number + offset, values))
+    return table
+
+
+def text_of(value) -> str:
+    """A cell as text: numbers without a spurious ".0", dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# vCard
+
+# vCard properties read into fields; the others are reported as not imported, except these
+# that say nothing about the person.
+_VCARD_IGNORED = {"version", "prodid", "uid", "rev", "n", "kind", "x-abuid"}
+_VCARD_FIELDS = {
+    "fn": "full_name",
+    "email": "email",
+    "tel": "phone",
+    "org": "organization",
+    "title": "role",
+    "note": "notes",
+    "bday": "birth_year",
+    "categories": "tags",
+}
+
+
+def _read_vcard(raw: bytes, *, max_rows: int) -> Table:
+    text, encoding = decoded(raw)
+    _check_size(text.upper().count("BEGIN:VCARD"), max_rows, lines_per_row=1)
+    mapping = Mapping(content="contacts")
+    table = Table(file_format="vcard", encoding=encoding, mapping=mapping)
+    unknown: set[str] = set()
+    several = 0
+    cards = vobject.readComponents(text, allowQP=True)
+    number = 0
+    while True:
+        number += 1
+        try:
+            card = next(cards)
+        except StopIteration:
+            break
+        except Exception as error:
+            raise ReadError(f"Card {number} of the file cannot be read as a vCard.") from error
+        if card.name.upper() != "VCARD":
+            raise ReadError(f"Entry {number} of the file is not a vCard ({card.name}).")
+        values, extra = _card_values(card)
+        several += extra
+        unknown.update(
+            name.upper()
+            for name in card.contents
+            if name not in _VCARD_FIELDS and name not in _VCARD_IGNORED
+        )
+        if any(values.values()):
+            table.rows.append((number, values))
+    used = sorted({name for _, values in table.rows for name, value in values.items() if value})
+    mapping.fields = dict(enumerate(used))
+    mapping.headers = {position: _vcard_property(name) for position, name in mapping.fields.items()}
+    mapping.unknown = sorted(unknown)
+    mapping.labels = {name: _vcard_property(name) for name in _VCARD_FIELDS.values()}
+    if several:
+        table.notes.append(
+            f"{several} card(s) hold more than one e-mail address or phone number: the first "
+            "of each is imported."
+        )
+    return table
+
+
+def _vcard_property(field_name: str) -> str:
+    return {value: key.upper() for key, value in _VCARD_FIELDS.items()}.get(field_name, field_name)
+
+
+def _card_values(card) -> tuple[dict[str, str], int]:
+    """The fields of one card, and 1 when it holds more than one e-mail or phone."""
+    contents = card.contents
+
+    def first(name) -> str:
+        lines = contents.get(name) or []
+        return _vcard_text(lines[0].value) if lines else ""
+
+    full_name = first("fn") or _name_from_n(contents.get("n"))
+    phone = first("tel")
+    values = {
+        "full_name": full_name,
+        "email": first("email"),
+        "phone": phone.removeprefix("tel:"),
+        "organization": _vcard_text(contents["org"][0].value[:1]) if contents.get("org") else "",
+        "role": first("title"),
+        "notes": first("note"),
+        "birth_year": _year_of_date(first("bday")),
+        "tags": ", ".join(
+            _vcard_text(line.value) for line in contents.get("categories", []) if line.value
+        ),
+    }
+    several = int(len(contents.get("email", [])) > 1 or len(contents.get("tel", [])) > 1)
+    return values, several
+
+
+def _name_from_n(lines) -> str:
+    if not lines:
+        return ""
+    name = lines[0].value
+    if not hasattr(name, "given"):
+        return _vcard_text(name)
+    parts = [name.prefix, name.given, name.additional, name.family, name.suffix]
+    return " ".join(_vcard_text(part) for part in parts if _vcard_text(part))
+
+
+def _vcard_text(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_vcard_text(item) for item in value if _vcard_text(item))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value or "").strip()
+
+
+def _year_of_date(text: str) -> str:
+    """The year of a vCard date ("1980-02-01", "19800201"); "" for one without ("--0415")."""
+    return text[:4] if text[:4].isdigit() else ""

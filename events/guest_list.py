@@ -1,0 +1,91 @@
+"""The event page's guest list at any size: its figures counted in SQL (one statement), its
+rows a slice at a time (contacts/bounded.py: the first ``GUEST_ROWS``, then "Show more").
+
+At 500 guests the whole list made a 935 KB page (each row carries its RSVP link, its
+e-mail state and its forms) and its counts were taken in Python over every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
+
+from events import mail
+from events.models import Invitation, InvitationMessage
+
+GUEST_ROWS = 50  # guests, and waiting or withdrawn ones, shown before "Show more"
+
+
+@dataclass(frozen=True)
+class GuestFigures:
+    """Over the invitations a reader may see: ``guests`` (standing, not withdrawn),
+    ``by_status`` among them ({status: count}, zeros included), ``withdrawn``, and the
+    e-mail figures (``mail.GuestListMail``) when asked for."""
+
+    guests: int
+    by_status: dict[str, int]
+    withdrawn: int
+    mail: mail.GuestListMail | None
+
+
+def guest_figures(invitations, *, with_mail: bool) -> GuestFigures:
+    """The figures over ``invitations`` (an event's, as a reader may see them), in one
+    statement; with ``with_mail``, those of the e-mail actions too."""
+    standing = Q(revoked_at__isnull=True)
+    counts = {
+        "guests": Count("pk", filter=standing),
+        "withdrawn": Count("pk", filter=~standing),
+        **{
+            f"status_{value}": Count("pk", filter=standing & Q(status=value))
+            for value in Invitation.Status.values
+        },
+    }
+    if with_mail:
+        has_address = ~Q(contact__email="")
+        counts |= {
+            "unsent": Count("pk", filter=standing & needs_invitation_mail()),
+            "to_chase": Count(
+                "pk", filter=standing & has_address & Q(status=Invitation.Status.INVITED)
+            ),
+            "by_hand": Count("pk", filter=standing & ~has_address),
+        }
+    if with_mail:
+        invitations = _with_latest_invitation_mail(invitations)
+    figures = invitations.aggregate(**counts)
+    return GuestFigures(
+        guests=figures["guests"],
+        by_status={value: figures[f"status_{value}"] for value in Invitation.Status.values},
+        withdrawn=figures["withdrawn"],
+        mail=mail.GuestListMail(
+            unsent=figures["unsent"], to_chase=figures["to_chase"], by_hand=figures["by_hand"]
+        )
+        if with_mail
+        else None,
+    )
+
+
+def _with_latest_invitation_mail(invitations):
+    """Annotate ``mail_status`` and ``mail_to`` (in lower case): those of the guest's newest
+    invitation e-mail (None without one); and ``address``, the guest's in lower case."""
+    latest = InvitationMessage.objects.filter(
+        invitation=OuterRef("pk"), kind=mail.Kind.INVITATION
+    ).order_by("-created_at", "-pk")
+    return invitations.annotate(
+        mail_status=Subquery(latest.values("status")[:1]),
+        mail_to=Lower(Subquery(latest.values("to")[:1])),
+        address=Lower("contact__email"),
+    )
+
+
+def needs_invitation_mail() -> Q:
+    """``events.mail.needs_invitation_mail`` as a condition on invitations annotated by
+    ``_with_latest_invitation_mail``: the guest has an address, may still be mailed, and
+    their newest invitation e-mail is missing, failed, or bounced from another address."""
+    bounced_elsewhere = Q(mail_status=mail.Status.BOUNCED) & ~Q(mail_to=F("address"))
+    return (
+        ~Q(contact__email="")
+        & Q(status__in=mail.MAILABLE_STATUSES)
+        & (Q(mail_status__isnull=True) | Q(mail_status=mail.Status.FAILED) | bounced_elsewhere)
+    )

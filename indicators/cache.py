@@ -1,0 +1,195 @@
+"""The indicators' figures kept in Django's cache (Redis in production, the process's own
+memory in the embedded default), per reader, indicator, window and filters, and never
+served once they may have changed.
+
+A figure can change in two ways only:
+
+- with the data: every table an indicator reads has a trigger that moves the *figure
+  generation* on when a change commits (migration ``indicators.0002``; any path: the web,
+  the API, the admin, a bulk ``update()``, raw SQL). The generation is read before anything
+  else and is part of every key, so a figure computed before a change is never found
+  after it;
+- with time alone: every key holds the mission's date (the window, the periods in
+  progress and the windows compared turn at midnight), and an indicator that reads a state
+  at ``now`` (``Definition.reads_now``) keeps its figures only until the first moment they
+  may change with no write (``measures.network.horizon``; ``channels_within_cadence``
+  also counts out the channels whose cadence runs out meanwhile, ``Lapsing``).
+
+On PostgreSQL the reader's own transaction counts too: when it has changed a table the
+indicators read and not committed yet, its latest change's mark (a sequence value, never
+reused) is part of the key. ``INDICATOR_CACHE_SECONDS`` bounds how long a figure stays (0:
+nothing is kept).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import inspect
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import translation
+
+from contacts import access, expressions, querysets, states
+from contacts.access import roles_of
+from indicators import measures
+from indicators.measures import network
+from indicators.measures.base import REGISTRY, Figures, Fixed, Result, moment, sharing
+from indicators.models import FigureChange, FigureGeneration
+
+VERSION = 1  # of the entries' shape
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """What the figures are computed by: the measures' source and the keep-in-touch rules
+    they apply. A deployment that changes them never reads a figure kept by the one before."""
+    modules = (
+        access,
+        expressions,
+        sys.modules[__name__],
+        measures,
+        measures.base,
+        measures.civil,
+        measures.narrative,
+        measures.network,
+        measures.presence,
+        measures.queries,
+        measures.security,
+        querysets,
+        states,
+    )
+    digest = hashlib.sha256(repr(VERSION).encode())
+    for module in modules:
+        digest.update(Path(inspect.getfile(module)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def generation() -> tuple | None:
+    """The figure generation and, when this transaction has changes of its own not
+    committed yet, their latest mark: one query, to run before any figure is read. None
+    when there is no generation (its row was emptied, as a test's flush does): nothing is
+    then kept."""
+    table = connection.ops.quote_name(FigureGeneration._meta.db_table)
+    if connection.vendor == "postgresql":
+        changes = connection.ops.quote_name(FigureChange._meta.db_table)
+        # Only the two tables' quoted names are interpolated.
+        sql = (
+            f"SELECT (SELECT value FROM {table} WHERE id = 1), "  # noqa: S608
+            f"(SELECT mark FROM {changes} WHERE xid = txid_current_if_assigned())"
+        )
+    else:
+        sql = f"SELECT value, NULL FROM {table} WHERE id = 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return tuple(row)
+
+
+def enabled() -> bool:
+    """Whether figures are kept: a positive ``INDICATOR_CACHE_SECONDS``; on SQLite, only
+    outside a transaction (SQLite marks no change of the reader's own, so a figure computed
+    from changes that may still be rolled back is not kept)."""
+    if settings.INDICATOR_CACHE_SECONDS <= 0:
+        return False
+    return connection.vendor == "postgresql" or not connection.in_atomic_block
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Figures kept for the moments from ``valid_from`` to ``valid_until`` (excluded)."""
+
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    figures: Figures
+
+    def serves(self, now: dt.datetime) -> bool:
+        return self.valid_from <= now < self.valid_until
+
+
+def key(stamp: tuple, user, name: str, filters: dict, today: dt.date) -> str:
+    """The cache key of one indicator's figures: the generation (and the reader's own
+    uncommitted mark), the reader (their id, whether active or a superuser, their roles:
+    what they may see and whether they get the breakdown by officer), the indicator, the
+    window and filters, the mission's date, the language, and what computes the figures
+    (the code, the settings it reads, the database)."""
+    reader = (user.pk, user.is_active, user.is_superuser, tuple(sorted(roles_of(user))))
+    computed_by = (
+        code_fingerprint(),
+        settings.TIME_ZONE,
+        sorted(settings.CLIMATE_FACTORS.items()),
+        [settings.DATABASES["default"].get(part) for part in ("HOST", "PORT", "NAME")],
+    )
+    language = translation.get_language()  # should a title ever be translated when computed
+    text = repr((computed_by, stamp, reader, name, sorted(filters.items()), today, language))
+    return "indicators:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def compute_all(user, *, now: dt.datetime, **filters) -> list[Result]:
+    """``measures.compute_all``, each indicator's figures taken from the cache when they
+    were kept for this reader, window, filters and day under the current generation and
+    still serve ``now``; the others computed and kept."""
+    return _compute(list(REGISTRY), user, now=now, **filters)
+
+
+def compute(name: str, user, *, now: dt.datetime, **filters) -> Result:
+    """``measures.compute`` through the cache (KeyError for an unknown name)."""
+    if name not in REGISTRY:
+        raise KeyError(name)
+    return _compute([name], user, now=now, **filters)[0]
+
+
+def _computed(names: list[str], user, **filters) -> list[Result]:
+    with sharing():
+        return [REGISTRY[name].compute(user, **filters) for name in names]
+
+
+def _compute(names: list[str], user, *, now: dt.datetime, **filters) -> list[Result]:
+    if not enabled():
+        return _computed(names, user, now=now, **filters)
+    # First: any figure read below is at least as recent as this generation.
+    stamp = generation()
+    if stamp is None:
+        return _computed(names, user, now=now, **filters)
+    today = measures.mission_today(now)
+    keys = {name: key(stamp, user, name, filters, today) for name in names}
+    found = cache.get_many(list(keys.values()))
+    results, kept = {}, {}
+    midnight = moment(today + dt.timedelta(days=1))
+    later = None  # the horizon of the states read now, read once if needed
+    with sharing():
+        for name in names:
+            entry = found.get(keys[name])
+            if isinstance(entry, Entry) and entry.serves(now):
+                results[name] = entry.figures.at(now)
+                continue
+            definition = REGISTRY[name]
+            # A window that ended before today reads its states at past instants only.
+            if definition.reads_now and filters["end"] >= today:
+                if later is None:
+                    later = [network.horizon(now)]
+                until = min(when for when in (midnight, later[0]) if when is not None)
+                if definition.figures is not None:
+                    figures = definition.figures(user, now=now, until=until, **filters)
+                else:
+                    figures = Fixed(definition.compute(user, now=now, **filters))
+                entry = Entry(now, until, figures)
+            else:
+                figures = Fixed(definition.compute(user, now=now, **filters))
+                entry = Entry(moment(today), midnight, figures)
+            results[name] = figures.at(now)
+            kept[keys[name]] = entry
+    if kept:
+        seconds = max(entry.valid_until - now for entry in kept.values()).total_seconds()
+        timeout = min(settings.INDICATOR_CACHE_SECONDS, max(1, math.ceil(seconds)))
+        cache.set_many(kept, timeout)
+    return [results[name] for name in names]

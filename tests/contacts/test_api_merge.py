@@ -1,0 +1,154 @@
+"""REST API v1 of duplicates: contacts/{id}/merge/ (GET previews, POST merges), merges/
+(undo) and duplicates/ (the queue, dismiss); 404 for a hidden contact, 403 for a visible one
+the caller may not change."""
+
+import pytest
+
+from contacts.models import Contact, ContactMerge, DuplicatePair, Sensitivity
+from tests import factories
+from tests.conftest import api
+from tests.contacts.api_support import API, assert_error
+
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
+
+
+@pytest.fixture
+def two(owner):
+    keep = factories.ContactFactory(full_name="David Levi", owner=owner, country="IL")
+    other = factories.ContactFactory(
+        full_name="דוד לוי", owner=owner, email="david@levi.example", birth_year=1971
+    )
+    factories.ChannelFactory(contact=other, officer=owner)
+    return keep, other
+
+
+def test_get_previews_the_merge_and_changes_nothing(owner, two):
+    keep, other = two
+
+    response = api(owner).get(f"{API}/contacts/{keep.pk}/merge/", {"other": other.pk})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["keep"], body["other"], body["sensitivity"], body["owner"]) == (
+        keep.pk,
+        other.pk,
+        "standard",
+        owner.pk,
+    )
+    fields = {field["name"]: field for field in body["fields"]}
+    assert fields["email"] == {
+        "name": "email",
+        "kept": "",
+        "merged": "david@levi.example",
+        "chosen": "merged",
+    }
+    assert fields["country"]["kept"] == "IL"
+    assert body["moves"]["channels"] == 1
+    assert Contact.objects.count() == 2
+
+
+def test_post_merges_with_the_chosen_values_and_undo_reverses_it(owner, two):
+    keep, other = two
+    client = api(owner)
+
+    response = client.post(
+        f"{API}/contacts/{keep.pk}/merge/",
+        {"other": other.pk, "choices": {"full_name": "merged"}},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    record = ContactMerge.objects.get()
+    assert response.json()["id"] == record.pk
+    assert response.json()["merged_contact_id"] == other.pk
+    keep.refresh_from_db()
+    assert (keep.full_name, keep.email, keep.birth_year) == ("דוד לוי", "david@levi.example", 1971)
+    assert Contact.objects.filter(pk=other.pk).exists() is False
+
+    undone = client.post(f"{API}/merges/{record.pk}/undo/")
+
+    assert undone.status_code == 200
+    assert undone.json()["undo_report"] == {"left": []}
+    assert Contact.objects.get(pk=other.pk).full_name == "דוד לוי"
+    assert_error(client.post(f"{API}/merges/{record.pk}/undo/"), 400)
+
+
+def test_a_hidden_contact_is_a_404_in_the_path_or_as_other(owner, outsider):
+    seen = factories.ContactFactory(owner=outsider)
+    hidden = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
+    client = api(outsider)
+
+    for keep, other in ((seen, hidden), (hidden, seen)):
+        url = f"{API}/contacts/{keep.pk}/merge/"
+        assert_error(client.get(url, {"other": other.pk}), 404)
+        assert_error(client.post(url, {"other": other.pk}, format="json"), 404)
+    assert_error(client.post(f"{API}/contacts/{seen.pk}/merge/", {"other": 0}, format="json"), 400)
+    assert Contact.objects.count() == 2
+    assert ContactMerge.objects.exists() is False
+
+
+def test_a_caller_who_sees_both_but_does_not_change_contacts_gets_a_403(planner, analyst, two):
+    keep, other = two
+
+    for user in (planner, analyst):
+        response = api(user).post(
+            f"{API}/contacts/{keep.pk}/merge/", {"other": other.pk}, format="json"
+        )
+        assert_error(response, 403)
+    assert Contact.objects.count() == 2
+
+
+def test_invalid_choices_are_a_400_naming_the_field(owner, two):
+    keep, other = two
+    url = f"{API}/contacts/{keep.pk}/merge/"
+    client = api(owner)
+
+    assert_error(
+        client.post(url, {"other": other.pk, "choices": {"email": "both"}}, format="json"),
+        400,
+        fields={"choices": {"email": ['"both" is not a valid choice.']}},
+    )
+    assert_error(
+        client.post(url, {"other": other.pk, "choices": {"owner": "merged"}}, format="json"),
+        400,
+        fields={"choices": ["Unknown fields: owner."]},
+    )
+    assert_error(
+        client.post(url, {"other": keep.pk}, format="json"),
+        400,
+        fields={"other": ["A contact cannot be merged with itself."]},
+    )
+    assert Contact.objects.count() == 2
+
+
+def test_the_queue_lists_only_pairs_both_visible_and_dismiss_removes_one(owner, outsider):
+    one = factories.ContactFactory(owner=owner)
+    two_ = factories.ContactFactory(owner=owner)
+    hidden = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
+    offered = DuplicatePair.objects.create(
+        contact_a=one, contact_b=two_, score=70, reasons=["name"], found_at="2025-06-02T03:00Z"
+    )
+    DuplicatePair.objects.create(
+        contact_a=two_, contact_b=hidden, score=90, reasons=["name"], found_at="2025-06-02T03:00Z"
+    )
+    client = api(outsider)
+
+    listed = client.get(f"{API}/duplicates/")
+
+    assert listed.status_code == 200
+    assert [row["id"] for row in listed.json()["results"]] == [offered.pk]
+    dismissed = client.post(f"{API}/duplicates/{offered.pk}/dismiss/")
+    assert dismissed.json()["status"] == "dismissed"
+    assert client.get(f"{API}/duplicates/").json()["results"] == []
+
+
+def test_a_birth_year_outside_1900_to_this_year_is_a_400_naming_the_field(owner):
+    client = api(owner)
+    base = {"full_name": "Anna Levi", "category": "academic"}
+
+    for year in (1899, 3000):
+        response = client.post(f"{API}/contacts/", {**base, "birth_year": year}, format="json")
+        body = assert_error(response, 400)
+        assert list(body["fields"]) == ["birth_year"]
+    created = client.post(f"{API}/contacts/", {**base, "birth_year": 1971}, format="json")
+    assert created.json()["birth_year"] == 1971

@@ -1,0 +1,109 @@
+"""The API's ``?search=`` on the contacts is the contacts list's own search
+(``ContactQuerySet.search``), term by term as DRF reads them, with the e-mail address as
+DRF's search fields had it; never a contact the caller may not see; and on PostgreSQL the
+statement the API runs reads the trigram indexes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contacts.models import Sensitivity
+from tests import factories
+from tests.conftest import api
+from tests.contacts.api_support import API, ids
+
+pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
+
+
+@pytest.fixture
+def people(owner, outsider):
+    university = factories.OrganizationFactory(name="Hebrew University")
+    irina = factories.ContactFactory(
+        full_name="Irina Petrova",
+        native_name="Ирина Петрова",
+        email="i.petrova@example.org",
+        organization=university,
+        owner=owner,
+    )
+    other = factories.ContactFactory(full_name="Irina Sokolova", owner=owner)
+    hidden = factories.ContactFactory(
+        full_name="Irina Hidden",
+        email="i.hidden@example.org",
+        sensitivity=Sensitivity.PROTECTED,
+        owner=outsider,
+    )
+    return irina, other, hidden
+
+
+def _search(user, term) -> tuple[list[int], int]:
+    response = api(user).get(f"{API}/contacts/", {"search": term})
+    assert response.status_code == 200
+    return ids(response), response.json()["count"]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("ирина", "both"),
+        ("IRINA", "both"),
+        ("irina petrova", "irina"),  # each word
+        ("petrova, hebrew", "irina"),  # a name and the organization's
+        ('"hebrew univ"', "irina"),  # a quoted phrase
+        ("i.petrova@example", "irina"),  # the e-mail address, as before
+        ("@EXAMPLE.org", "irina"),
+        ("irina nobody", "nobody"),
+    ],
+)
+def test_every_term_matches_a_name_the_organization_or_the_address(owner, people, term, expected):
+    irina, other, _ = people
+    found = {"both": [irina.pk, other.pk], "irina": [irina.pk], "nobody": []}[expected]
+
+    assert _search(owner, term) == (found, len(found))
+
+
+def test_the_search_never_finds_a_contact_hidden_from_the_caller(owner, outsider, people):
+    irina, other, hidden = people
+
+    assert _search(owner, "irina") == ([irina.pk, other.pk], 2)
+    assert _search(owner, "i.hidden") == ([], 0)
+    assert _search(outsider, "i.hidden") == ([hidden.pk], 1)
+
+
+CONTACTS = 20_000
+
+
+@pytest.fixture
+def many_contacts(owner):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO contacts_contact
+                (full_name, native_name, category, email, phone, country, languages, layer,
+                 sensitivity, notes, created_at, updated_at, owner_id)
+            SELECT 'Contact ' || n, 'Контакт ' || n, 'academic', 'contact' || n || '@example.org',
+                   '', 'IL', '[]', 'political', 'standard', '', now(), now(), %s
+            FROM generate_series(1, %s) AS n
+            """,
+            [owner.pk, CONTACTS],
+        )
+        cursor.execute("ANALYZE contacts_contact")
+
+
+def test_the_statement_the_api_runs_reads_the_trigram_indexes(owner, many_contacts):
+    factories.ContactFactory(full_name="Irina Petrova", native_name="Ирина Петрова", owner=owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api(owner).get(f"{API}/contacts/", {"search": "ирина"})
+
+    assert response.json()["count"] == 1
+    (page,) = [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for index in (
+        "contacts_contact_full_name_trgm",
+        "contacts_contact_native_name_trgm",
+        "contacts_contact_email_trgm",
+    ):
+        assert index in plan, plan
+    assert "Seq Scan on contacts_contact" not in plan, plan

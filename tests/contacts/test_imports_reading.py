@@ -1,0 +1,148 @@
+"""Reading uploaded files (contacts.imports.reading and the upload's checks): encodings,
+the header row, and any file that is not an import ending in a sentence, never a crash."""
+
+import io
+
+import pytest
+from django.utils import timezone
+from openpyxl import Workbook
+
+from contacts import imports
+from contacts.imports import reading
+from contacts.models import ImportBatch
+from tests.contacts.imports_support import previewed, row, upload_file
+
+Status = ImportBatch.Status
+
+
+def _xlsx(*rows) -> bytes:
+    workbook = Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding"),
+    [
+        ("Full name,Category\nÉmile Zola,cultural\n".encode(), "UTF-8"),
+        (b"\xef\xbb\xbf" + "Full name,Category\nÉmile Zola,cultural\n".encode(), "UTF-8 with BOM"),
+        ("ФИО;Категория\nЭмиль Золя;культура\n".encode("cp1251"), "Windows-1251"),
+    ],
+)
+def test_the_encoding_is_utf_8_when_it_decodes_else_windows_1251(raw, encoding):
+    text, found = reading.decoded(raw)
+
+    assert found == encoding
+    assert "Zola" in text or "Золя" in text
+
+
+def test_the_header_is_the_first_row_naming_two_known_columns(owner):
+    content = "Contacts of the press section\n\nName,E-mail,Notes\nAnna Levi,anna@example.org,x\n"
+
+    batch = previewed(owner, "title.csv", content.encode())
+
+    assert [number for (number,) in batch.rows.values_list("number")] == [4]
+    assert row(batch, 4).cells == {
+        "full_name": "Anna Levi",
+        "email": "anna@example.org",
+        "notes": "x",
+    }
+
+
+def test_headers_match_in_any_case_and_spacing(owner):
+    content = "  FULL NAME :,e-MAIL,  Категория\nAnna Levi,anna@example.org,Журналист\n"
+
+    batch = previewed(owner, "case.csv", content.encode())
+
+    assert row(batch, 2).values["contact"] == {
+        "full_name": "Anna Levi",
+        "email": "anna@example.org",
+        "category": "journalist",
+    }
+
+
+def test_a_split_name_is_joined_and_a_lone_name_beside_a_surname_is_the_first_name(owner):
+    content = "Фамилия;Имя;Отчество;Категория\nПетрова;Ирина;Викторовна;Учёный\n"
+
+    batch = previewed(owner, "split.csv", content.encode("cp1251"))
+
+    assert row(batch, 2).values["contact"]["native_name"] == "Ирина Викторовна Петрова"
+    assert row(batch, 2).values["contact"]["full_name"] == "Irina Viktorovna Petrova"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("garbage.csv", bytes(range(256)) * 4, "not text in UTF-8 or Windows-1251"),
+        ("report.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "This is a PDF file"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "Old Excel files"),
+        ("sheet.xlsx", b"Full name,E-mail\n", "not an XLSX workbook"),
+        ("empty.csv", b"", "The file is empty."),
+        ("blank.csv", b"  \n\n", "The file is empty."),
+    ],
+)
+def test_a_file_that_is_no_import_is_refused_at_upload(owner, name, content, message):
+    with pytest.raises(imports.ImportRefused, match=message) as refused:
+        imports.start_import(user=owner, file=upload_file(name, content), now=timezone.now())
+
+    assert refused.value.field == "file"
+    assert ImportBatch.objects.exists() is False
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("numbers.xlsx", _xlsx([1, 2, 3], [4, 5, 6]), "No header row found"),
+        ("zip.xlsx", b"PK\x03\x04" + bytes(100), "not a readable XLSX workbook"),
+        ("unknown.csv", b"Colour,Size\nred,XL\n", "No header row found"),
+        ("header-only.csv", b"Full name,E-mail\n", "no rows under its header"),
+        ("wide.csv", b"Full name,E-mail\nAnna,a@example.org,extra,cells\n", "more cells"),
+        ("open.vcf", b"BEGIN:VCARD\nVERSION:3.0\nFN:Anna\n", "Card 1 of the file cannot be read"),
+        ("event.vcf", b"BEGIN:VCARD\nFN:A\nEND:VCARD\nBEGIN:VEVENT\nEND:VEVENT\n", "not a vCard"),
+    ],
+)
+def test_a_file_that_cannot_be_read_fails_its_batch_with_a_sentence(owner, name, content, message):
+    batch = previewed(owner, name, content)
+
+    assert batch.status == Status.FAILED
+    assert message in batch.report["error"]
+    assert batch.file_data == ""
+    assert batch.rows.exists() is False
+
+
+def test_a_vcard_without_a_name_is_an_invalid_row(owner):
+    content = b"BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:anon@example.org\r\nEND:VCARD\r\n"
+
+    batch = previewed(owner, "noname.vcf", content)
+
+    assert batch.status == Status.PREVIEW_READY
+    assert row(batch, 1).errors == [{"column": "FN", "message": "This field is required."}]
+
+
+def test_a_file_over_the_size_limit_is_refused(owner, settings):
+    settings.IMPORT_MAX_BYTES = 100
+
+    with pytest.raises(imports.ImportRefused, match="larger than"):
+        imports.start_import(user=owner, file=upload_file("bad-rows.csv"), now=timezone.now())
+
+
+def test_a_file_over_the_row_limit_fails_with_the_limit(owner, settings):
+    settings.IMPORT_MAX_ROWS = 3
+
+    batch = previewed(owner, "contacts-windows-1251.csv")
+
+    assert batch.status == Status.FAILED
+    assert batch.report["error"].startswith("The file has 4 rows; at most 3 are imported at once.")
+
+
+def test_a_file_far_over_the_row_limit_is_refused_before_it_is_read(owner, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    content = "Full name,Category\n" + "".join(f"Person {n},academic\n" for n in range(40))
+
+    batch = previewed(owner, "long.csv", content.encode())
+
+    assert batch.status == Status.FAILED
+    assert batch.report["error"].startswith("The file has more than 3 rows;")
