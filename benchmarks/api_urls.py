@@ -61,9 +61,10 @@ def contact_list(request):
     page = int(request.GET.get("page", "1"))
     size = int(request.GET.get("page_size", PAGE_SIZE))
     contacts = Contact.objects.visible_to(user)
-    if request.GET.get("search"):
-        # The same search as the API's (the names in every script and their keys).
-        contacts = contacts.search(request.GET["search"])
+    for term in request.GET.get("search", "").split():
+        # The same search as the API's: each word through the list's search (the names in
+        # every script and their keys, the organization) and the e-mail address.
+        contacts = contacts.search(term, emails=True)
     contacts = contacts.order_by("full_name", "id")
     count = contacts.count()
     start = (page - 1) * size

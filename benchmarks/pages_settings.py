@@ -29,3 +29,6 @@ STORAGES = {
 # WhiteNoise (DEBUG off) warns that collectstatic never ran; the pages are timed without it.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
 ROOT_URLCONF = "benchmarks.pages_urls"
+# The users are signed in by the test client (force_login), without a second factor: the
+# policy's middleware still runs on every request, and lets them through.
+MFA_REQUIRED_ROLES = ()
