@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from contacts import merging, services
 from contacts.admin import ReadOnlyAdminMixin, VisibleToAdminMixin
-from contacts.duplicate_views import shown_value
+from contacts.duplicate_views import preview_context
 from contacts.errors import DomainError
 from contacts.forms import MergeForm
 from contacts.models import AccessLog, Contact, ContactMerge, DuplicatePair
-from contacts.people import display_name
 
 
 @admin.action(description="Merge the two selected contacts…")
@@ -59,22 +58,9 @@ def merge_selected(modeladmin, request, queryset):
     )
     context = {
         **modeladmin.admin_site.each_context(request),
+        **preview_context(keep, other, preview, form),
         "opts": modeladmin.model._meta,
         "title": f"Merge #{other.pk} into #{keep.pk}?",
-        "keep": keep,
-        "other": other,
-        "preview": preview,
-        "rows": [
-            (
-                choice,
-                form[choice.name],
-                shown_value(keep, choice.name),
-                shown_value(other, choice.name),
-            )
-            for choice in preview.fields
-        ],
-        "owner": display_name(preview.owner),
-        "sensitivity": Contact(sensitivity=preview.sensitivity).get_sensitivity_display(),
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/contacts/contact/merge_preview.html", context)

@@ -84,7 +84,14 @@ def contact_merge(request, pk):
     if request.method == "POST" and form.is_valid():
         return _merge(request, keep, other, form.choices())
     record_web_views(request, [keep, other])
-    context = {
+    context = preview_context(keep, other, preview, form)
+    return render(request, "contacts/contact_merge.html", context)
+
+
+def preview_context(keep, other, preview, form) -> dict:
+    """What a merge's preview shows, on the web and in the admin: each field of both contacts
+    with the form's choice, and the owner and sensitivity the merged contact will have."""
+    return {
         "keep": keep,
         "other": other,
         "preview": preview,
@@ -101,7 +108,6 @@ def contact_merge(request, pk):
         "owner": display_name(preview.owner),
         "sensitivity": Contact(sensitivity=preview.sensitivity).get_sensitivity_display(),
     }
-    return render(request, "contacts/contact_merge.html", context)
 
 
 def _choose_other(request, keep: Contact):
