@@ -1,11 +1,15 @@
 """Substring search over names, in any script and any case, that PostgreSQL answers from
 trigram indexes.
 
-- On PostgreSQL a search is a ``UNION ALL`` of one branch per column, each
-  ``UPPER(column) LIKE UPPER('%term%')``: each branch reads its column's GIN trigram index
-  (migration ``0012_search_trigram_indexes``), where one ``OR`` across the columns, or
-  across a join to the organizations, reads every row. A term too short for a trigram is
-  that one ``OR``.
+- On PostgreSQL a search is one ``OR`` of conditions that each read an index of the table
+  searched: ``UPPER(column) LIKE UPPER('%term%')`` on the names (GIN trigram indexes,
+  migration ``0012_search_trigram_indexes``), the folded keys (migration 0015), and, for a
+  contact's organization, ``organization_id = ANY(ARRAY(the organizations found))``, an
+  array computed once before the scan that the foreign key's index looks up. PostgreSQL
+  combines them in one ``BitmapOr`` and visits each matching row once, where it then tests
+  who may see it. (``organization_id IN (subquery)`` would be a test per row of the whole
+  table, and a ``UNION`` of the branches visits a matching row once per branch and joins
+  the union back to the table.) A term too short for a trigram reads the table once.
 - On SQLite (the embedded default) ``LIKE`` folds ASCII only, so "ирина" would not find
   "Ирина": both sides go through Python's ``str.casefold`` there, registered as an SQL
   function on every SQLite connection.
@@ -18,7 +22,7 @@ import re
 from functools import reduce
 
 from django.db.backends.signals import connection_created
-from django.db.models import F, Q
+from django.db.models import BooleanField, Expression, F, Q, Subquery
 from django.db.models.lookups import IContains
 from django.dispatch import receiver
 
@@ -74,15 +78,52 @@ def key_conditions(term: str) -> list[Q]:
     return conditions
 
 
+class InRows(Expression):
+    """``column IN (rows)``: on PostgreSQL ``column = ANY(ARRAY(rows))``, which an index on
+    the column answers (in a ``BitmapOr`` beside the other branches of a search), where
+    ``IN (rows)`` is a hashed test of every row of the table."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, rows):
+        super().__init__()
+        self.column = F(column)
+        self.rows = Subquery(rows)
+
+    def get_source_expressions(self):
+        return [self.column, self.rows]
+
+    def set_source_expressions(self, exprs):
+        self.column, self.rows = exprs
+
+    def as_sql(self, compiler, connection):
+        column_sql, column_params = compiler.compile(self.column)
+        rows_sql, rows_params = compiler.compile(self.rows)
+        return f"{column_sql} IN {rows_sql}", (*column_params, *rows_params)
+
+    def as_postgresql(self, compiler, connection):
+        column_sql, column_params = compiler.compile(self.column)
+        rows_sql, rows_params = compiler.compile(self.rows)  # "(SELECT ...)"
+        return f"{column_sql} = ANY(ARRAY{rows_sql})", (*column_params, *rows_params)
+
+
+def indexable(term: str) -> bool:
+    """Whether ``term`` holds a trigram an index can look up (three letters or digits)."""
+    return bool(INDEXABLE.search(term))
+
+
+def names_unless_keyed(columns: tuple[str, ...], keys: list[Q]) -> tuple[str, ...]:
+    """The name columns to search beside the name keys' conditions ``keys``: none when
+    there are such conditions, since a name that contains a term holds every word of the
+    term, folded, in its key (the key is each name folded, and folding goes character by
+    character); all for a term that folds to nothing (punctuation alone)."""
+    return () if keys else columns
+
+
 def any_contains(model, columns, term: str, *, also=()) -> Q:
     """The condition on ``model``'s rows that one of ``columns`` contains ``term`` in any
     case, or that one of the conditions ``also`` (a Q or a list of them) holds."""
     conditions = [Q(FoldedContains(F(column), term)) for column in columns]
     conditions += [also] if isinstance(also, Q) else list(also)
-    if not INDEXABLE.search(term):
-        # No three letters in a row: no trigram to look up, and the index would be read
-        # whole (2 s for "i" at 100,000 contacts), where one pass over the table costs 0.1 s.
-        return reduce(operator.or_, conditions)
-    rows = model._base_manager.order_by()
-    branches = [rows.filter(condition).values("pk") for condition in conditions]
-    return Q(pk__in=branches[0].union(*branches[1:], all=True))
+    return reduce(operator.or_, conditions)
