@@ -2,14 +2,15 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OFFICER = "officer", "Officer"
-    PLANNER = "planner", "Event planner"
-    LEAD = "lead", "Lead"
-    ANALYST = "analyst", "Analyst"
-    ADMIN = "admin", "Admin"
+    OFFICER = "officer", _("Officer")
+    PLANNER = "planner", _("Event planner")
+    LEAD = "lead", _("Lead")
+    ANALYST = "analyst", _("Analyst")
+    ADMIN = "admin", _("Admin")
 
 
 # Who writes what, for the web app and the API alike; everyone signed in reads.

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -537,11 +538,11 @@ class ChannelAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
             fields = {name: form.cleaned_data[name] for name in opened}
             _adopt(obj, services.open_channel(now=now, **fields))
 
-    @admin.display(description="next due", ordering="next_due_at")
+    @admin.display(description=_("next due"), ordering="next_due_at")
     def next_due_at(self, channel):
         return getattr(channel, "next_due_at", None)
 
-    @admin.display(description="overdue", boolean=True, ordering="overdue")
+    @admin.display(description=_("overdue"), boolean=True, ordering="overdue")
     def overdue(self, channel):
         return getattr(channel, "overdue", None)
 

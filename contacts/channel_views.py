@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contacts import services
@@ -47,7 +48,7 @@ def get_channel_to_manage(request, pk) -> Channel:
     channels = Channel.objects.visible_to(request.user).select_related("contact", "officer")
     channel = get_object_or_404(channels, pk=pk)
     if not may_manage_channel(request.user, channel):
-        raise PermissionDenied("Officers manage their own channels.")
+        raise PermissionDenied(_("Officers manage their own channels."))
     return channel
 
 
@@ -68,10 +69,12 @@ def channel_new(request):
     """Open the user's own channel with the contact ``?contact=``."""
     contact = _contact_from_query(request)
     if not may_open_channel(request.user):
-        raise PermissionDenied("Only officers, leads and admins open channels.")
+        raise PermissionDenied(_("Only officers, leads and admins open channels."))
     held = Channel.objects.filter(contact=contact, officer=request.user).first()
     if held is not None:
-        messages.info(request, f"You already keep in touch with {contact.full_name}.")
+        messages.info(
+            request, _("You already keep in touch with %(name)s.") % {"name": contact.full_name}
+        )
         return redirect("contacts:channel_edit", pk=held.pk)
     form = ChannelForm(_posted(request), initial={"cadence_days": DEFAULT_CADENCE_DAYS})
     if request.method == "POST" and form.is_valid():
@@ -82,7 +85,9 @@ def channel_new(request):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"You now keep in touch with {contact.full_name}.")
+            messages.success(
+                request, _("You now keep in touch with %(name)s.") % {"name": contact.full_name}
+            )
             return redirect("contacts:detail", pk=contact.pk)
     contact_views.record_web_views(request, [contact])
     context = {"form": form, "contact": contact, "channel": None}
@@ -99,7 +104,7 @@ def channel_edit(request, pk):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, "The channel was saved.")
+            messages.success(request, _("The channel was saved."))
             return redirect("contacts:detail", pk=channel.contact_id)
     contact_views.record_web_views(request, [channel.contact])
     context = {
@@ -116,7 +121,9 @@ def channel_edit(request, pk):
 def channel_pause(request, pk):
     channel = get_channel_to_manage(request, pk)
     services.pause_channel(channel=channel, now=timezone.now())
-    messages.success(request, f"The channel with {channel.contact.full_name} is paused.")
+    messages.success(
+        request, _("The channel with %(name)s is paused.") % {"name": channel.contact.full_name}
+    )
     return redirect("contacts:detail", pk=channel.contact_id)
 
 
@@ -126,7 +133,9 @@ def channel_resume(request, pk):
     channel = get_channel_to_manage(request, pk)
     services.resume_channel(channel=channel, now=timezone.now())
     messages.success(
-        request, f"The channel with {channel.contact.full_name} is active again, from today."
+        request,
+        _("The channel with %(name)s is active again, from today.")
+        % {"name": channel.contact.full_name},
     )
     return redirect("contacts:detail", pk=channel.contact_id)
 
@@ -137,7 +146,9 @@ def channel_close(request, pk):
     channel = get_channel_to_manage(request, pk)
     if request.method == "POST":
         services.close_channel(channel=channel, now=timezone.now())
-        messages.success(request, f"The channel with {channel.contact.full_name} is closed.")
+        messages.success(
+            request, _("The channel with %(name)s is closed.") % {"name": channel.contact.full_name}
+        )
         return redirect("contacts:detail", pk=channel.contact_id)
     contact_views.record_web_views(request, [channel.contact])
     return render(request, "contacts/channel_confirm_close.html", {"channel": channel})

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from contacts import merging, services
 from contacts.admin import ReadOnlyAdminMixin, VisibleToAdminMixin
@@ -17,11 +19,13 @@ from contacts.forms import MergeForm
 from contacts.models import AccessLog, Contact, ContactMerge, DuplicatePair
 
 
-@admin.action(description="Merge the two selected contacts…")
+@admin.action(description=_("Merge the two selected contacts…"))
 def merge_selected(modeladmin, request, queryset):
     contacts = list(queryset.order_by("pk")[:3])
     if len(contacts) != 2:
-        modeladmin.message_user(request, "Select exactly two contacts to merge.", messages.ERROR)
+        modeladmin.message_user(
+            request, gettext("Select exactly two contacts to merge."), messages.ERROR
+        )
         return None
     keep, other = contacts
     if request.POST.get("keep") == str(other.pk):
@@ -47,7 +51,9 @@ def merge_selected(modeladmin, request, queryset):
             modeladmin.message_user(request, error.message, messages.ERROR)
         else:
             modeladmin.message_user(
-                request, f"#{other.pk} was merged into #{keep.pk} {keep.full_name}."
+                request,
+                gettext("#%(other)s was merged into #%(kept)s %(name)s.")
+                % {"other": other.pk, "kept": keep.pk, "name": keep.full_name},
             )
         return None
     AccessLog.objects.record(
@@ -60,13 +66,13 @@ def merge_selected(modeladmin, request, queryset):
         **modeladmin.admin_site.each_context(request),
         **preview_context(keep, other, preview, form),
         "opts": modeladmin.model._meta,
-        "title": f"Merge #{other.pk} into #{keep.pk}?",
+        "title": gettext("Merge #%(other)s into #%(kept)s?") % {"other": other.pk, "kept": keep.pk},
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/contacts/contact/merge_preview.html", context)
 
 
-@admin.action(description="Undo the selected merges")
+@admin.action(description=_("Undo the selected merges"))
 def undo_selected(modeladmin, request, queryset):
     undone = 0
     for record in queryset.order_by("-merged_at", "-pk"):
@@ -81,7 +87,11 @@ def undo_selected(modeladmin, request, queryset):
         undone += 1
         for line in record.undo_report.get("left", []):
             modeladmin.message_user(request, f"#{record.pk}: {line}", messages.WARNING)
-    modeladmin.message_user(request, f"Undid {undone} merge(s).")
+    modeladmin.message_user(
+        request,
+        ngettext("Undid %(count)d merge(s).", "Undid %(count)d merge(s).", undone)
+        % {"count": undone},
+    )
 
 
 @admin.register(ContactMerge)

@@ -9,6 +9,7 @@ contacts gets a 403. Every write is one call of ``contacts.services``, as on the
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -42,7 +43,9 @@ class MergeRequestSerializer(serializers.Serializer):
     def validate_choices(self, choices):
         unknown = sorted(set(choices) - set(merging.CHOSEN_FIELDS))
         if unknown:
-            raise serializers.ValidationError(f"Unknown fields: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                gettext("Unknown fields: %(names)s.") % {"names": ", ".join(unknown)}
+            )
         return choices
 
 
@@ -233,7 +236,9 @@ class DuplicatePairViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering = ["-score", "id"]
 
     def get_queryset(self):
-        require_any_role(self.request.user, EDITORS, "Only officers, leads and admins merge.")
+        require_any_role(
+            self.request.user, EDITORS, gettext("Only officers, leads and admins merge.")
+        )
         return DuplicatePair.objects.offered_to(self.request.user)
 
     @extend_schema(request=None, responses={200: DuplicatePairSerializer})

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contacts import duplicates, merging, services
@@ -29,7 +30,7 @@ PAGE_SIZE = 25
 
 
 def _require_merger(user) -> None:
-    require_any_role(user, EDITORS, "Only officers, leads and admins merge contacts.")
+    require_any_role(user, EDITORS, _("Only officers, leads and admins merge contacts."))
 
 
 # The review queue
@@ -58,7 +59,7 @@ def duplicate_dismiss(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Marked as two people; the pair will not be offered again.")
+        messages.success(request, _("Marked as two people; the pair will not be offered again."))
     return redirect("contacts:duplicate_list")
 
 
@@ -136,8 +137,11 @@ def _merge(request, keep: Contact, other: Contact, choices: dict):
         return redirect("contacts:detail", pk=keep.pk)
     messages.success(
         request,
-        f"{other_name} was merged into {name}. Undo it from the contact's page "
-        '("Merged into this contact").',
+        _(
+            "%(other)s was merged into %(name)s. Undo it from the contact's page "
+            '("Merged into this contact").'
+        )
+        % {"other": other_name, "name": name},
     )
     if Contact.objects.visible_to(request.user).filter(pk=record.kept_id).exists():
         return redirect("contacts:detail", pk=record.kept_id)
@@ -170,7 +174,7 @@ def merge_undo(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("contacts:detail", pk=record.kept_id)
-    messages.success(request, "The merge was undone.")
+    messages.success(request, _("The merge was undone."))
     for line in record.undo_report.get("left", []):
         messages.warning(request, line)
     return redirect("contacts:detail", pk=record.merged_contact_id)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 
 from contacts import matching
 from contacts.errors import DomainError
@@ -52,6 +53,22 @@ class Person:
     phone: str = ""
     organization_name: str = ""
     birth_year: int | None = None
+
+
+# The rules' names as the pages show them; stored, and sent by the API, as the codes.
+REASONS = {
+    "name": pgettext_lazy("what two records are alike in", "name"),
+    "skeleton": pgettext_lazy("what two records are alike in", "name without vowels"),
+    "email": pgettext_lazy("what two records are alike in", "e-mail"),
+    "phone": pgettext_lazy("what two records are alike in", "phone"),
+    "organization": pgettext_lazy("what two records are alike in", "organization"),
+    "birth_year": pgettext_lazy("what two records are alike in", "birth year"),
+}
+
+
+def reasons_shown(reasons: Iterable[str]) -> str:
+    """The rules a pair or a match met, in the reader's language: "name, e-mail"."""
+    return ", ".join(str(REASONS.get(reason, reason)) for reason in reasons)
 
 
 @dataclass(frozen=True)
@@ -299,6 +316,6 @@ def dismiss_pair(*, pair: DuplicatePair, user, now) -> DuplicatePair:
         .update(status=DuplicatePair.Status.DISMISSED, decided_by=user, decided_at=now)
     )
     if not claimed:
-        raise DomainError("This pair was decided already.")
+        raise DomainError(gettext("This pair was decided already."))
     pair.refresh_from_db()
     return pair

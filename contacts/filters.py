@@ -4,6 +4,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext
 from rest_framework.filters import SearchFilter
 
 from contacts.models import (
@@ -27,7 +28,7 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
         try:
             return moment.astimezone(dt.UTC)
         except (OverflowError, ValueError) as error:
-            raise forms.ValidationError("Out of range.") from error
+            raise forms.ValidationError(gettext("Out of range.")) from error
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

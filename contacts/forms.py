@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from contacts.access import is_owner, may_log_exchange, may_open_channel, may_read_notes
@@ -21,6 +23,8 @@ User = get_user_model()
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DEFAULT_CADENCE_DAYS = Channel._meta.get_field("cadence_days").default
 TAGS_OFFERED = 30
+# The blank choice of a list's filter.
+ANY = pgettext_lazy("a filter's blank choice", "Any")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -37,7 +41,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _blank(choices, label="Any"):
+def _blank(choices, label=ANY):
     return [("", label), *choices]
 
 
@@ -82,31 +86,36 @@ class ContactSearchForm(forms.Form):
     }
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name in any script"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name in any script")}),
     )
-    category = forms.ChoiceField(choices=_blank(Contact.Category.choices), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=_blank(Contact.Category.choices), required=False
+    )
     # A type-ahead picker: a select of every organization weighed 620 KB at 10,000 of them.
     organization = forms.ModelChoiceField(
+        label=_("Organization"),
         queryset=Organization.objects.order_by("name", "pk"),
         required=False,
-        empty_label="Any",
-        widget=PickerSelect("contacts:pick_organizations", placeholder="Any organization"),
+        empty_label=ANY,
+        widget=PickerSelect("contacts:pick_organizations", placeholder=_("Any organization")),
     )
-    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
-    sensitivity = forms.ChoiceField(choices=_blank(Sensitivity.choices), required=False)
-    overdue = forms.BooleanField(label="Overdue with me", required=False)
+    layer = forms.ChoiceField(label=_("Layer"), choices=_blank(Layer.choices), required=False)
+    sensitivity = forms.ChoiceField(
+        label=_("Sensitivity"), choices=_blank(Sensitivity.choices), required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue with me"), required=False)
     sort = forms.ChoiceField(
-        label="Sort by",
+        label=_("Sort by"),
         choices=[
-            ("name", "Name"),
-            ("category", "Category"),
-            ("updated", "Recently updated"),
-            ("last_touch", "Last touch"),
-            ("next_due", "Next due"),
-            ("owner", "Owner"),
+            ("name", pgettext_lazy("a person's", "Name")),
+            ("category", _("Category")),
+            ("updated", _("Recently updated")),
+            ("last_touch", _("Last touch")),
+            ("next_due", _("Next due")),
+            ("owner", _("Owner")),
         ],
         required=False,
     )
@@ -148,13 +157,15 @@ class OrganizationSearchForm(forms.Form):
     """The organizations list's search box and filters."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or city"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or city")}),
     )
-    kind = forms.ChoiceField(choices=_blank(Organization.Kind.choices), required=False)
-    country = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=_blank(Organization.Kind.choices), required=False
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,7 +192,9 @@ class OrganizationSearchForm(forms.Form):
 class OrganizationForm(forms.ModelForm):
     """Create or edit an organization (one name per country)."""
 
-    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    website = forms.URLField(
+        label=_("Website"), required=False, max_length=200, assume_scheme="https"
+    )
 
     class Meta:
         model = Organization
@@ -197,22 +210,24 @@ class ContactForm(forms.ModelForm):
     it, so only the owner (or a superuser) changes them on an existing contact."""
 
     languages = forms.CharField(
+        label=_("Languages"),
         required=False,
         max_length=300,
-        help_text="Language codes separated by commas, e.g. ru, he, en.",
+        help_text=_("Language codes separated by commas, e.g. ru, he, en."),
     )
-    owner = UserChoiceField(queryset=User.objects.none())
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
     tags = forms.CharField(
+        label=_("Tags"),
         required=False,
         max_length=1000,
-        help_text="Separated by commas, e.g. water, round-table.",
+        help_text=_("Separated by commas, e.g. water, round-table."),
     )
     keep_in_touch_days = forms.IntegerField(
-        label="Keep in touch every N days",
+        label=_("Keep in touch every N days"),
         required=False,
         min_value=1,
         max_value=MAX_CADENCE_DAYS,
-        help_text="Opens your channel with this contact; leave blank for none.",
+        help_text=_("Opens your channel with this contact; leave blank for none."),
     )
 
     class Meta:
@@ -236,7 +251,7 @@ class ContactForm(forms.ModelForm):
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 5}),
             "organization": PickerSelect(
-                "contacts:pick_organizations", placeholder="Type an organization…"
+                "contacts:pick_organizations", placeholder=_("Type an organization…")
             ),
         }
 
@@ -259,7 +274,7 @@ class ContactForm(forms.ModelForm):
             if not is_owner(user, self.instance):
                 for name in ("owner", "sensitivity"):
                     self.fields[name].disabled = True
-                    self.fields[name].help_text = "Only the contact's owner changes this."
+                    self.fields[name].help_text = gettext("Only the contact's owner changes this.")
         if self.instance.pk is None and may_open_channel(user):
             self.initial.setdefault("keep_in_touch_days", DEFAULT_CADENCE_DAYS)
         else:
@@ -271,14 +286,24 @@ class ContactForm(forms.ModelForm):
             Tag.objects.visible_to(user).order_by("name", "pk").values_list("name", flat=True)
         )
         if known:
-            self.fields["tags"].help_text += " In use: " + ", ".join(known[:TAGS_OFFERED]) + "."
+            self.fields["tags"].help_text = gettext("%(help)s In use: %(tags)s.") % {
+                "help": self.fields["tags"].help_text,
+                "tags": ", ".join(known[:TAGS_OFFERED]),
+            }
 
     def clean_tags(self):
         names = [name.strip() for name in self.cleaned_data["tags"].split(",")]
         names = list(dict.fromkeys(name for name in names if name))
         longest = Tag._meta.get_field("name").max_length
         if any(len(name) > longest for name in names):
-            raise forms.ValidationError(f"A tag has at most {longest} characters.")
+            raise forms.ValidationError(
+                ngettext(
+                    "A tag has at most %(limit)d character.",
+                    "A tag has at most %(limit)d characters.",
+                    longest,
+                )
+                % {"limit": longest}
+            )
         return names
 
     def _save_m2m(self):
@@ -289,12 +314,12 @@ class ContactForm(forms.ModelForm):
         codes = [code.strip() for code in self.cleaned_data["languages"].split(",")]
         codes = [code for code in codes if code]
         if any(len(code) > 12 for code in codes):
-            raise forms.ValidationError("A language code has at most 12 characters.")
+            raise forms.ValidationError(gettext("A language code has at most 12 characters."))
         return codes
 
 
 class GrantForm(forms.Form):
-    user = UserChoiceField(queryset=User.objects.none(), label="Give access to")
+    user = UserChoiceField(queryset=User.objects.none(), label=_("Give access to"))
 
     def __init__(self, *args, contact, **kwargs):
         super().__init__(*args, **kwargs)
@@ -315,7 +340,7 @@ class ChannelForm(forms.ModelForm):
     status changes by its own buttons: pause, resume, close)."""
 
     cadence_days = forms.IntegerField(
-        label="Keep in touch every N days", min_value=1, max_value=MAX_CADENCE_DAYS
+        label=_("Keep in touch every N days"), min_value=1, max_value=MAX_CADENCE_DAYS
     )
 
     class Meta:
@@ -331,34 +356,41 @@ class ExchangeForm(forms.Form):
 
     contacts = ContactChoiceField(
         queryset=Contact.objects.none(),
-        label="Who",
-        help_text="One or more contacts: type part of a name or organization.",
-        widget=PickerSelectMultiple("contacts:pick_contacts", placeholder="Type a name…"),
+        label=_("Who"),
+        help_text=_("One or more contacts: type part of a name or organization."),
+        widget=PickerSelectMultiple("contacts:pick_contacts", placeholder=_("Type a name…")),
     )
-    occurred_at = forms.DateTimeField(label="When", widget=DateTimeLocalInput())
-    kind = forms.ChoiceField(choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING)
+    occurred_at = forms.DateTimeField(label=_("When"), widget=DateTimeLocalInput())
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING
+    )
     other_officers = UsersChoiceField(
         queryset=User.objects.none(),
         required=False,
-        label="Other officers present",
-        help_text="You are recorded as present; the exchange counts as a touch for everyone "
-        "chosen here too.",
-        widget=PickerSelectMultiple("contacts:pick_officers", placeholder="Type a name…"),
+        label=_("Other officers present"),
+        help_text=_(
+            "You are recorded as present; the exchange counts as a touch for everyone "
+            "chosen here too."
+        ),
+        widget=PickerSelectMultiple("contacts:pick_officers", placeholder=_("Type a name…")),
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
     topics = forms.CharField(
+        label=_("Topics"),
         required=False,
         max_length=1000,
-        help_text="Separated by commas, e.g. water, student exchange.",
+        help_text=_("Separated by commas, e.g. water, student exchange."),
     )
     notes = forms.CharField(
-        label="Private notes",
+        label=_("Private notes"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Encrypted at rest; never shown to analysts.",
+        help_text=_("Encrypted at rest; never shown to analysts."),
     )
-    follow_up_on = forms.DateField(label="Follow up on", required=False, widget=DateInput())
+    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
 
     def __init__(self, *args, user, now, exchange=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -371,9 +403,11 @@ class ExchangeForm(forms.Form):
             del self.fields["other_officers"]
             self.fields["officers"] = UsersChoiceField(
                 queryset=_officers_and(exchange.officers.values("pk")),
-                label="Officers present",
+                label=gettext("Officers present"),
                 widget=PickerSelectMultiple(
-                    "contacts:pick_officers", params={"me": "1"}, placeholder="Type a name…"
+                    "contacts:pick_officers",
+                    params={"me": "1"},
+                    placeholder=gettext("Type a name…"),
                 ),
             )
             self.initial.update(
@@ -397,10 +431,20 @@ class ExchangeForm(forms.Form):
         topics = list(dict.fromkeys(topic for topic in topics if topic))
         if any(len(topic) > Exchange.TOPIC_MAX_LENGTH for topic in topics):
             raise forms.ValidationError(
-                f"A topic has at most {Exchange.TOPIC_MAX_LENGTH} characters."
+                ngettext(
+                    "A topic has at most %(limit)d character.",
+                    "A topic has at most %(limit)d characters.",
+                    Exchange.TOPIC_MAX_LENGTH,
+                )
+                % {"limit": Exchange.TOPIC_MAX_LENGTH}
             )
         if len(topics) > Exchange.MAX_TOPICS:
-            raise forms.ValidationError(f"At most {Exchange.MAX_TOPICS} topics.")
+            raise forms.ValidationError(
+                ngettext(
+                    "At most %(limit)d topic.", "At most %(limit)d topics.", Exchange.MAX_TOPICS
+                )
+                % {"limit": Exchange.MAX_TOPICS}
+            )
         return topics
 
 
@@ -408,9 +452,9 @@ class LogExchangeForm(ExchangeForm):
     """Log a new exchange, with whoever the user may log one with, and offer to keep in
     touch with the chosen contacts the user holds no channel with."""
 
-    keep_in_touch = forms.BooleanField(label="Keep in touch", required=False)
+    keep_in_touch = forms.BooleanField(label=_("Keep in touch"), required=False)
     keep_in_touch_days = forms.IntegerField(
-        label="every N days",
+        label=_("every N days"),
         required=False,
         min_value=1,
         max_value=MAX_CADENCE_DAYS,
@@ -427,11 +471,13 @@ class LogExchangeForm(ExchangeForm):
             return
         names = list(unheld.values_list("full_name", flat=True)[:2])
         self.fields["keep_in_touch"].label = (
-            f"Keep in touch with {names[0]}"
+            gettext("Keep in touch with %(name)s") % {"name": names[0]}
             if len(names) == 1
-            else "Keep in touch with those chosen I hold no channel with"
+            else gettext("Keep in touch with those chosen I hold no channel with")
         )
-        self.fields["keep_in_touch"].help_text = "Opens your channel, counted from this exchange."
+        self.fields["keep_in_touch"].help_text = gettext(
+            "Opens your channel, counted from this exchange."
+        )
 
     def _chosen_ids(self) -> list[int]:
         """The contacts chosen so far: posted, else given in the link (``?contact=``)."""
@@ -450,24 +496,29 @@ class LogExchangeForm(ExchangeForm):
         contacts = self.cleaned_data["contacts"]
         if not may_log_exchange(self.user, contacts):
             raise forms.ValidationError(
-                "Choose only contacts you hold a channel with: officers, leads and admins "
-                "log exchanges with anyone."
+                gettext(
+                    "Choose only contacts you hold a channel with: officers, leads and admins "
+                    "log exchanges with anyone."
+                )
             )
         return contacts
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("keep_in_touch") and not cleaned.get("keep_in_touch_days"):
-            self.add_error("keep_in_touch_days", "Say how often to keep in touch.")
+            self.add_error("keep_in_touch_days", gettext("Say how often to keep in touch."))
         return cleaned
 
 
 class SnoozeForm(forms.Form):
     """Snooze until a moment, or by a number of days from now."""
 
-    until = forms.DateTimeField(label="Snooze until", required=False, widget=DateTimeLocalInput())
+    until = forms.DateTimeField(
+        label=_("Snooze until"), required=False, widget=DateTimeLocalInput()
+    )
     days = forms.TypedChoiceField(
-        choices=[(1, "1 day"), (3, "3 days"), (7, "7 days")],
+        label=_("Days"),
+        choices=[(1, _("1 day")), (3, _("3 days")), (7, _("7 days"))],
         coerce=int,
         required=False,
         empty_value=None,
@@ -476,7 +527,7 @@ class SnoozeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and cleaned.get("until") is None and cleaned.get("days") is None:
-            raise forms.ValidationError("Choose how long to snooze.")
+            raise forms.ValidationError(gettext("Choose how long to snooze."))
         return cleaned
 
     def until_from(self, now) -> dt.datetime:
@@ -493,9 +544,9 @@ class MergeWithForm(forms.Form):
 
     other = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
-        label="Merge with",
-        help_text="The record merged into this one, which then goes.",
-        widget=PickerSelect("contacts:pick_contacts", placeholder="Type a name…"),
+        label=_("Merge with"),
+        help_text=_("The record merged into this one, which then goes."),
+        widget=PickerSelect("contacts:pick_contacts", placeholder=_("Type a name…")),
     )
 
     def __init__(self, *args, user, keep, **kwargs):
@@ -512,7 +563,7 @@ class MergeForm(forms.Form):
     """Which value each field of the merged contact takes: the kept record's or the other's
     (``contacts.merging.CHOSEN_FIELDS``); the initial choice is the preview's default."""
 
-    SIDES = [("kept", "Kept record"), ("merged", "Other record")]
+    SIDES = [("kept", _("Kept record")), ("merged", _("Other record"))]
 
     def __init__(self, *args, preview, **kwargs):
         super().__init__(*args, **kwargs)

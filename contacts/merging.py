@@ -42,6 +42,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.http import Http404
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from simple_history.models import HistoricalChanges
 
 from contacts import services
@@ -49,6 +50,7 @@ from contacts.access import may_merge
 from contacts.errors import DomainError
 from contacts.models import (
     AccessLog,
+    Affiliation,
     Channel,
     Contact,
     ContactMerge,
@@ -100,13 +102,16 @@ class Relation:
     ``count(contact)``: how many the preview says will move (only rows the user could see
     anyway: the caller passes a queryset of them); ``move(keep, other, now)`` returns a
     JSON-able record that ``undo(keep, other, record, now)`` reverses, returning what it
-    left (sentences)."""
+    left (sentences, in the language of the user who undoes). ``title`` names the kind in
+    the API's preview (English); ``moving`` is the web preview's line for it,
+    ``ngettext_lazy(..., "count")``."""
 
     label: str
     title: str
     count: Callable
     move: Callable
     undo: Callable
+    moving: object = None
 
 
 RELATIONS: dict[str, Relation] = {}
@@ -161,6 +166,8 @@ class Preview:
     sensitivity: str
     owner: object
     moves: list[tuple[str, int]] = field(default_factory=list)
+    # The same counts as sentences in the user's language ("3 channels"), for the pages.
+    lines: list[str] = field(default_factory=list)
 
 
 def preview(user, keep: Contact, other: Contact, *, choices: dict | None = None) -> Preview:
@@ -180,18 +187,33 @@ def preview(user, keep: Contact, other: Contact, *, choices: dict | None = None)
         for name in CHOSEN_FIELDS
     ]
     sensitivity, owner = _access_after(keep, other)
-    moves = [
-        (relation.title, relation.count(other, user)) for relation in _relations() if relation.title
-    ]
-    moves.append(("pending reminders", _count_reminders(other)))
-    return Preview(keep, other, fields, sensitivity, owner, moves)
+    shown = [relation for relation in _relations() if relation.title]
+    counts = [relation.count(other, user) for relation in shown]
+    moves = [(relation.title, n) for relation, n in zip(shown, counts, strict=True)]
+    lines = [_moving_line(relation, n) for relation, n in zip(shown, counts, strict=True)]
+    reminders = _count_reminders(other)
+    moves.append(("pending reminders", reminders))
+    lines.append(
+        ngettext("%(count)d pending reminder", "%(count)d pending reminders", reminders)
+        % {"count": reminders}
+    )
+    return Preview(keep, other, fields, sensitivity, owner, moves, lines)
+
+
+def _moving_line(relation: Relation, count: int) -> str:
+    if relation.moving is not None:
+        return relation.moving % {"count": count}
+    return ngettext("%(count)d row of %(kind)s", "%(count)d rows of %(kind)s", count) % {
+        "count": count,
+        "kind": relation.title,
+    }
 
 
 def _check(user, keep: Contact, other: Contact, *, lock: bool = False) -> tuple[Contact, Contact]:
     """Both contacts as stored (locked with ``lock``), when the user may merge them: 404 for
     one they may not see (as if it did not exist), 403 when they may not change contacts."""
     if keep.pk == other.pk:
-        raise DomainError("A contact cannot be merged with itself.", field="other")
+        raise DomainError(gettext("A contact cannot be merged with itself."), field="other")
     visible = Contact.objects.visible_to(user).select_related("owner", "organization")
     if lock:
         visible = visible.select_for_update(of=("self",))
@@ -199,10 +221,10 @@ def _check(user, keep: Contact, other: Contact, *, lock: bool = False) -> tuple[
     if len(found) != 2:
         raise Http404("No such contact.")
     if not may_merge(user):
-        raise PermissionDenied("Only officers, leads and admins merge contacts.")
+        raise PermissionDenied(gettext("Only officers, leads and admins merge contacts."))
     keep, other = found[keep.pk], found[other.pk]
     if keep.erased_at or other.erased_at:
-        raise DomainError("An erased contact cannot be merged.", field="other")
+        raise DomainError(gettext("An erased contact cannot be merged."), field="other")
     return keep, other
 
 
@@ -212,7 +234,8 @@ def _chosen(keep: Contact, other: Contact, choices: dict) -> dict[str, str]:
     if unknown or wrong:
         names = ", ".join(sorted(unknown | wrong))
         raise DomainError(
-            f"Choose 'kept' or 'merged' for fields of the contact only ({names}).",
+            gettext("Choose 'kept' or 'merged' for fields of the contact only (%(names)s).")
+            % {"names": names},
             field="choices",
         )
     chosen = {}
@@ -361,13 +384,13 @@ def undo(user, merge_record: ContactMerge, *, surface: str, now) -> ContactMerge
     if record is None:
         raise Http404("No such merge.")
     if not may_merge(user):
-        raise PermissionDenied("Only officers, leads and admins undo a merge.")
+        raise PermissionDenied(gettext("Only officers, leads and admins undo a merge."))
     if record.undone_at:
-        raise DomainError("This merge was undone already.")
+        raise DomainError(gettext("This merge was undone already."))
     if not record.snapshot:
-        raise DomainError("This merge can no longer be undone: its contact was erased.")
+        raise DomainError(gettext("This merge can no longer be undone: its contact was erased."))
     if Contact.objects.filter(pk=record.merged_contact_id).exists():
-        raise DomainError("The merged contact's id is in use again; it cannot come back.")
+        raise DomainError(gettext("The merged contact's id is in use again; it cannot come back."))
     snapshot = record.snapshot
     keep = Contact.objects.select_for_update().get(pk=record.kept_id)
     other, left = _restore_contact(snapshot["merged"], record.merged_notes, user)
@@ -397,7 +420,7 @@ def _restore_contact(values: dict, notes: str, user) -> tuple[Contact, list[str]
     values = restorable(Contact, values)
     left = []
     if organization_id and values["organization_id"] is None:
-        left.append("The merged contact's organization was deleted since: it has none.")
+        left.append(gettext("The merged contact's organization was deleted since: it has none."))
     other = Contact(**values, notes=notes)
     other._history_user = user
     other.save(force_insert=True)
@@ -418,10 +441,15 @@ def _restore_kept_fields(keep: Contact, snapshot: dict, notes_before: str) -> li
             if _digest(keep.notes) == snapshot["notes_after"]:
                 keep.notes = notes_before
             else:
-                left.append("The kept contact's notes were changed since: left as they are.")
+                left.append(
+                    gettext("The kept contact's notes were changed since: left as they are.")
+                )
         elif now_values[attname] != after[attname]:
-            label = name.replace("_", " ")
-            left.append(f"The kept contact's {label} was changed since: left as it is.")
+            label = Contact._meta.get_field(name).verbose_name
+            left.append(
+                gettext("The kept contact's %(field)s was changed since: left as it is.")
+                % {"field": label}
+            )
         else:
             setattr(keep, attname, before[attname])
     return left
@@ -539,8 +567,18 @@ def _default_relation(label: str, relation_field) -> Relation | None:
     return moved_rows(label, relation_field)
 
 
-def moved_rows(label: str, relation_field, *, title: str | None = None, count=None) -> Relation:
-    """Rows with a foreign key to the contact: re-pointed at the kept one, and back."""
+def moved_rows(
+    label: str,
+    relation_field,
+    *,
+    title: str | None = None,
+    count=None,
+    moving=None,
+    changed=None,
+) -> Relation:
+    """Rows with a foreign key to the contact: re-pointed at the kept one, and back.
+    ``moving``: the preview's line; ``changed``: undo's line for rows changed since (both
+    ``ngettext_lazy(..., "count")``)."""
     model, name = relation_field.model, relation_field.name
 
     def default_count(contact, user):
@@ -556,10 +594,15 @@ def moved_rows(label: str, relation_field, *, title: str | None = None, count=No
     def undo(keep, other, ids, now):
         rows = model._default_manager.filter(pk__in=ids, **{name: keep})
         back = rows.update(**{name: other})
-        return left_as_is(model, len(ids) - back)
+        return left_as_is(len(ids) - back, changed, model=model)
 
     return Relation(
-        label, title or str(model._meta.verbose_name_plural), count or default_count, move, undo
+        label,
+        title or str(model._meta.verbose_name_plural),
+        count or default_count,
+        move,
+        undo,
+        moving,
     )
 
 
@@ -581,11 +624,18 @@ def remembered_link(label: str, relation_field) -> Relation:
 
 
 def many_to_many_union(
-    label: str, relation_field, *, title: str | None = None, count=None
+    label: str,
+    relation_field,
+    *,
+    title: str | None = None,
+    count=None,
+    moving=None,
+    unlinked=None,
 ) -> Relation:
     """A many-to-many (tags, programmes): the kept contact gets the merged one's links it
     lacked; undo gives the merged contact all its links back and takes from the kept one
-    those it had only through the merge."""
+    those it had only through the merge. ``moving``: the preview's line; ``unlinked``:
+    undo's line for rows no longer linked to the kept contact (``ngettext_lazy``)."""
     if relation_field.model is Contact:  # Contact.tags: the contact is the source side
         through = relation_field.remote_field.through
         mine, theirs = relation_field.m2m_field_name(), relation_field.m2m_reverse_field_name()
@@ -626,18 +676,47 @@ def many_to_many_union(
             ignore_conflicts=True,
         )
         missing = len(record["moved"]) - back + len(record["both"]) - len(existing)
-        return left_as_is(target, missing, verb="no longer linked to the kept contact")
+        return left_as_is(missing, unlinked, model=target, unlinked=True)
 
-    return Relation(label, title or model_title, count or default_count, move, undo)
+    return Relation(label, title or model_title, count or default_count, move, undo, moving)
 
 
-def left_as_is(model, how_many: int, *, verb: str = "changed since") -> list[str]:
+def left_as_is(how_many: int, message=None, *, model=None, unlinked: bool = False) -> list[str]:
+    """Undo's line for ``how_many`` rows it left as they are: ``message``
+    (``ngettext_lazy(..., "count")``), else one naming ``model``'s rows, changed since or
+    (``unlinked``) no longer linked to the kept contact."""
     if how_many <= 0:
         return []
-    return [f"{how_many} {model._meta.verbose_name_plural} {verb}: left as they are."]
+    if message is not None:
+        return [message % {"count": how_many}]
+    values = {"count": how_many, "kind": model._meta.verbose_name_plural}
+    if unlinked:
+        return [
+            ngettext(
+                "%(count)d row of %(kind)s no longer linked to the kept contact: left as it is.",
+                "%(count)d rows of %(kind)s no longer linked to the kept contact: left as they "
+                "are.",
+                how_many,
+            )
+            % values
+        ]
+    return [
+        ngettext(
+            "%(count)d row of %(kind)s changed since: left as it is.",
+            "%(count)d rows of %(kind)s changed since: left as they are.",
+            how_many,
+        )
+        % values
+    ]
 
 
 # Channels: one per officer
+
+CHANNELS_CHANGED = ngettext_lazy(
+    "%(count)d channel changed since: left as it is.",
+    "%(count)d channels changed since: left as they are.",
+    "count",
+)
 
 
 def _count_channels(contact, user):
@@ -707,7 +786,7 @@ def _resolve_second_due(kept: Channel, merged: Channel, now) -> list[dict]:
 def _undo_channels(keep, other, record, now) -> list[str]:
     left = []
     back = Channel.objects.filter(pk__in=record["moved"], contact=keep).update(contact=other)
-    left += left_as_is(Channel, len(record["moved"]) - back)
+    left += left_as_is(len(record["moved"]) - back, CHANNELS_CHANGED)
     for merged in record["merged"]:
         left += _unmerge_channel(keep, other, merged)
     return left
@@ -717,7 +796,7 @@ def _unmerge_channel(keep, other, record) -> list[str]:
     kept = Channel.objects.filter(pk=record["kept"], contact=keep).first()
     values = restorable(Channel, {**record["merged"], "contact_id": other.pk})
     if kept is None or values is None or Channel.objects.filter(pk=values["id"]).exists():
-        return ["A channel merged into another was changed since: left as it is."]
+        return [gettext("A channel merged into another was changed since: left as it is.")]
     restored = Channel(**values)
     restored.save(force_insert=True)
     left = []
@@ -726,7 +805,9 @@ def _unmerge_channel(keep, other, record) -> list[str]:
     if all(current[name] == after[name] for name in CHANNEL_FIELDS):
         Channel.objects.filter(pk=kept.pk).update(**{name: before[name] for name in CHANNEL_FIELDS})
     else:
-        left.append("A channel's cadence, priority or status was changed since: left as it is.")
+        left.append(
+            gettext("A channel's cadence, priority or status was changed since: left as it is.")
+        )
     Reminder.objects.filter(pk__in=record["reminders"], channel=kept).update(channel=restored)
     for reminder in record["resolved"]:
         Reminder.objects.filter(pk=reminder["id"], status=Reminder.Status.RESOLVED).update(
@@ -763,7 +844,14 @@ def _undo_grants(keep, other, record, now) -> list[str]:
         values = restorable(Grant, {**values, "contact_id": other.pk})
         if values and not Grant.objects.filter(contact=other, user_id=values["user_id"]).exists():
             Grant(**values).save(force_insert=True)
-    return left_as_is(Grant, len(record["moved"]) - back)
+    return left_as_is(
+        len(record["moved"]) - back,
+        ngettext_lazy(
+            "%(count)d grant changed since: left as it is.",
+            "%(count)d grants changed since: left as they are.",
+            "count",
+        ),
+    )
 
 
 def _count_grants(contact, user):
@@ -783,18 +871,89 @@ def _count_reminders(contact):
 
 register(
     Relation(
-        "contacts.Channel.contact", "channels", _count_channels, _move_channels, _undo_channels
+        "contacts.Channel.contact",
+        "channels",
+        _count_channels,
+        _move_channels,
+        _undo_channels,
+        ngettext_lazy("%(count)d channel", "%(count)d channels", "count"),
     )
 )
-register(Relation("contacts.Grant.contact", "grants", _count_grants, _move_grants, _undo_grants))
+register(
+    Relation(
+        "contacts.Grant.contact",
+        "grants",
+        _count_grants,
+        _move_grants,
+        _undo_grants,
+        ngettext_lazy("%(count)d grant", "%(count)d grants", "count"),
+    )
+)
 register(
     many_to_many_union(
         "contacts.Exchange.contacts",
         Exchange._meta.get_field("contacts"),
         title="exchanges",
         count=_count_exchanges,
+        moving=ngettext_lazy("%(count)d exchange", "%(count)d exchanges", "count"),
+        unlinked=ngettext_lazy(
+            "%(count)d exchange no longer linked to the kept contact: left as it is.",
+            "%(count)d exchanges no longer linked to the kept contact: left as they are.",
+            "count",
+        ),
     )
 )
-register(many_to_many_union("contacts.Contact.tags", Contact._meta.get_field("tags")))
-# Kept, re-pointed at the kept contact: who viewed the person. Not shown in the preview.
-register(moved_rows("contacts.AccessLog.contact", AccessLog._meta.get_field("contact"), title=""))
+register(
+    many_to_many_union(
+        "contacts.Contact.tags",
+        Contact._meta.get_field("tags"),
+        title="tags",
+        moving=ngettext_lazy("%(count)d tag", "%(count)d tags", "count"),
+        unlinked=ngettext_lazy(
+            "%(count)d tag no longer linked to the kept contact: left as it is.",
+            "%(count)d tags no longer linked to the kept contact: left as they are.",
+            "count",
+        ),
+    )
+)
+register(
+    moved_rows(
+        "contacts.Affiliation.contact",
+        Affiliation._meta.get_field("contact"),
+        title="affiliations",
+        moving=ngettext_lazy("%(count)d affiliation", "%(count)d affiliations", "count"),
+        changed=ngettext_lazy(
+            "%(count)d affiliation changed since: left as it is.",
+            "%(count)d affiliations changed since: left as they are.",
+            "count",
+        ),
+    )
+)
+# Earlier merges into the merged contact: they follow it to the kept one.
+register(
+    moved_rows(
+        "contacts.ContactMerge.kept",
+        ContactMerge._meta.get_field("kept"),
+        title="contact merges",
+        moving=ngettext_lazy("%(count)d contact merge", "%(count)d contact merges", "count"),
+        changed=ngettext_lazy(
+            "%(count)d contact merge changed since: left as it is.",
+            "%(count)d contact merges changed since: left as they are.",
+            "count",
+        ),
+    )
+)
+# Kept, re-pointed at the kept contact: who viewed the person.
+register(
+    moved_rows(
+        "contacts.AccessLog.contact",
+        AccessLog._meta.get_field("contact"),
+        title="access log",
+        moving=ngettext_lazy("%(count)d access log entry", "%(count)d access log entries", "count"),
+        changed=ngettext_lazy(
+            "%(count)d access log entry changed since: left as it is.",
+            "%(count)d access log entries changed since: left as they are.",
+            "count",
+        ),
+    )
+)

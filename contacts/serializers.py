@@ -6,6 +6,7 @@ naming an object the caller may not see fails exactly like one naming nothing at
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
@@ -120,7 +121,7 @@ class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializ
             current = {"owner": contact.owner, "sensitivity": contact.sensitivity}
             if any(attrs[name] != current[name] for name in changes_access):
                 raise serializers.ValidationError(
-                    {name: ["Only the owner changes this."] for name in changes_access}
+                    {name: [gettext("Only the owner changes this.")] for name in changes_access}
                 )
         return attrs
 
@@ -173,14 +174,16 @@ class ChannelSerializer(serializers.ModelSerializer):
         user = _user(self.context)
         officer = attrs.get("officer") or (self.instance.officer if self.instance else user)
         if "officer" in attrs and officer != user and not user.is_superuser:
-            raise serializers.ValidationError({"officer": ["Officers manage their own channels."]})
+            raise serializers.ValidationError(
+                {"officer": [gettext("Officers manage their own channels.")]}
+            )
         contact = attrs.get("contact") or self.instance.contact
         taken = Channel.objects.filter(contact=contact, officer=officer)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.exists():
             raise serializers.ValidationError(
-                {"contact": ["This officer already has a channel with this contact."]}
+                {"contact": [gettext("This officer already has a channel with this contact.")]}
             )
         attrs["officer"] = officer
         return attrs
@@ -227,7 +230,7 @@ class ExchangeSerializer(NotesMixin, serializers.ModelSerializer):
 
     def validate_officers(self, value):
         if not value:
-            raise serializers.ValidationError("Name at least one officer.")
+            raise serializers.ValidationError(gettext("Name at least one officer."))
         return value
 
 

@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from contacts import crypto, deletion, states
 from contacts.access import is_owner, may_manage_grants
@@ -103,9 +104,9 @@ def update_exchange(
     if "occurred_at" in fields:
         check_occurred_at(fields["occurred_at"], now=now)
     if contacts is not None and not list(contacts):
-        raise DomainError("Name at least one contact.", field="contacts")
+        raise DomainError(gettext("Name at least one contact."), field="contacts")
     if officers is not None and not list(officers):
-        raise DomainError("Name at least one officer.", field="officers")
+        raise DomainError(gettext("Name at least one officer."), field="officers")
     for name, value in fields.items():
         setattr(exchange, name, value)
     exchange.save()
@@ -165,7 +166,7 @@ def delete_contact(contact: Contact, *, user) -> None:
     """Its owner (or a superuser) deletes a contact, unless that would delete or change a
     row the owner may not see (an exchange shared with a contact hidden from them)."""
     if not is_owner(user, contact):
-        raise PermissionDenied("Only the contact's owner deletes it.")
+        raise PermissionDenied(gettext("Only the contact's owner deletes it."))
     deletion.check_deletable([contact], user=user)
     contact.delete()
 
@@ -203,9 +204,9 @@ def touches_changed(*parties: tuple[set[int], set[int]], now: dt.datetime) -> No
 
 def _check_exchange(*, occurred_at, contacts, officers, now) -> None:
     if not contacts:
-        raise DomainError("Name at least one contact.", field="contacts")
+        raise DomainError(gettext("Name at least one contact."), field="contacts")
     if not officers:
-        raise DomainError("Name at least one officer.", field="officers")
+        raise DomainError(gettext("Name at least one officer."), field="officers")
     check_occurred_at(occurred_at, now=now)
 
 
@@ -213,7 +214,9 @@ def check_occurred_at(occurred_at, *, now) -> None:
     """An exchange is something that happened: refuse a time in the future (5 minutes of
     clock skew allowed). Logging and every later edit share this rule."""
     if occurred_at > now + EXCHANGE_CLOCK_SKEW:
-        raise DomainError("An exchange cannot be logged in the future.", field="occurred_at")
+        raise DomainError(
+            gettext("An exchange cannot be logged in the future."), field="occurred_at"
+        )
 
 
 @transaction.atomic
@@ -398,14 +401,14 @@ def _insert_reminders(rows: QuerySet) -> int:
 def snooze_reminder(*, reminder: Reminder, until: dt.datetime, now: dt.datetime) -> Reminder:
     """Put an open (or snoozed) reminder aside until a later time."""
     if until <= now:
-        raise DomainError("Snooze until a time in the future.", field="until")
+        raise DomainError(gettext("Snooze until a time in the future."), field="until")
     claimed = (
         Reminder.objects.filter(pk=reminder.pk)
         .pending()
         .update(status=Reminder.Status.SNOOZED, snoozed_until=until)
     )
     if not claimed:
-        raise InvalidReminderTransition("Only an open or snoozed reminder can be snoozed.")
+        raise InvalidReminderTransition(gettext("Only an open or snoozed reminder can be snoozed."))
     # As written: the instance keeps the related rows its caller read with it.
     reminder.status, reminder.snoozed_until = Reminder.Status.SNOOZED, until
     return reminder
@@ -420,7 +423,9 @@ def dismiss_reminder(*, reminder: Reminder, now: dt.datetime) -> Reminder:
         .update(status=Reminder.Status.DISMISSED, snoozed_until=None, closed_at=now)
     )
     if not claimed:
-        raise InvalidReminderTransition("Only an open or snoozed reminder can be dismissed.")
+        raise InvalidReminderTransition(
+            gettext("Only an open or snoozed reminder can be dismissed.")
+        )
     if reminder.channel_id:
         Channel.objects.filter(pk=reminder.channel_id).update(count_restarted_at=now)
     reminder.status, reminder.snoozed_until = Reminder.Status.DISMISSED, None
@@ -447,7 +452,9 @@ def open_channel(
     cadence_days = cadence_days or Channel._meta.get_field("cadence_days").default
     _check_cadence(cadence_days)
     if Channel.objects.filter(contact=contact, officer=officer).exists():
-        raise DomainError("This officer already has a channel with this contact.", field="contact")
+        raise DomainError(
+            gettext("This officer already has a channel with this contact."), field="contact"
+        )
     try:
         # A savepoint: a concurrent opening of the same pair loses on the unique constraint.
         with transaction.atomic():
@@ -462,7 +469,7 @@ def open_channel(
             )
     except IntegrityError as error:
         raise DomainError(
-            "This officer already has a channel with this contact.", field="contact"
+            gettext("This officer already has a channel with this contact."), field="contact"
         ) from error
     record_touches(contact_ids=[contact.pk], officer_ids=[officer.pk], now=now)
     channel.refresh_from_db()
@@ -525,7 +532,7 @@ def close_channel(*, channel: Channel, now: dt.datetime) -> Channel:
 def _check_cadence(cadence_days) -> None:
     # The upper bound (MAX_CADENCE_DAYS) is the forms' and the serializer's.
     if cadence_days < 1:
-        raise DomainError("Keep in touch at least every day.", field="cadence_days")
+        raise DomainError(gettext("Keep in touch at least every day."), field="cadence_days")
 
 
 # Grants
@@ -536,7 +543,7 @@ def grant_access(*, contact: Contact, user, granted_by) -> Grant:
     may grant. Granting twice is harmless."""
     _check_may_manage_grants(contact=contact, actor=granted_by)
     if user.pk == contact.owner_id:
-        raise DomainError("The owner sees the contact already.", field="user")
+        raise DomainError(gettext("The owner sees the contact already."), field="user")
     grant, _ = Grant.objects.get_or_create(
         contact=contact, user=user, defaults={"granted_by": granted_by}
     )
@@ -554,8 +561,8 @@ def _check_may_manage_grants(*, contact, actor) -> None:
     if may_manage_grants(actor, contact):
         return
     if contact.sensitivity == Sensitivity.STANDARD:
-        raise DomainError("A standard contact is visible to all staff; grant nothing.")
-    raise DomainError("Only the contact's owner grants or revokes access.")
+        raise DomainError(gettext("A standard contact is visible to all staff; grant nothing."))
+    raise DomainError(gettext("Only the contact's owner grants or revokes access."))
 
 
 # Encryption keys

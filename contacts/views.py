@@ -20,6 +20,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -95,7 +97,7 @@ def _is_editor(user) -> bool:
 
 
 def _require_editor(user) -> None:
-    require_any_role(user, EDITORS, "Only officers, leads and admins change contacts.")
+    require_any_role(user, EDITORS, _("Only officers, leads and admins change contacts."))
 
 
 def record_web_views(request, contacts) -> None:
@@ -132,7 +134,7 @@ def _is_partial(request) -> bool:
 def _first_error(form) -> str:
     for errors in form.errors.values():
         return errors[0]
-    return "The input is not valid."
+    return _("The input is not valid.")
 
 
 # Contacts
@@ -241,7 +243,9 @@ def contact_create(request):
         with transaction.atomic():
             contact = form.save()
             _keep_in_touch(request, [contact], form.cleaned_data.get("keep_in_touch_days"))
-        messages.success(request, f"{contact.full_name} was added.")
+        messages.success(
+            request, pgettext("a contact", "%(name)s was added.") % {"name": contact.full_name}
+        )
         return _to_contact_if_visible(request, contact)
     return render(request, "contacts/contact_form.html", {"form": form, "contact": None})
 
@@ -275,7 +279,9 @@ def contact_edit(request, pk):
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
         contact = form.save()
-        messages.success(request, f"{contact.full_name} was saved.")
+        messages.success(
+            request, pgettext("a contact", "%(name)s was saved.") % {"name": contact.full_name}
+        )
         return _to_contact_if_visible(request, contact)
     record_web_views(request, [contact])
     return render(
@@ -304,7 +310,7 @@ def _to_contact_if_visible(request, contact):
 def contact_delete(request, pk):
     contact = get_contact_for_user(request, pk)
     if not is_owner(request.user, contact):
-        raise PermissionDenied("Only the contact's owner deletes it.")
+        raise PermissionDenied(_("Only the contact's owner deletes it."))
     in_use = None
     if request.method == "POST":
         name = contact.full_name
@@ -313,7 +319,9 @@ def contact_delete(request, pk):
         except deletion.StillInUse as error:
             in_use = error.message
         else:
-            messages.success(request, f"{name} was deleted.")
+            messages.success(
+                request, pgettext("a contact", "%(name)s was deleted.") % {"name": name}
+            )
             return redirect("contacts:list")
     record_web_views(request, [contact])
     context = {"contact": contact, "in_use": in_use}
@@ -337,7 +345,11 @@ def grant_add(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{display_name(user)} may now see {contact.full_name}.")
+        messages.success(
+            request,
+            _("%(user)s may now see %(contact)s.")
+            % {"user": display_name(user), "contact": contact.full_name},
+        )
     return redirect("contacts:detail", pk=contact.pk)
 
 
@@ -351,7 +363,11 @@ def grant_revoke(request, pk, user_pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{display_name(user)} no longer sees {contact.full_name}.")
+        messages.success(
+            request,
+            _("%(user)s no longer sees %(contact)s.")
+            % {"user": display_name(user), "contact": contact.full_name},
+        )
     return redirect("contacts:detail", pk=contact.pk)
 
 
@@ -361,7 +377,7 @@ def grant_revoke(request, pk, user_pk):
 @login_required
 def exchange_new(request):
     if not may_log_exchange(request.user):
-        raise PermissionDenied("Only officers, leads, admins and channel holders log exchanges.")
+        raise PermissionDenied(_("Only officers, leads, admins and channel holders log exchanges."))
     now = timezone.now()
     initial = {"contacts": request.GET.getlist("contact")}
     form = LogExchangeForm(request.POST or None, user=request.user, now=now, initial=initial)
@@ -374,7 +390,7 @@ def exchange_new(request):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             names = ", ".join(contact.full_name for contact in data["contacts"])
-            messages.success(request, f"Exchange with {names} logged.")
+            messages.success(request, _("Exchange with %(names)s logged.") % {"names": names})
             first = data["contacts"].first()
             return redirect(_safe_next(request) or reverse("contacts:detail", args=[first.pk]))
     record_web_views(request, offered_protected(form["contacts"]))
@@ -406,7 +422,7 @@ def _get_exchange_to_change(request, pk) -> Exchange:
     exchange = get_object_or_404(Exchange.objects.visible_to(request.user), pk=pk)
     _require_editor(request.user)  # as the API's exchanges/: officers, leads and admins
     if not may_change_exchange(request.user, exchange):
-        raise PermissionDenied("Only the exchange's author and officers change it.")
+        raise PermissionDenied(_("Only the exchange's author and officers change it."))
     return exchange
 
 
@@ -435,7 +451,7 @@ def exchange_edit(request, pk):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, "The exchange was saved.")
+            messages.success(request, _("The exchange was saved."))
             return redirect(_back_from_exchange(request, exchange))
     record_web_views(request, offered_protected(form["contacts"]))
     context = {"form": form, "exchange": exchange, "next": _safe_next(request)}
@@ -448,7 +464,7 @@ def exchange_delete(request, pk):
     back = _back_from_exchange(request, exchange)
     if request.method == "POST":
         services.delete_exchange(exchange, now=timezone.now())
-        messages.success(request, "The exchange was deleted.")
+        messages.success(request, _("The exchange was deleted."))
         return redirect(back)
     context = {"exchange": exchange, "back": back, "next": _safe_next(request)}
     return render(request, "contacts/exchange_confirm_delete.html", context)
@@ -471,7 +487,7 @@ def reminder_snooze(request, pk):
         except DomainError as failure:
             error = failure.message
             reminder = None  # changed meanwhile: shown as it is now
-    return _reminder_answer(request, pk, reminder, error=error, done="Reminder snoozed.")
+    return _reminder_answer(request, pk, reminder, error=error, done=_("Reminder snoozed."))
 
 
 @login_required
@@ -485,7 +501,7 @@ def reminder_dismiss(request, pk):
     if _is_partial(request):
         # An empty 200 lets hx-swap="outerHTML" remove the row.
         return HttpResponse("")
-    messages.success(request, "Reminder dismissed.")
+    messages.success(request, _("Reminder dismissed."))
     return redirect(_safe_next(request) or "/")
 
 
@@ -539,7 +555,7 @@ def _writes_organizations(user) -> bool:
 
 
 def _require_organization_writer(user) -> None:
-    why = "Officers, planners, leads and admins change organizations."
+    why = _("Officers, planners, leads and admins change organizations.")
     require_any_role(user, ORGANIZATION_WRITERS, why)
 
 
@@ -549,7 +565,10 @@ def organization_create(request):
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = form.save()
-        messages.success(request, f"{organization.name} was added.")
+        messages.success(
+            request,
+            pgettext("an organization", "%(name)s was added.") % {"name": organization.name},
+        )
         return redirect("contacts:organization_detail", pk=organization.pk)
     context = {"form": form, "organization": None}
     return render(request, "contacts/organization_form.html", context)
@@ -563,7 +582,10 @@ def organization_edit(request, pk):
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         organization = form.save()
-        messages.success(request, f"{organization.name} was saved.")
+        messages.success(
+            request,
+            pgettext("an organization", "%(name)s was saved.") % {"name": organization.name},
+        )
         return redirect("contacts:organization_detail", pk=organization.pk)
     context = {"form": form, "organization": organization, "name": name}
     return render(request, "contacts/organization_form.html", context)
@@ -578,7 +600,9 @@ def organization_delete(request, pk):
         if request.method == "POST":
             name = organization.name
             services.delete_organization(organization, user=request.user)
-            messages.success(request, f"{name} was deleted.")
+            messages.success(
+                request, pgettext("an organization", "%(name)s was deleted.") % {"name": name}
+            )
             return redirect("contacts:organization_list")
         if organization.is_referenced():
             in_use = deletion.still_in_use(organization).message

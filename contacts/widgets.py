@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 
 class PickerMixin:
@@ -28,7 +29,15 @@ class PickerMixin:
         if self.params:
             url = f"{url}?{urlencode(self.params)}"
         context["widget"]["attrs"].update(
-            {"data-picker": url, "data-placeholder": self.placeholder}
+            {
+                "data-picker": url,
+                "data-placeholder": self.placeholder,
+                # picker.js's own words, in the page's language.
+                "data-no-results": gettext("No match."),
+                "data-loading": gettext("Searching…"),
+                "data-remove": gettext("Remove"),
+                "data-clear": gettext("Clear"),
+            }
         )
         return context
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.admin import HTTPS_URL_FIELDS, ReadOnlyAdminMixin, VisibleToAdminMixin
@@ -50,12 +51,12 @@ class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     ordering = ["-starts_at", "pk"]
     inlines = [InvitationInline]
 
-    @admin.display(description="starts (event's zone)", ordering="starts_at")
+    @admin.display(description=gettext_lazy("starts (event's zone)"), ordering="starts_at")
     def local_start(self, event):
         local = timezone.localtime(event.starts_at, event.timezone)
         return f"{local:%Y-%m-%d %H:%M} {event.timezone}"
 
-    @admin.display(description="calendar")
+    @admin.display(description=gettext_lazy("calendar"))
     def calendar_file(self, event):
         return format_html('<a href="{}">.ics</a>', reverse("events:event_ics", args=[event.pk]))
 
@@ -94,15 +95,23 @@ class EventAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
                 now=now,
             )
             for what, why in result.skipped:
-                messages.warning(request, f"Not invited: {what} ({why}).")
+                messages.warning(
+                    request,
+                    gettext("Not invited: %(what)s (%(why)s).")
+                    % {"what": what, "why": gettext(why)},
+                )
         return None
 
 
-@admin.action(description="Withdraw the selected invitations (their RSVP links stop working)")
+@admin.action(
+    description=gettext_lazy("Withdraw the selected invitations (their RSVP links stop working)")
+)
 def withdraw_selected(modeladmin, request, queryset):
     for invitation in queryset:
         services.withdraw_invitation(invitation=invitation, now=timezone.now())
-    modeladmin.message_user(request, f"Withdrew {queryset.count()} invitation(s).")
+    count = queryset.count()
+    text = ngettext("Withdrew %(count)s invitation(s).", "Withdrew %(count)s invitation(s).", count)
+    modeladmin.message_user(request, text % {"count": count})
 
 
 def _check_in_action(attended: bool, description: str):
@@ -117,7 +126,10 @@ def _check_in_action(attended: bool, description: str):
                 done += 1
             except DomainError as error:
                 modeladmin.message_user(request, f"{invitation}: {error.message}", messages.ERROR)
-        modeladmin.message_user(request, f"Checked in {done} invitation(s).")
+        text = ngettext(
+            "Checked in %(count)s invitation(s).", "Checked in %(count)s invitation(s).", done
+        )
+        modeladmin.message_user(request, text % {"count": done})
 
     check_in_selected.__name__ = "mark_attended" if attended else "mark_no_show"
     return check_in_selected
@@ -134,11 +146,11 @@ class InvitationAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
     ordering = ["event__starts_at", "contact__full_name", "pk"]
     actions = [
         withdraw_selected,
-        _check_in_action(True, "Check in: attended"),
-        _check_in_action(False, "Check in: no show"),
+        _check_in_action(True, gettext_lazy("Check in: attended")),
+        _check_in_action(False, gettext_lazy("Check in: no show")),
     ]
 
-    @admin.display(description="RSVP link (no login needed)")
+    @admin.display(description=gettext_lazy("RSVP link (no login needed)"))
     def rsvp_link(self, invitation):
         if invitation.pk is None or invitation.revoked_at:
             return "—"

@@ -1,6 +1,8 @@
 """The check-in page's forms: the guest search and the walk-in."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact
 from contacts.widgets import PickerSelect
@@ -11,11 +13,15 @@ class GuestSearchForm(forms.Form):
     without JavaScript)."""
 
     q = forms.CharField(
-        label="Find a guest",
+        label=gettext_lazy("Find a guest"),
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name in any script", "autocomplete": "off"}
+            attrs={
+                "type": "search",
+                "placeholder": gettext_lazy("Name in any script"),
+                "autocomplete": "off",
+            }
         ),
     )
 
@@ -29,11 +35,13 @@ class WalkInForm(forms.Form):
     contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
         required=False,
-        label="Someone in the network",
-        widget=PickerSelect("contacts:pick_contacts", placeholder="Type a name…"),
+        label=gettext_lazy("Someone in the network"),
+        widget=PickerSelect("contacts:pick_contacts", placeholder=gettext_lazy("Type a name…")),
     )
-    full_name = forms.CharField(label="Someone new: name", required=False, max_length=200)
-    email = forms.EmailField(label="E-mail (optional)", required=False)
+    full_name = forms.CharField(
+        label=gettext_lazy("Someone new: name"), required=False, max_length=200
+    )
+    email = forms.EmailField(label=gettext_lazy("E-mail (optional)"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +56,7 @@ class WalkInForm(forms.Form):
         if self.errors:
             return data
         if contact and name:
-            raise forms.ValidationError("Choose someone in the network or a new name, not both.")
+            raise forms.ValidationError(_("Choose someone in the network or a new name, not both."))
         if not contact and not name:
-            raise forms.ValidationError("Choose someone in the network, or give a new name.")
+            raise forms.ValidationError(_("Choose someone in the network, or give a new name."))
         return data

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from contacts.models import Contact, Layer, Organization, Tag
 from contacts.widgets import PickerSelect, PickerSelectMultiple
@@ -16,7 +18,10 @@ User = get_user_model()
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _blank(choices, label="Any"):
+ANY = pgettext_lazy("a filter that is not set", "Any")
+
+
+def _blank(choices, label=ANY):
     return [("", label), *choices]
 
 
@@ -26,11 +31,22 @@ class EventFilterForm(forms.Form):
     UPCOMING, PAST = "upcoming", "past"
 
     when = forms.ChoiceField(
-        choices=[(UPCOMING, "Upcoming"), (PAST, "Past")], required=False, widget=forms.HiddenInput
+        choices=[
+            (UPCOMING, pgettext_lazy("events", "Upcoming")),
+            (PAST, pgettext_lazy("events", "Past")),
+        ],
+        required=False,
+        widget=forms.HiddenInput,
     )
-    status = forms.ChoiceField(choices=_blank(Event.Status.choices), required=False)
-    kind = forms.ChoiceField(choices=_blank(Event.Kind.choices), required=False)
-    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=_blank(Event.Status.choices), required=False
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=_blank(Event.Kind.choices), required=False
+    )
+    layer = forms.ChoiceField(
+        label=gettext_lazy("Layer"), choices=_blank(Layer.choices), required=False
+    )
 
     def filter(self, events, *, now):
         """The events chosen, upcoming (not over) soonest first, past latest first."""
@@ -50,9 +66,15 @@ class EventFilterForm(forms.Form):
 
 
 class ProgrammeFilterForm(forms.Form):
-    kind = forms.ChoiceField(choices=_blank(Programme.Kind.choices), required=False)
-    status = forms.ChoiceField(choices=_blank(Programme.Status.choices), required=False)
-    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=_blank(Programme.Kind.choices), required=False
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=_blank(Programme.Status.choices), required=False
+    )
+    layer = forms.ChoiceField(
+        label=gettext_lazy("Layer"), choices=_blank(Layer.choices), required=False
+    )
 
     def filter(self, programmes):
         """The programmes chosen, latest start first."""
@@ -92,12 +114,14 @@ class ProgrammeForm(forms.ModelForm):
             "starts_on": DateInput(),
             "ends_on": DateInput(),
             "partners": PickerSelectMultiple(
-                "contacts:pick_organizations", placeholder="Type an organization…"
+                "contacts:pick_organizations", placeholder=gettext_lazy("Type an organization…")
             ),
             "participants": PickerSelectMultiple(
-                "contacts:pick_contacts", placeholder="Type a name…"
+                "contacts:pick_contacts", placeholder=gettext_lazy("Type a name…")
             ),
-            "officers": PickerSelectMultiple("contacts:pick_staff", placeholder="Type a name…"),
+            "officers": PickerSelectMultiple(
+                "contacts:pick_staff", placeholder=gettext_lazy("Type a name…")
+            ),
             "description": forms.Textarea(attrs={"rows": 4}),
             "outcome": forms.Textarea(attrs={"rows": 3}),
         }
@@ -123,7 +147,7 @@ class ProgrammeForm(forms.ModelForm):
         cleaned = super().clean()
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", "The end cannot be before the start.")
+            self.add_error("ends_on", _("The end cannot be before the start."))
         return cleaned
 
 
@@ -151,10 +175,17 @@ def _https_by_default(model_field, **kwargs):
 
 
 class EventForm(forms.ModelForm):
-    starts_at = WallClockField(label="Starts", help_text="In the event's own time zone.")
-    ends_at = WallClockField(label="Ends", help_text="In the event's own time zone.")
+    starts_at = WallClockField(
+        label=gettext_lazy("Starts"), help_text=gettext_lazy("In the event's own time zone.")
+    )
+    ends_at = WallClockField(
+        label=gettext_lazy("Ends"), help_text=gettext_lazy("In the event's own time zone.")
+    )
     capacity = forms.IntegerField(
-        min_value=1, required=False, help_text="Seats; leave empty for no limit."
+        label=gettext_lazy("Capacity"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy("Seats; leave empty for no limit."),
     )
 
     class Meta:
@@ -178,14 +209,19 @@ class EventForm(forms.ModelForm):
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "host_organization": PickerSelect(
-                "contacts:pick_organizations", placeholder="Type an organization…"
+                "contacts:pick_organizations", placeholder=gettext_lazy("Type an organization…")
             ),
-            "planners": PickerSelectMultiple("contacts:pick_staff", placeholder="Type a name…"),
+            "planners": PickerSelectMultiple(
+                "contacts:pick_staff", placeholder=gettext_lazy("Type a name…")
+            ),
             "attending_officers": PickerSelectMultiple(
-                "contacts:pick_staff", placeholder="Type a name…"
+                "contacts:pick_staff", placeholder=gettext_lazy("Type a name…")
             ),
         }
-        labels = {"timezone": "Time zone", "online_url": "Online link"}
+        labels = {
+            "timezone": gettext_lazy("Time zone"),
+            "online_url": gettext_lazy("Online link"),
+        }
         formfield_callback = _https_by_default
 
     def __init__(self, *args, **kwargs):
@@ -194,7 +230,7 @@ class EventForm(forms.ModelForm):
         people = User.objects.filter(is_active=True).order_by("username", "pk")
         self.fields["planners"].queryset = people
         self.fields["attending_officers"].queryset = people
-        self.fields["planners"].help_text = "None chosen: you plan the event you create."
+        self.fields["planners"].help_text = _("None chosen: you plan the event you create.")
         if self.instance.pk:
             zone = self.instance.timezone
             for name in ("starts_at", "ends_at"):
@@ -212,12 +248,15 @@ class EventForm(forms.ModelForm):
                 continue
             moment = clock.replace(tzinfo=zone)
             if moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != clock:
-                self.add_error(name, f"This time does not exist in {zone} (the clocks change).")
+                self.add_error(
+                    name,
+                    _("This time does not exist in %(zone)s (the clocks change).") % {"zone": zone},
+                )
             else:
                 cleaned[name] = moment
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if _aware(starts_at) and _aware(ends_at) and ends_at <= starts_at:
-            self.add_error("ends_at", "The event must end after it starts.")
+            self.add_error("ends_at", _("The event must end after it starts."))
         return cleaned
 
 
@@ -228,11 +267,13 @@ def _aware(value) -> bool:
 class InviteOneForm(forms.Form):
     contact = forms.ModelChoiceField(
         queryset=Contact.objects.none(),
-        label="Contact",
-        help_text="Type part of a name or organization.",
-        widget=PickerSelect("contacts:pick_contacts", placeholder="Type a name…"),
+        label=gettext_lazy("Contact"),
+        help_text=gettext_lazy("Type part of a name or organization."),
+        widget=PickerSelect("contacts:pick_contacts", placeholder=gettext_lazy("Type a name…")),
     )
-    role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=Invitation.Role.choices, initial=Invitation.Role.GUEST
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,21 +286,31 @@ class InviteOneForm(forms.Form):
 
 
 class InviteBulkForm(forms.Form):
-    category = forms.ChoiceField(choices=_blank(Contact.Category.choices), required=False)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=_blank(Contact.Category.choices), required=False
+    )
     organization = forms.ModelChoiceField(
+        label=gettext_lazy("Organization"),
         queryset=Organization.objects.order_by("name", "pk"),
         required=False,
-        empty_label="Any",
-        widget=PickerSelect("contacts:pick_organizations", placeholder="Any organization"),
+        empty_label=ANY,
+        widget=PickerSelect(
+            "contacts:pick_organizations", placeholder=gettext_lazy("Any organization")
+        ),
     )
     tag = forms.ModelChoiceField(
+        label=gettext_lazy("Tag"),
         queryset=Tag.objects.none(),
         to_field_name="name",
         required=False,
-        empty_label="Any",
+        empty_label=ANY,
     )
-    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
-    role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.GUEST)
+    layer = forms.ChoiceField(
+        label=gettext_lazy("Layer"), choices=_blank(Layer.choices), required=False
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=Invitation.Role.choices, initial=Invitation.Role.GUEST
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -271,7 +322,7 @@ class InviteBulkForm(forms.Form):
         cleaned = super().clean()
         if not any(cleaned.get(name) for name in ("category", "organization", "tag", "layer")):
             raise forms.ValidationError(
-                "Choose at least one of category, organization, tag or layer."
+                _("Choose at least one of category, organization, tag or layer.")
             )
         return cleaned
 

@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext
 from kombu.exceptions import OperationalError as BrokerError
 
 from contacts import metrics
@@ -118,7 +118,7 @@ def chase_count(*, event: Event, by, now: dt.datetime) -> int:
 
 def _mailable_guests(*, event: Event, by, now: dt.datetime):
     if not event.is_open_for_answers(now):
-        raise DomainError("This event is over or cancelled: guests can no longer answer.")
+        raise DomainError(gettext("This event is over or cancelled: guests can no longer answer."))
     return (
         Invitation.objects.visible_to(by)
         .filter(event=event, revoked_at__isnull=True, status__in=MAILABLE_STATUSES)
@@ -234,17 +234,18 @@ def _claim(message_id: int, now: dt.datetime) -> bool:
 
 
 def _reason_not_to_send(message: InvitationMessage, now: dt.datetime) -> str:
+    # Stored in English; the guest list shows it in the reader's language.
     invitation = message.invitation
     if invitation.revoked_at:
-        return "The invitation was withdrawn."
+        return gettext_noop("The invitation was withdrawn.")
     if not invitation.event.is_open_for_answers(now):
-        return "The event is over or cancelled."
+        return gettext_noop("The event is over or cancelled.")
     if invitation.contact.erased_at or not invitation.contact.email:
-        return "The guest has no e-mail address."
+        return gettext_noop("The guest has no e-mail address.")
     if message.kind == Kind.CHASER and invitation.status != Invitation.Status.INVITED:
-        return "The guest has answered."
+        return gettext_noop("The guest has answered.")
     if message.kind in (Kind.ACCEPTANCE, Kind.SEAT) and not invitation.holds_seat():
-        return "The guest no longer holds a seat."
+        return gettext_noop("The guest no longer holds a seat.")
     return ""
 
 
@@ -340,7 +341,9 @@ def mark_bounced(*, address: str, now: dt.datetime, event: Event | None = None) 
     sent = InvitationMessage.objects.filter(to__iexact=address.strip(), status=Status.SENT)
     if event is not None:
         sent = sent.filter(invitation__event=event)
-    return sent.update(status=Status.BOUNCED, bounced_at=now, error="The message bounced.")
+    return sent.update(
+        status=Status.BOUNCED, bounced_at=now, error=gettext_noop("The message bounced.")
+    )
 
 
 # The guest list

@@ -2,9 +2,18 @@
 guests to send it to."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from events.mail_templates import PLACEHOLDERS
 from events.models import Event, Invitation
+
+
+def _placeholders_help() -> str:
+    listed = ", ".join(f"{{{name}}} ({meaning})" for name, meaning in PLACEHOLDERS.items())
+    return gettext("Placeholders: %(placeholders)s. Write {{ and }} for a literal brace.") % {
+        "placeholders": listed
+    }
 
 
 class InvitationTextForm(forms.ModelForm):
@@ -14,13 +23,14 @@ class InvitationTextForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = ["invitation_subject", "invitation_text"]
-        labels = {"invitation_subject": "Subject", "invitation_text": "Text"}
+        labels = {
+            "invitation_subject": gettext_lazy("Subject"),
+            "invitation_text": gettext_lazy("Text"),
+        }
         widgets = {"invitation_text": forms.Textarea(attrs={"rows": 12})}
         help_texts = {
             "invitation_subject": "",
-            "invitation_text": "Placeholders: "
-            + ", ".join(f"{{{name}}} ({meaning})" for name, meaning in PLACEHOLDERS.items())
-            + ". Write {{ and }} for a literal brace.",
+            "invitation_text": lazy(_placeholders_help, str)(),
         }
 
 
@@ -37,7 +47,7 @@ class GuestChoiceForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("everyone") and not cleaned.get("invitation"):
-            raise forms.ValidationError("Choose guests, or send to all not yet sent.")
+            raise forms.ValidationError(gettext("Choose guests, or send to all not yet sent."))
         return cleaned
 
     def invitation_ids(self) -> list[int] | None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import string
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 PLACEHOLDERS = {
-    "name": "the guest's name",
-    "event": "the event's title",
-    "when": "the date and time, in the event's own zone",
-    "venue": "the venue (or the online link)",
-    "rsvp_link": "the guest's own link to answer",
+    "name": gettext_lazy("the guest's name"),
+    "event": gettext_lazy("the event's title"),
+    "when": gettext_lazy("the date and time, in the event's own zone"),
+    "venue": gettext_lazy("the venue (or the online link)"),
+    "rsvp_link": gettext_lazy("the guest's own link to answer"),
 }
 DEFAULT_SUBJECT = gettext_noop("Invitation: {event}")
 DEFAULT_TEXT = gettext_noop(
@@ -57,7 +57,7 @@ def validate_mail_template(text: str) -> None:
         parsed = list(string.Formatter().parse(text))
     except ValueError as error:
         raise ValidationError(
-            "A brace is not closed. Write {{ or }} for a literal brace.", code="braces"
+            gettext("A brace is not closed. Write {{ or }} for a literal brace."), code="braces"
         ) from error
     known = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
     for _, name, spec, conversion in parsed:
@@ -65,7 +65,7 @@ def validate_mail_template(text: str) -> None:
             continue
         if name not in PLACEHOLDERS or spec or conversion:
             raise ValidationError(
-                "Unknown placeholder {%(placeholder)s}. Use %(known)s.",
+                gettext("Unknown placeholder {%(placeholder)s}. Use %(known)s."),
                 code="placeholder",
                 params={
                     "placeholder": name + (f"!{conversion}" if conversion else ""),

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.errors import DomainError
@@ -38,14 +40,14 @@ def event_mail(request, pk):
     )
     if form.is_bound and form.is_valid():
         event.save(update_fields=["invitation_subject", "invitation_text", "updated_at"])
-        messages.success(request, "Saved the invitation e-mail.")
+        messages.success(request, _("Saved the invitation e-mail."))
         return redirect("events:mail", pk=event.pk)
     sample = {
-        "name": "(the guest's name)",
+        "name": _("(the guest's name)"),
         "event": event.title,
         "when": mail.event_when(event),
-        "venue": event.venue or event.online_url or "to be announced",
-        "rsvp_link": "(the guest's own RSVP link)",
+        "venue": event.venue or event.online_url or _("to be announced"),
+        "rsvp_link": _("(the guest's own RSVP link)"),
     }
     stored = Event.objects.get(pk=event.pk)  # the text saved, not the one refused
     context = {
@@ -68,7 +70,7 @@ def send_invitations(request, pk):
     event = get_object_or_404(Event, pk=pk)
     form = mail_forms.GuestChoiceForm(request.POST, guests=_standing_guests(request, event))
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose guests.")
+        messages.error(request, " ".join(form.non_field_errors()) or _("Choose guests."))
         return redirect(_guest_list(event))
     try:
         result = mail.queue_invitations(
@@ -96,15 +98,28 @@ def send_chasers(request, pk):
 
 
 def _report(request, result: mail.QueueResult, *, what: str) -> None:
-    plural = "" if result.queued == 1 else "s"
-    text = f"Sending {result.queued} {what}{plural} by e-mail."
+    if what == "chaser":
+        text = ngettext(
+            "Sending %(count)s chaser by e-mail.",
+            "Sending %(count)s chasers by e-mail.",
+            result.queued,
+        )
+    else:
+        text = ngettext(
+            "Sending %(count)s invitation by e-mail.",
+            "Sending %(count)s invitations by e-mail.",
+            result.queued,
+        )
+    text %= {"count": result.queued}
     if result.already:
-        text += f" {result.already} sent or under way already."
+        text += " " + _("%(count)s sent or under way already.") % {"count": result.already}
     messages.success(request, text)
     if result.by_hand:
         names = ", ".join(invitation.contact.full_name for invitation in result.by_hand)
         messages.warning(
-            request, f"No e-mail address, send their link by hand (see the guest list): {names}."
+            request,
+            _("No e-mail address, send their link by hand (see the guest list): %(names)s.")
+            % {"names": names},
         )
 
 
@@ -137,7 +152,13 @@ def invite_bulk(request, pk):
         now=timezone.now(),
     )
     messages.success(
-        request, f"Invited {len(result.invited)} ({batch.criteria}); skipped {len(result.skipped)}."
+        request,
+        _("Invited %(invited)s (%(criteria)s); skipped %(skipped)s.")
+        % {
+            "invited": len(result.invited),
+            "criteria": batch.criteria,
+            "skipped": len(result.skipped),
+        },
     )
     return redirect(_guest_list(event))
 
@@ -159,7 +180,8 @@ def _describe(bulk) -> str:
             shown = (
                 dict(field.choices).get(value, value) if name in ("category", "layer") else value
             )
-            parts.append(f"{field.label or name.title()}: {shown}")
+            # The field's English name: shown_criteria finds the tag by it in the stored text.
+            parts.append(f"{name.title()}: {shown}")
     return batches.CRITERIA_SEPARATOR.join(parts)
 
 
@@ -169,9 +191,11 @@ def batch_withdraw(request, pk):
     """Withdraw every invitation of a batch that the planner may see."""
     batch = get_object_or_404(InvitationBatch, pk=pk)
     withdrawn = batches.withdraw_batch(batch=batch, by=request.user, now=timezone.now())
-    messages.success(
-        request,
-        f"Withdrew {withdrawn} invitation(s) of “{batches.shown_criteria(batch, request.user)}”; "
-        "their links no longer work.",
+    text = ngettext(
+        "Withdrew %(count)s invitation(s) of “%(criteria)s”; their links no longer work.",
+        "Withdrew %(count)s invitation(s) of “%(criteria)s”; their links no longer work.",
+        withdrawn,
     )
+    criteria = batches.shown_criteria(batch, request.user)
+    messages.success(request, text % {"count": withdrawn, "criteria": criteria})
     return redirect(_guest_list(batch.event))

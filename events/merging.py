@@ -6,16 +6,18 @@ more advanced one is kept and the other dropped (its snapshot lets undo bring it
 waitlisted, no show, declined, invited), then the later answer. A dropped invitation that
 held a seat while the kept one holds one too frees it: the earliest waitlisted guest gets
 it, as when a guest declines. Registered by ``EventsConfig.ready``; programmes need nothing
-of their own (a many-to-many: the union).
+of their own (a many-to-many: the union) but their wording.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import ngettext_lazy
+
 from contacts import merging
 from events import services
-from events.models import Event, Invitation
+from events.models import Event, Invitation, Programme
 
 STATUS_RANK = {
     Invitation.Status.INVITED: 0,
@@ -71,7 +73,14 @@ def move(keep, other, now) -> dict:
 
 def undo(keep, other, record, now) -> list[str]:
     back = Invitation.objects.filter(pk__in=record["moved"], contact=keep).update(contact=other)
-    left = merging.left_as_is(Invitation, len(record["moved"]) - back)
+    left = merging.left_as_is(
+        len(record["moved"]) - back,
+        ngettext_lazy(
+            "%(count)d invitation changed since: left as it is.",
+            "%(count)d invitations changed since: left as they are.",
+            "count",
+        ),
+    )
     restored = 0
     for values in record["dropped"]:
         values = merging.restorable(Invitation, values)
@@ -86,12 +95,38 @@ def undo(keep, other, record, now) -> list[str]:
         invitation.save(force_insert=True)
         restored += 1
     left += merging.left_as_is(
-        Invitation, len(record["dropped"]) - restored, verb="could not return"
+        len(record["dropped"]) - restored,
+        ngettext_lazy(
+            "%(count)d invitation could not return: left as it is.",
+            "%(count)d invitations could not return: left as they are.",
+            "count",
+        ),
     )
     return left
 
 
 def register() -> None:
     merging.register(
-        merging.Relation("events.Invitation.contact", "invitations", count, move, undo)
+        merging.Relation(
+            "events.Invitation.contact",
+            "invitations",
+            count,
+            move,
+            undo,
+            ngettext_lazy("%(count)d invitation", "%(count)d invitations", "count"),
+        )
+    )
+    # A programme's participants: the union (as for any many-to-many), worded here.
+    merging.register(
+        merging.many_to_many_union(
+            "events.Programme.participants",
+            Programme._meta.get_field("participants"),
+            title="programmes",
+            moving=ngettext_lazy("%(count)d programme", "%(count)d programmes", "count"),
+            unlinked=ngettext_lazy(
+                "%(count)d programme no longer linked to the kept contact: left as it is.",
+                "%(count)d programmes no longer linked to the kept contact: left as they are.",
+                "count",
+            ),
+        )
     )

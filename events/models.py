@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
@@ -46,66 +47,83 @@ class EventQuerySet(models.QuerySet):
 
 class Event(models.Model):
     class Kind(models.TextChoices):
-        CULTURAL = "cultural", "Cultural"
-        ACADEMIC = "academic", "Academic"
-        MEDIA = "media", "Media"
-        DIALOGUE = "dialogue", "Dialogue"
-        COMMEMORATION = "commemoration", "Commemoration"
-        TECHNOLOGY = "technology", "Technology"
-        COMMUNITY = "community", "Community"
+        CULTURAL = "cultural", _("Cultural")
+        ACADEMIC = "academic", pgettext_lazy("event kind", "Academic")
+        MEDIA = "media", _("Media")
+        DIALOGUE = "dialogue", _("Dialogue")
+        COMMEMORATION = "commemoration", _("Commemoration")
+        TECHNOLOGY = "technology", _("Technology")
+        COMMUNITY = "community", _("Community")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        CONFIRMED = "confirmed", "Confirmed"
-        HELD = "held", "Held"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", pgettext_lazy("event status", "Planned")
+        CONFIRMED = "confirmed", pgettext_lazy("event status", "Confirmed")
+        HELD = "held", pgettext_lazy("event status", "Held")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    description = models.TextField(blank=True)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    timezone = TimeZoneField(default="UTC", help_text="The zone the event is held in.")
-    venue = models.CharField(max_length=200, blank=True)
-    online_url = models.URLField(blank=True)
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    layer = models.CharField(max_length=20, choices=Layer.choices)
+    title = models.CharField(pgettext_lazy("of an event or a programme", "title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    timezone = TimeZoneField(
+        _("timezone"), default="UTC", help_text=_("The zone the event is held in.")
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    online_url = models.URLField(_("online url"), blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    layer = models.CharField(_("layer"), max_length=20, choices=Layer.choices)
     host_organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="hosted_events",
+        verbose_name=_("host organization"),
     )
     planners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="planned_events", blank=True
+        settings.AUTH_USER_MODEL,
+        related_name="planned_events",
+        blank=True,
+        verbose_name=_("planners"),
     )
     attending_officers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="attended_events",
         blank=True,
-        help_text="Officers of the mission who attend (besides the planners).",
+        verbose_name=_("attending officers"),
+        help_text=_("Officers of the mission who attend (besides the planners)."),
     )
     # Bumped on every change that a calendar client must notice (iCalendar SEQUENCE).
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
     invitation_subject = models.CharField(
+        _("invitation subject"),
         max_length=200,
         default=mail_templates.DEFAULT_SUBJECT,
         blank=True,
         validators=[mail_templates.validate_mail_template],
-        help_text="Subject of the invitation e-mail; placeholders as in the text. Empty: "
-        "the default subject.",
+        help_text=_(
+            "Subject of the invitation e-mail; placeholders as in the text. Empty: "
+            "the default subject."
+        ),
     )
     invitation_text = models.TextField(
+        _("invitation text"),
         default=mail_templates.DEFAULT_TEXT,
         blank=True,
         validators=[mail_templates.validate_mail_template],
-        help_text="Text of the invitation e-mail. Placeholders: {name}, {event}, {when}, "
-        "{venue}, {rsvp_link}. Empty: the default text.",
+        help_text=_(
+            "Text of the invitation e-mail. Placeholders: {name}, {event}, {when}, "
+            "{venue}, {rsvp_link}. Empty: the default text."
+        ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(EventQuerySet)()
     history = HistoricalRecords()
@@ -153,10 +171,10 @@ class InvitationQuerySet(ExposesContactQuerySet):
 
 class Invitation(models.Model):
     class Role(models.TextChoices):
-        GUEST = "guest", "Guest"
-        SPEAKER = "speaker", "Speaker"
-        MODERATOR = "moderator", "Moderator"
-        PRESS = "press", "Press"
+        GUEST = "guest", _("Guest")
+        SPEAKER = "speaker", _("Speaker")
+        MODERATOR = "moderator", _("Moderator")
+        PRESS = "press", _("Press")
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -167,28 +185,41 @@ class Invitation(models.Model):
         ATTENDED = "attended", _("Attended")
         NO_SHOW = "no_show", _("No show")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.GUEST)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("event")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("contact")
+    )
+    role = models.CharField(
+        pgettext_lazy("of a guest", "role"),
+        max_length=10,
+        choices=Role.choices,
+        default=Role.GUEST,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("invited by"),
     )
-    responded_at = models.DateTimeField(null=True, blank=True)
-    waitlisted_at = models.DateTimeField(null=True, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("waitlisted at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     batch = models.ForeignKey(
-        "InvitationBatch",
+        to="InvitationBatch",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="invitations",
-        help_text="The bulk invitation that made it, if any.",
+        verbose_name=pgettext_lazy("invitations made at once", "batch"),
+        help_text=_("The bulk invitation that made it, if any."),
     )
     # Part of the signed RSVP link: a new nonce invalidates every link sent before.
     rsvp_nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
@@ -198,10 +229,11 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="attendance",
-        help_text="The exchange that recorded this attendance as a touch.",
+        verbose_name=_("attendance exchange"),
+        help_text=_("The exchange that recorded this attendance as a touch."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(InvitationQuerySet)()
     history = HistoricalRecords()
@@ -228,21 +260,28 @@ class Invitation(models.Model):
 class InvitationBatch(models.Model):
     """The invitations made at once by one "invite all who match", withdrawn as a whole."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="batches")
-    role = models.CharField(max_length=10, choices=Invitation.Role.choices)
-    criteria = models.CharField(max_length=300, help_text="Who matched, in words.")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="batches", verbose_name=_("event")
+    )
+    role = models.CharField(
+        pgettext_lazy("of a guest", "role"), max_length=10, choices=Invitation.Role.choices
+    )
+    criteria = models.CharField(
+        _("criteria"), max_length=300, help_text=_("Who matched, in words.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "invitation batches"
+        verbose_name_plural = _("invitation batches")
         indexes = [models.Index(fields=["event", "created_at"])]
 
     def __str__(self):
@@ -264,41 +303,49 @@ class InvitationMessage(models.Model):
     on the guest list."""
 
     class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitation"
-        CHASER = "chaser", "Chaser"
-        ACCEPTANCE = "acceptance", "Acceptance confirmed"
-        SEAT = "seat", "Seat from the waiting list"
+        INVITATION = "invitation", _("Invitation")
+        CHASER = "chaser", _("Chaser")
+        ACCEPTANCE = "acceptance", _("Acceptance confirmed")
+        SEAT = "seat", _("Seat from the waiting list")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        BOUNCED = "bounced", "Bounced"
-        SKIPPED = "skipped", "Not sent"
+        QUEUED = "queued", pgettext_lazy("e-mail status", "Queued")
+        SENDING = "sending", pgettext_lazy("e-mail status", "Sending")
+        SENT = "sent", pgettext_lazy("e-mail status", "Sent")
+        FAILED = "failed", pgettext_lazy("e-mail status", "Failed")
+        BOUNCED = "bounced", pgettext_lazy("e-mail status", "Bounced")
+        SKIPPED = "skipped", pgettext_lazy("e-mail status", "Not sent")
 
     CLAIMABLE = (Status.QUEUED, Status.FAILED)
 
     invitation = models.ForeignKey(
-        Invitation, on_delete=models.CASCADE, related_name="mail_messages"
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="mail_messages",
+        verbose_name=_("invitation"),
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    key = models.CharField(max_length=64, help_text="One message per (invitation, kind, key).")
-    to = models.EmailField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    error = models.CharField(max_length=500, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    key = models.CharField(
+        _("key"), max_length=64, help_text=_("One message per (invitation, kind, key).")
+    )
+    to = models.EmailField(_("to"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("queued by"),
     )
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    bounced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
 
     objects = models.Manager.from_queryset(InvitationMessageQuerySet)()
 
@@ -318,34 +365,43 @@ class Programme(models.Model):
     """A longer cooperation that ties institutions together."""
 
     class Kind(models.TextChoices):
-        STUDENT_EXCHANGE = "student_exchange", "Student exchange"
-        JOINT_RESEARCH = "joint_research", "Joint research"
-        TECHNOLOGY = "technology", "Technology"
-        CULTURAL_COPRODUCTION = "cultural_coproduction", "Cultural co-production"
-        DELEGATION = "delegation", "Delegation"
-        MEDIA_FORUM = "media_forum", "Media forum"
+        STUDENT_EXCHANGE = "student_exchange", _("Student exchange")
+        JOINT_RESEARCH = "joint_research", _("Joint research")
+        TECHNOLOGY = "technology", _("Technology")
+        CULTURAL_COPRODUCTION = "cultural_coproduction", _("Cultural co-production")
+        DELEGATION = "delegation", _("Delegation")
+        MEDIA_FORUM = "media_forum", _("Media forum")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        CANCELLED = "cancelled", "Cancelled"
+        PLANNED = "planned", pgettext_lazy("programme status", "Planned")
+        ACTIVE = "active", pgettext_lazy("programme status", "Active")
+        COMPLETED = "completed", pgettext_lazy("programme status", "Completed")
+        CANCELLED = "cancelled", pgettext_lazy("programme status", "Cancelled")
 
-    title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    description = models.TextField(blank=True)
-    partners = models.ManyToManyField(Organization, related_name="programmes", blank=True)
-    participants = models.ManyToManyField(Contact, related_name="programmes", blank=True)
-    officers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="programmes", blank=True
+    title = models.CharField(pgettext_lazy("of an event or a programme", "title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    partners = models.ManyToManyField(
+        Organization, related_name="programmes", blank=True, verbose_name=_("partners")
     )
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    outcome = models.TextField(blank=True)
-    layer = models.CharField(max_length=20, choices=Layer.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    participants = models.ManyToManyField(
+        Contact, related_name="programmes", blank=True, verbose_name=_("participants")
+    )
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="programmes",
+        blank=True,
+        verbose_name=_("officers"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    layer = models.CharField(_("layer"), max_length=20, choices=Layer.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()
 
@@ -369,12 +425,21 @@ class EventReminder(models.Model):
     constraint makes each event reminder once per (event, kind, recipient)."""
 
     reminder = models.OneToOneField(
-        Reminder, on_delete=models.CASCADE, primary_key=True, related_name="event_link"
+        Reminder,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="event_link",
+        verbose_name=_("reminder"),
     )
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=20, choices=Reminder.Kind.choices)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("event")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Reminder.Kind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
     )
 
     class Meta:
@@ -392,10 +457,13 @@ class CalendarFeed(models.Model):
     """A user's private iCalendar feed: a secret token in the URL, revocable."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
     )
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     def __str__(self):
         return f"Calendar feed of {self.user}"

@@ -5,6 +5,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from contacts.access import PROGRAMME_MANAGERS, has_any_role, require_any_role
 from contacts.views import offered_protected, record_web_views
@@ -19,7 +20,9 @@ def may_manage_programmes(user) -> bool:
 
 
 def _require_programme_manager(user) -> None:
-    require_any_role(user, PROGRAMME_MANAGERS, "Only planners, leads and admins edit programmes.")
+    require_any_role(
+        user, PROGRAMME_MANAGERS, _("Only planners, leads and admins edit programmes.")
+    )
 
 
 def _posted(request):
@@ -33,7 +36,7 @@ def programme_create(request):
     form = ProgrammeForm(_posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         programme = _save(request, form)
-        messages.success(request, f"{programme.title} was added.")
+        messages.success(request, _("%(title)s was added.") % {"title": programme.title})
         return redirect("events:programme_detail", pk=programme.pk)
     return _render_form(request, form, programme=None)
 
@@ -46,7 +49,7 @@ def programme_edit(request, pk):
     form = ProgrammeForm(_posted(request), instance=programme, user=request.user)
     if request.method == "POST" and form.is_valid():
         programme = _save(request, form)
-        messages.success(request, f"{programme.title} was saved.")
+        messages.success(request, _("%(title)s was saved.") % {"title": programme.title})
         return redirect("events:programme_detail", pk=programme.pk)
     return _render_form(request, form, programme=programme, title=title)
 

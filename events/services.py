@@ -14,6 +14,7 @@ from django.core import signing
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts import services as contact_services
 from contacts.errors import DomainError
@@ -145,9 +146,9 @@ def invite(
     for contact_id in wanted:
         contact = visible.get(contact_id)
         if contact is None:
-            result.skipped.append((f"contact #{contact_id}", "not found"))
+            result.skipped.append((f"contact #{contact_id}", gettext_noop("not found")))
         elif contact_id in already:
-            result.skipped.append((contact.full_name, "already invited"))
+            result.skipped.append((contact.full_name, gettext_noop("already invited")))
         else:
             result.invited.append(
                 Invitation(
@@ -285,9 +286,9 @@ def invitation_for_token(token: str, *, now) -> Invitation:
             pk=pk, rsvp_nonce=nonce
         )
     except (signing.BadSignature, ValueError, TypeError, Invitation.DoesNotExist) as error:
-        raise RsvpLinkInvalid("This invitation link is not valid.") from error
+        raise RsvpLinkInvalid(_("This invitation link is not valid.")) from error
     if invitation.revoked_at or not invitation.event.is_open_for_answers(now):
-        raise RsvpLinkInvalid("This invitation link is not valid.")
+        raise RsvpLinkInvalid(_("This invitation link is not valid."))
     return invitation
 
 
@@ -305,9 +306,9 @@ def check_in(*, invitation: Invitation, attended: bool, by, now) -> Invitation:
         .get(pk=invitation.pk)
     )
     if invitation.revoked_at:
-        raise DomainError("This invitation was withdrawn.")
+        raise DomainError(_("This invitation was withdrawn."))
     if now < invitation.event.starts_at - dt.timedelta(hours=12):
-        raise DomainError("Check-in opens on the day of the event.")
+        raise DomainError(_("Check-in opens on the day of the event."))
     previous = invitation.attendance_exchange
     invitation.status = Invitation.Status.ATTENDED if attended else Invitation.Status.NO_SHOW
     invitation.checked_in_at = now if attended else None
@@ -352,7 +353,7 @@ def check_in_walk_in(
         contact = _walk_in_contact(event=event, by=by, full_name=full_name, email=email)
     elif not Contact.objects.visible_to(by).filter(pk=contact.pk, erased_at__isnull=True).exists():
         # The same answer for a hidden contact as for one that does not exist.
-        raise DomainError("No such contact.", field="contact")
+        raise DomainError(_("No such contact."), field="contact")
     invitation = Invitation.objects.filter(event=event, contact=contact).first()
     if invitation is None:
         invite(event=event, contact_ids=[contact.pk], role=Invitation.Role.GUEST, by=by, now=now)
@@ -363,7 +364,7 @@ def check_in_walk_in(
 def _walk_in_contact(*, event: Event, by, full_name: str, email: str) -> Contact:
     full_name = full_name.strip()
     if not full_name:
-        raise DomainError("Give the guest's name.", field="full_name")
+        raise DomainError(_("Give the guest's name."), field="full_name")
     return Contact.objects.create(
         full_name=full_name,
         email=email.strip(),

@@ -150,9 +150,9 @@ CHECK_IN_STATUSES = (
     Invitation.Status.NO_SHOW,
 )
 ON_BEHALF_ANSWERS = [
-    (Invitation.Status.ACCEPTED, "Accept"),
-    (Invitation.Status.TENTATIVE, "Tentative"),
-    (Invitation.Status.DECLINED, "Decline"),
+    (Invitation.Status.ACCEPTED, pgettext_lazy("answer for a guest", "Accept")),
+    (Invitation.Status.TENTATIVE, pgettext_lazy("answer for a guest", "Tentative")),
+    (Invitation.Status.DECLINED, pgettext_lazy("answer for a guest", "Decline")),
 ]
 
 
@@ -163,7 +163,7 @@ def planner_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not may_manage_events(request.user):
-            raise PermissionDenied("Only planners and admins manage events.")
+            raise PermissionDenied(_("Only planners and admins manage events."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -275,7 +275,7 @@ def event_create(request):
             attending_officers=form.cleaned_data["attending_officers"],
             by=request.user,
         )
-        messages.success(request, f"Created “{event.title}”.")
+        messages.success(request, _("Created “%(title)s”.") % {"title": event.title})
         return redirect("events:detail", pk=event.pk)
     return render(request, "events/event_form.html", {"form": form, "event": None})
 
@@ -291,7 +291,7 @@ def event_edit(request, pk):
             planners=form.cleaned_data["planners"],
             attending_officers=form.cleaned_data["attending_officers"],
         )
-        messages.success(request, f"Saved “{event.title}”.")
+        messages.success(request, _("Saved “%(title)s”.") % {"title": event.title})
         return redirect("events:detail", pk=event.pk)
     return render(request, "events/event_form.html", {"form": form, "event": event})
 
@@ -302,8 +302,11 @@ def event_edit(request, pk):
 @login_required
 def event_detail(request, pk):
     event = get_object_or_404(Event.objects.select_related("host_organization"), pk=pk)
+    # One event's guests, each contact tested by its primary key (``few``): see _checkin_guests.
     visible = (
-        Invitation.objects.visible_to(request.user).filter(event=event).select_related("contact")
+        Invitation.objects.visible_to(request.user, few=True)
+        .filter(event=event)
+        .select_related("contact")
     )
     can_manage = may_manage_events(request.user)
     open_for_answers = event.is_open_for_answers(timezone.now())
@@ -408,7 +411,8 @@ def invitation_respond(request, pk):
     except DomainError as error:
         messages.error(request, f"{name}: {error.message}")
     else:
-        messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
+        status = invitation.get_status_display().lower()
+        messages.success(request, _("%(name)s: %(status)s.") % {"name": name, "status": status})
     return redirect(_back_to_guest(request, invitation))
 
 
@@ -419,8 +423,8 @@ def invitation_withdraw(request, pk):
     services.withdraw_invitation(invitation=invitation, now=timezone.now())
     messages.success(
         request,
-        f"Withdrew the invitation of {invitation.contact.full_name}; "
-        "their RSVP link no longer works.",
+        _("Withdrew the invitation of %(name)s; their RSVP link no longer works.")
+        % {"name": invitation.contact.full_name},
     )
     return redirect("events:detail", pk=invitation.event_id)
 
@@ -463,8 +467,9 @@ def event_invite(request, pk):
 
 def _checkin_guests(user, event):
     """The guests the check-in page lists: those the user may see, still expected or
-    already checked in."""
-    return Invitation.objects.visible_to(user).filter(
+    already checked in. One event's guests are found through its index, each contact then
+    tested by its primary key (``few``): joined instead, the planner reads every contact."""
+    return Invitation.objects.visible_to(user, few=True).filter(
         event=event, revoked_at__isnull=True, status__in=CHECK_IN_STATUSES
     )
 
@@ -531,7 +536,8 @@ def invitation_checkin(request, pk):
     if error:
         messages.error(request, f"{name}: {error}")
     else:
-        messages.success(request, f"{name}: {invitation.get_status_display().lower()}.")
+        status = invitation.get_status_display().lower()
+        messages.success(request, _("%(name)s: %(status)s.") % {"name": name, "status": status})
     return redirect(f"{reverse('events:checkin', args=[invitation.event_id])}#checkin-{pk}")
 
 
@@ -556,7 +562,10 @@ def event_walk_in(request, pk):
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"{invitation.contact.full_name}: invited and checked in.")
+            messages.success(
+                request,
+                _("%(name)s: invited and checked in.") % {"name": invitation.contact.full_name},
+            )
             checkin_url = reverse("events:checkin", args=[event.pk])
             return redirect(f"{checkin_url}#checkin-{invitation.pk}")
     return _checkin_page(request, event, walk_in=form)
@@ -573,10 +582,10 @@ def feed_manage(request):
         action = request.POST.get("action")
         if action == "create":
             CalendarFeed.objects.get_or_create(user=request.user)
-            messages.success(request, "Your private feed URL is ready.")
+            messages.success(request, _("Your private feed URL is ready."))
         elif action == "replace":
             services.replace_calendar_feed(user=request.user)
-            messages.success(request, "The old URL no longer works; use this new one.")
+            messages.success(request, _("The old URL no longer works; use this new one."))
         else:
             return HttpResponseBadRequest("Unknown action.")
         return redirect("events:feed_manage")

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.access import may_read_notes
@@ -57,12 +58,15 @@ class SignalAdmin(SimpleHistoryAdmin):
                 file=form.cleaned_data["file"], user=request.user, now=timezone.now()
             )
             if report.ok:
-                self.message_user(request, f"Imported {report.created} signal(s).")
+                message = ngettext(
+                    "Imported %(count)d signal.", "Imported %(count)d signals.", report.created
+                ) % {"count": report.created}
+                self.message_user(request, message)
                 return redirect("admin:indicators_signal_changelist")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import signals from a CSV file",
+            "title": gettext("Import signals from a CSV file"),
             "form": form,
             "report": report,
             "columns": signals_import.COLUMNS,

@@ -1,6 +1,7 @@
 """REST API of the indicators app: signals (CRUD) and the indicators (read)."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, viewsets
@@ -149,7 +150,7 @@ class IndicatorViewSet(viewsets.ViewSet):
     def retrieve(self, request, name=None):
         """One indicator: its series, total and change against the window before."""
         if name not in measures.REGISTRY:
-            raise NotFound("No indicator of this name.")
+            raise NotFound(gettext("No indicator of this name."))
         result = figure_cache.compute(name, request.user, **self._filters(request))
         return Response(indicator_serializers.IndicatorSerializer(result).data)
 

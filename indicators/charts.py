@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language_bidi, gettext
 
 # Each bar has its label on a line of its own above it, so that the chart stays legible
 # when a phone shrinks it to 360 px: no column of labels eats the bars' width.
@@ -92,7 +92,7 @@ def bar_chart(
     summary = "; ".join(f"{label}: {value_text}" for label, _, value_text in rows)
     return BarChart(
         title=title,
-        summary=summary or "no data",
+        summary=summary or gettext("no data"),
         bars=tuple(bars),
         width=WIDTH,
         height=max(len(rows), 1) * ROW_HEIGHT,
@@ -217,7 +217,7 @@ def column_chart(
     summary = "; ".join(f"{label}: {value_text}" for _, label, _, value_text, _ in points)
     return ColumnChart(
         title=title,
-        summary=summary or "no data",
+        summary=summary or gettext("no data"),
         columns=columns,
         width=COLUMN_WIDTH,
         height=COLUMN_HEIGHT,

@@ -1,6 +1,7 @@
 """The indicators as files: CSV in a long format (one row per figure) and XLSX with one sheet
 per indicator. The numbers are the indicator results' own, unrounded and unformatted, so a
-file holds exactly what ``GET /api/v1/indicators/`` answers for the same filters."""
+file holds exactly what ``GET /api/v1/indicators/`` answers for the same filters. Column names,
+keys and values stay English, as in the API; only the XLSX's titles follow the language."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import csv
 import datetime as dt
 import io
 
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -114,7 +116,7 @@ def to_xlsx(results: list[Result], filters: dict) -> bytes:
 
 def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
     sheet.title = "summary"
-    sheet.append(["Track II indicators"])
+    sheet.append([gettext("Track II indicators")])
     sheet["A1"].font = Font(bold=True, size=14)
     for name in ("start", "end", "period", "layer", "category", "country"):
         value = filters.get(name)
@@ -137,7 +139,7 @@ def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
         sheet.append(
             [
                 result.name,
-                result.title,
+                gettext(result.title),
                 result.unit,
                 *_window_figures(result),
                 result.assessment or "",
@@ -154,7 +156,7 @@ def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
 
 
 def _indicator_sheet(sheet, result: Result) -> None:
-    sheet.append([result.title])
+    sheet.append([gettext(result.title)])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in [
         ("indicator", result.name),

@@ -7,6 +7,8 @@ import datetime as dt
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django_countries import countries
 
 from contacts.models import Contact, Layer
@@ -17,6 +19,11 @@ from indicators.serializers import EARLIEST, LATEST, IndicatorFilterSerializer
 FILTER_NAMES = ("from", "to", "period", "layer", "category", "country")
 REPORT_MONTHS = 3  # without ?from=, the report covers this month and the two before
 MAX_REPORT_MONTHS = 24
+PERIOD_LABELS = {
+    "month": pgettext_lazy("a period of the indicators", "Month"),
+    "quarter": pgettext_lazy("a period of the indicators", "Quarter"),
+    "year": pgettext_lazy("a period of the indicators", "Year"),
+}
 
 
 class DateInput(forms.DateInput):
@@ -33,8 +40,16 @@ class CountryChoiceField(forms.ChoiceField):
         return super().to_python(value).upper()
 
 
-def _blank(choices, label="All"):
+ALL = _("All")
+
+
+def _blank(choices, label=ALL):
     return [("", label), *choices]
+
+
+def _country_choices():
+    """The countries named in the language of the request (a callable: read per form)."""
+    return _blank(list(countries))
 
 
 def _date_field(label: str, help_text: str) -> forms.DateField:
@@ -53,20 +68,24 @@ class IndicatorFilterForm(forms.Form):
     window), so that the page, its exports and the API agree. After ``is_valid()``,
     ``filters`` holds the keyword arguments of the indicator functions (but ``now``)."""
 
-    to = _date_field("To", "The last day, included (default: today).")
-    period = forms.ChoiceField(
-        label="Per",
-        choices=[(period, period.capitalize()) for period in measures.PERIODS],
-        required=False,
-        help_text="The size of each bar: month, quarter or year.",
+    to = _date_field(
+        pgettext_lazy("the last day of a range", "To"),
+        _("The last day, included (default: today)."),
     )
-    layer = forms.ChoiceField(choices=_blank(Layer.choices), required=False)
+    period = forms.ChoiceField(
+        label=pgettext_lazy("the period of each bar", "Per"),
+        choices=[(period, PERIOD_LABELS[period]) for period in measures.PERIODS],
+        required=False,
+        help_text=_("The size of each bar: month, quarter or year."),
+    )
+    layer = forms.ChoiceField(label=_("Layer"), choices=_blank(Layer.choices), required=False)
     category = forms.ChoiceField(
+        label=_("Category"),
         choices=_blank(Contact.Category.choices),
         required=False,
-        help_text="Of the contacts counted (not applied to logged signals).",
+        help_text=_("Of the contacts counted (not applied to logged signals)."),
     )
-    country = CountryChoiceField(choices=_blank(list(countries)), required=False)
+    country = CountryChoiceField(label=_("Country"), choices=_country_choices, required=False)
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,9 +94,11 @@ class IndicatorFilterForm(forms.Form):
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
         self.fields = {
             "from": _date_field(
-                "From",
-                "The first day, included. Empty: the last 12 months, 4 quarters or 3 years; "
-                "set both dates for a custom range.",
+                pgettext_lazy("the first day of a range", "From"),
+                _(
+                    "The first day, included. Empty: the last 12 months, 4 quarters or 3 "
+                    "years; set both dates for a custom range."
+                ),
             ),
             **self.fields,
         }
@@ -119,8 +140,8 @@ class ReportFilterForm(IndicatorFilterForm):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, today=today, **kwargs)
         del self.fields["period"]
-        self.fields["from"].help_text = "A day in the first month (default: two months ago)."
-        self.fields["to"].help_text = "A day in the last month (default: this month)."
+        self.fields["from"].help_text = _("A day in the first month (default: two months ago).")
+        self.fields["to"].help_text = _("A day in the last month (default: this month).")
 
     def query_data(self, cleaned: dict) -> dict:
         end = cleaned.get("to") or self.today
@@ -143,11 +164,16 @@ class ReportFilterForm(IndicatorFilterForm):
             months = measures.count_buckets(self.filters["start"], self.filters["end"], "month")
             if months > MAX_REPORT_MONTHS:
                 self.filters = {}
-                self.add_error("from", f"At most {MAX_REPORT_MONTHS} months in one report.")
+                message = ngettext(
+                    "At most %(count)d month in one report.",
+                    "At most %(count)d months in one report.",
+                    MAX_REPORT_MONTHS,
+                ) % {"count": MAX_REPORT_MONTHS}
+                self.add_error("from", message)
         return cleaned
 
 
 class SignalFilterForm(forms.Form):
     """The signals list's filter by kind."""
 
-    kind = forms.ChoiceField(choices=_blank(Signal.Kind.choices), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(Signal.Kind.choices), required=False)

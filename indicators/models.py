@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -22,79 +24,101 @@ class Signal(models.Model):
     import all run."""
 
     class Kind(models.TextChoices):
-        COVERAGE = "coverage", "Media coverage"
-        DIGITAL_REACH = "digital_reach", "Digital reach"
-        FRICTION_INCIDENT = "friction_incident", "Friction incident"
-        COORDINATION = "coordination", "Coordination"
+        COVERAGE = "coverage", _("Media coverage")
+        DIGITAL_REACH = "digital_reach", _("Digital reach")
+        FRICTION_INCIDENT = "friction_incident", _("Friction incident")
+        COORDINATION = "coordination", _("Coordination")
 
     class Theme(models.TextChoices):
-        SECURITY = "security", "Security"
-        POLITICAL = "political", "Political"
-        CIVIL = "civil", "Civil"
-        CULTURAL = "cultural", "Cultural"
-        INNOVATION = "innovation", "Innovation"
+        SECURITY = "security", pgettext_lazy("signal theme", "Security")
+        POLITICAL = "political", pgettext_lazy("signal theme", "Political")
+        CIVIL = "civil", pgettext_lazy("signal theme", "Civil")
+        CULTURAL = "cultural", pgettext_lazy("signal theme", "Cultural")
+        INNOVATION = "innovation", pgettext_lazy("signal theme", "Innovation")
 
     class Severity(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+        LOW = "low", pgettext_lazy("incident severity", "Low")
+        MEDIUM = "medium", pgettext_lazy("incident severity", "Medium")
+        HIGH = "high", pgettext_lazy("incident severity", "High")
 
     class Outcome(models.TextChoices):
-        HELD = "held", "Held"
-        POSTPONED = "postponed", "Postponed"
-        FAILED = "failed", "Failed"
+        HELD = "held", pgettext_lazy("coordination outcome", "Held")
+        POSTPONED = "postponed", pgettext_lazy("coordination outcome", "Postponed")
+        FAILED = "failed", pgettext_lazy("coordination outcome", "Failed")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    occurred_on = models.DateField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("occurred on"))
     organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="signals",
-        help_text="For coverage: the media outlet.",
+        verbose_name=_("organization"),
+        help_text=_("For coverage: the media outlet."),
     )
-    title = models.CharField(max_length=300, help_text="The headline or a short label.")
-    language = models.CharField(max_length=12, blank=True, help_text="A code, e.g. ru, he.")
+    title = models.CharField(
+        _("title"), max_length=300, help_text=_("The headline or a short label.")
+    )
+    language = models.CharField(
+        _("language"), max_length=12, blank=True, help_text=_("A code, e.g. ru, he.")
+    )
     tone = models.SmallIntegerField(
+        _("tone"),
         null=True,
         blank=True,
         validators=[MinValueValidator(-2), MaxValueValidator(2)],
-        help_text="For coverage: -2 hostile, 0 neutral, +2 favourable.",
+        help_text=_("For coverage: -2 hostile, 0 neutral, +2 favourable."),
     )
-    theme = models.CharField(max_length=12, choices=Theme.choices, blank=True)
-    link = models.URLField(max_length=500, blank=True)
-    platform = models.CharField(max_length=50, blank=True, help_text="For digital reach.")
+    theme = models.CharField(_("theme"), max_length=12, choices=Theme.choices, blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    platform = models.CharField(
+        _("platform"), max_length=50, blank=True, help_text=_("For digital reach.")
+    )
     audience = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Views or audience estimate."
+        _("audience"), null=True, blank=True, help_text=_("Views or audience estimate.")
     )
     severity = models.CharField(
-        max_length=8, choices=Severity.choices, blank=True, help_text="For friction incidents."
+        _("severity"),
+        max_length=8,
+        choices=Severity.choices,
+        blank=True,
+        help_text=_("For friction incidents."),
     )
     outcome = models.CharField(
-        max_length=10, choices=Outcome.choices, blank=True, help_text="For coordination."
+        _("outcome"),
+        max_length=10,
+        choices=Outcome.choices,
+        blank=True,
+        help_text=_("For coordination."),
     )
     layer = models.CharField(
+        _("layer"),
         max_length=20,
         choices=Layer.choices,
-        help_text="Empty: security for incidents and coordination, narrative otherwise.",
+        help_text=_("Empty: security for incidents and coordination, narrative otherwise."),
     )
-    country = CountryField(blank=True, help_text="Empty: the organization's country.")
-    note = models.TextField(blank=True)
+    country = CountryField(
+        verbose_name=_("country"), blank=True, help_text=_("Empty: the organization's country.")
+    )
+    note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(table_name="contacts_historicalsignal")
 
     class Meta:
         db_table = "contacts_signal"
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
         constraints = [
             models.CheckConstraint(
                 condition=Q(tone__isnull=True) | Q(tone__gte=-2, tone__lte=2),
@@ -129,20 +153,24 @@ class Signal(models.Model):
         errors = {}
         if self.kind == self.Kind.COVERAGE:
             if organization is None:
-                errors["organization"] = "A coverage item names its media outlet."
+                errors["organization"] = gettext("A coverage item names its media outlet.")
             elif organization.kind != Organization.Kind.MEDIA_OUTLET:
-                errors["organization"] = "The outlet must be an organization of kind media_outlet."
+                errors["organization"] = gettext(
+                    "The outlet must be an organization of kind media_outlet."
+                )
             if self.tone is None:
-                errors["tone"] = "A coverage item has a tone from -2 to +2."
+                errors["tone"] = gettext("A coverage item has a tone from -2 to +2.")
         elif self.kind == self.Kind.DIGITAL_REACH:
             if not self.platform:
-                errors["platform"] = "A digital reach item names its platform."
+                errors["platform"] = gettext("A digital reach item names its platform.")
             if self.audience is None:
-                errors["audience"] = "A digital reach item has an audience (views) estimate."
+                errors["audience"] = gettext(
+                    "A digital reach item has an audience (views) estimate."
+                )
         elif self.kind == self.Kind.FRICTION_INCIDENT and not self.severity:
-            errors["severity"] = "A friction incident has a severity."
+            errors["severity"] = gettext("A friction incident has a severity.")
         elif self.kind == self.Kind.COORDINATION and not self.outcome:
-            errors["outcome"] = "A coordination item has an outcome."
+            errors["outcome"] = gettext("A coordination item has an outcome.")
         if errors:
             raise ValidationError(errors)
 
@@ -157,8 +185,8 @@ class FigureGeneration(models.Model):
     microseconds, so a restored backup or a rolled-back change never brings back a number
     under which other figures were kept."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True)
-    value = models.BigIntegerField()
+    id = models.PositiveSmallIntegerField(_("id"), primary_key=True)
+    value = models.BigIntegerField(_("value"))
 
     def __str__(self):
         return f"Figure generation {self.value}"
@@ -172,8 +200,8 @@ class FigureChange(models.Model):
     Written only by database triggers; empty on SQLite, whose triggers move the
     generation at once."""
 
-    xid = models.BigIntegerField(primary_key=True)
-    mark = models.BigIntegerField()
+    xid = models.BigIntegerField(_("xid"), primary_key=True)
+    mark = models.BigIntegerField(_("mark"))
 
     def __str__(self):
         return f"Uncommitted change {self.xid}"

@@ -4,6 +4,7 @@ indicator's series, total and change (DESIGN.md, "REST API v1", indicators/), an
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext, ngettext
 from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.types import OpenApiTypes
@@ -57,18 +58,18 @@ class IndicatorFilterSerializer(serializers.Serializer):
         )
         for name, day in (("from", start), ("to", end)):
             if not EARLIEST <= day <= LATEST:
-                raise serializers.ValidationError({name: [f"Between {EARLIEST} and {LATEST}."]})
+                message = gettext("Between %(earliest)s and %(latest)s.")
+                bounds = {"earliest": EARLIEST, "latest": LATEST}
+                raise serializers.ValidationError({name: [message % bounds]})
         if start > end:
-            raise serializers.ValidationError({"from": ["On or before to."]})
+            raise serializers.ValidationError({"from": [gettext("On or before to.")]})
         if measures.count_buckets(start, end, period) > measures.MAX_BUCKETS:
-            raise serializers.ValidationError(
-                {
-                    "from": [
-                        f"At most {measures.MAX_BUCKETS} periods: a longer period or a "
-                        "shorter range."
-                    ]
-                }
+            message = ngettext(
+                "At most %(count)d period: a longer period or a shorter range.",
+                "At most %(count)d periods: a longer period or a shorter range.",
+                measures.MAX_BUCKETS,
             )
+            raise serializers.ValidationError({"from": [message % {"count": measures.MAX_BUCKETS}]})
         return {
             "start": start,
             "end": end,

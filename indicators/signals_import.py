@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from contacts.models import Organization
@@ -44,7 +46,7 @@ class SignalForm(forms.ModelForm):
     """One signal: the fields, and the rules of its kind from ``Signal.clean()`` (which
     also fills the default layer and country)."""
 
-    link = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    link = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = Signal
@@ -74,10 +76,13 @@ class SignalForm(forms.ModelForm):
 
 
 class SignalCsvForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text=f"UTF-8, a header row naming the columns: {', '.join(COLUMNS)}.",
-    )
+    file = forms.FileField(label=_("CSV file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = gettext(
+            "UTF-8, a header row naming the columns: %(columns)s."
+        ) % {"columns": ", ".join(COLUMNS)}
 
 
 @dataclass(frozen=True)
@@ -122,41 +127,49 @@ def import_signals_csv(*, file, user, now: dt.datetime) -> ImportReport:
 def _read_rows(file) -> tuple[list[tuple[int, dict]], list[RowError]]:
     raw = file.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        return [], [RowError(FILE, "file", f"The file is larger than {MAX_BYTES} bytes.")]
+        message = gettext("The file is larger than %(limit)d bytes.") % {"limit": MAX_BYTES}
+        return [], [RowError(FILE, "file", message)]
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        return [], [RowError(FILE, "file", "The file is not UTF-8 text.")]
+        return [], [RowError(FILE, "file", gettext("The file is not UTF-8 text."))]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader)]
         records = list(reader)
     except StopIteration:
-        return [], [RowError(FILE, "file", "The file is empty.")]
+        return [], [RowError(FILE, "file", gettext("The file is empty."))]
     except csv.Error as error:
-        return [], [RowError(FILE, "file", f"Not a readable CSV file: {error}.")]
+        message = gettext("Not a readable CSV file: %(error)s.") % {"error": error}
+        return [], [RowError(FILE, "file", message)]
     errors = _header_errors(header)
     if not errors and len(records) > MAX_ROWS:
-        errors = [RowError(FILE, "file", f"At most {MAX_ROWS} rows in one file.")]
+        message = ngettext(
+            "At most %(count)d row in one file.", "At most %(count)d rows in one file.", MAX_ROWS
+        ) % {"count": MAX_ROWS}
+        errors = [RowError(FILE, "file", message)]
     rows = [
         (number, dict(zip(header, (value.strip() for value in record), strict=False)))
         for number, record in enumerate(records, start=2)
         if any(value.strip() for value in record)
     ]
     if not errors and not rows:
-        errors = [RowError(FILE, "file", "The file has no rows under its header.")]
+        errors = [RowError(FILE, "file", gettext("The file has no rows under its header."))]
     return rows, errors
 
 
 def _header_errors(header: list[str]) -> list[RowError]:
-    errors = [RowError(1, name or "(blank)", "Unknown column.") for name in header]
+    blank = pgettext("a column without a name", "(blank)")
+    errors = [RowError(1, name or blank, gettext("Unknown column.")) for name in header]
     errors = [error for error in errors if error.field not in COLUMNS]
     errors += [
-        RowError(1, name, "Duplicate column.")
+        RowError(1, name, gettext("Duplicate column."))
         for name in sorted({name for name in header if header.count(name) > 1})
     ]
     errors += [
-        RowError(1, name, "Missing column.") for name in REQUIRED_COLUMNS if name not in header
+        RowError(1, name, gettext("Missing column."))
+        for name in REQUIRED_COLUMNS
+        if name not in header
     ]
     return errors
 
@@ -195,6 +208,11 @@ def _resolve_organization(data: dict, organizations) -> tuple[dict, str | None]:
     if len(matches) == 1:
         return {**data, "organization": str(matches[0])}, None
     if not matches:
-        return {**data, "organization": ""}, f'No organization is named "{reference}".'
-    message = f'{len(matches)} organizations are named "{reference}"; give the id.'
+        message = gettext('No organization is named "%(name)s".') % {"name": reference}
+        return {**data, "organization": ""}, message
+    message = ngettext(
+        '%(count)d organization is named "%(name)s"; give the id.',
+        '%(count)d organizations are named "%(name)s"; give the id.',
+        len(matches),
+    ) % {"count": len(matches), "name": reference}
     return {**data, "organization": ""}, message

@@ -19,6 +19,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from contacts.access import Role, has_role, may_erase
 from contacts.admin import ContactAdmin, VisibleToAdminMixin
@@ -36,10 +38,12 @@ from trackii.security import require_recent_confirmation
 admin.site.login = secure_admin_login(admin.site.login)
 
 
-@admin.action(description="Export all data held about the selected contact (JSON)")
+@admin.action(description=_("Export all data held about the selected contact (JSON)"))
 def export_selected(modeladmin, request, queryset):
     if queryset.count() != 1:
-        modeladmin.message_user(request, "Select exactly one contact to export.", messages.ERROR)
+        modeladmin.message_user(
+            request, gettext("Select exactly one contact to export."), messages.ERROR
+        )
         return None
     require_recent_confirmation(request)
     try:
@@ -58,10 +62,10 @@ def export_selected(modeladmin, request, queryset):
     return response
 
 
-@admin.action(description="Erase the selected contacts' personal data")
+@admin.action(description=_("Erase the selected contacts' personal data"))
 def erase_selected(modeladmin, request, queryset):
     if not may_erase(request.user):
-        modeladmin.message_user(request, "Only admins erase a contact.", messages.ERROR)
+        modeladmin.message_user(request, gettext("Only admins erase a contact."), messages.ERROR)
         return None
     require_recent_confirmation(request)
     if request.POST.get("confirmed") != "yes":
@@ -70,7 +74,7 @@ def erase_selected(modeladmin, request, queryset):
             "opts": modeladmin.model._meta,
             "contacts": queryset.order_by("full_name", "pk"),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "title": "Erase personal data?",
+            "title": gettext("Erase personal data?"),
         }
         return TemplateResponse(request, "admin/contacts/contact/erase_confirmation.html", context)
     reason = request.POST.get("reason", "")[:200]
@@ -83,11 +87,19 @@ def erase_selected(modeladmin, request, queryset):
             erased += 1
         except DomainError as error:
             modeladmin.message_user(request, f"#{contact.pk}: {error.message}", messages.WARNING)
-    modeladmin.message_user(request, f"Erased the personal data of {erased} contact(s).")
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Erased the personal data of %(count)d contact(s).",
+            "Erased the personal data of %(count)d contact(s).",
+            erased,
+        )
+        % {"count": erased},
+    )
     return None
 
 
-@admin.action(description="Invite the selected contacts to an event")
+@admin.action(description=_("Invite the selected contacts to an event"))
 def invite_selected(modeladmin, request, queryset):
     event_id = request.POST.get("event")
     if not event_id:
@@ -98,13 +110,13 @@ def invite_selected(modeladmin, request, queryset):
             "events": Event.objects.upcoming(timezone.now()),
             "roles": Invitation.Role.choices,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "title": "Invite to an event",
+            "title": gettext("Invite to an event"),
         }
         return TemplateResponse(request, "admin/contacts/contact/invite.html", context)
     event = Event.objects.filter(pk=event_id).first()
     role = request.POST.get("role", Invitation.Role.GUEST)
     if event is None or role not in Invitation.Role.values:
-        modeladmin.message_user(request, "Choose an event and a role.", messages.ERROR)
+        modeladmin.message_user(request, gettext("Choose an event and a role."), messages.ERROR)
         return None
     result = event_services.invite(
         event=event,
@@ -113,9 +125,18 @@ def invite_selected(modeladmin, request, queryset):
         by=request.user,
         now=timezone.now(),
     )
-    modeladmin.message_user(request, f"Invited {len(result.invited)} to {event.title}.")
+    invited = len(result.invited)
+    modeladmin.message_user(
+        request,
+        ngettext("Invited %(count)d to %(event)s.", "Invited %(count)d to %(event)s.", invited)
+        % {"count": invited, "event": event.title},
+    )
     for what, why in result.skipped:
-        modeladmin.message_user(request, f"Skipped {what}: {why}.", messages.WARNING)
+        modeladmin.message_user(
+            request,
+            gettext("Skipped %(what)s: %(why)s.") % {"what": what, "why": why},
+            messages.WARNING,
+        )
     return None
 
 
@@ -127,7 +148,9 @@ admin.site.unregister(Contact)
 admin.site.register(Contact, TrackIIContactAdmin)
 
 
-@admin.action(description="Reset the selected users' second factors", permissions=["reset_factors"])
+@admin.action(
+    description=_("Reset the selected users' second factors"), permissions=["reset_factors"]
+)
 def reset_factors_selected(modeladmin, request, queryset):
     """Delete every second factor of the selected users (a lost phone or key): they sign in
     by password and enrol again. Each reset is in the security trail with who did it."""
@@ -136,11 +159,19 @@ def reset_factors_selected(modeladmin, request, queryset):
     for user in queryset.order_by("pk"):
         if mfa_policy.reset_factors(user=user, actor=request.user, request=request):
             reset += 1
-    modeladmin.message_user(request, f"Reset the second factors of {reset} user(s).")
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Reset the second factors of %(count)d user(s).",
+            "Reset the second factors of %(count)d user(s).",
+            reset,
+        )
+        % {"count": reset},
+    )
 
 
 @admin.action(
-    description="End all sessions and revoke the API tokens of the selected users",
+    description=_("End all sessions and revoke the API tokens of the selected users"),
     permissions=["sign_out"],
 )
 def sign_out_selected(modeladmin, request, queryset):
@@ -150,14 +181,18 @@ def sign_out_selected(modeladmin, request, queryset):
     for user in queryset.order_by("pk"):
         if not user_sessions.may_sign_out(request.user, user):
             modeladmin.message_user(
-                request, f"Skipped {user}: end your own sessions from Security.", messages.WARNING
+                request,
+                gettext("Skipped %(user)s: end your own sessions from Security.") % {"user": user},
+                messages.WARNING,
             )
             continue
         result = user_sessions.sign_out_everywhere(user, actor=request.user, request=request)
         sessions += result.sessions
         revoked += result.tokens
     modeladmin.message_user(
-        request, f"Ended {sessions} session(s) and revoked {revoked} API token(s)."
+        request,
+        gettext("Ended %(sessions)d session(s) and revoked %(tokens)d API token(s).")
+        % {"sessions": sessions, "tokens": revoked},
     )
 
 
@@ -292,7 +327,7 @@ def retention_view(request):
     next_run = retention.next_run_at(now=now)
     context = {
         **admin.site.each_context(request),
-        "title": "Retention",
+        "title": gettext("Retention"),
         "rows": retention.plan(now=next_run or now),
         "next_run": next_run,
         "batch_size": settings.RETENTION_BATCH_SIZE,

@@ -3,6 +3,7 @@ each periodic task's last successful run (a heartbeat, read by the readiness che
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from contacts.fields import EncryptedTextField
 
@@ -14,10 +15,12 @@ class Draft(models.Model):
     older than ``trackii.drafts.DRAFT_MAX_AGE`` is never restored (a periodic task purges it).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    path = models.CharField(max_length=2000)
-    payload = EncryptedTextField()
-    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    path = models.CharField(_("path"), max_length=2000)
+    payload = EncryptedTextField(_("payload"))
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         constraints = [
@@ -36,9 +39,9 @@ class Heartbeat(models.Model):
     heartbeat is older than twice its interval as late.
     """
 
-    task = models.CharField(max_length=200, unique=True)
-    succeeded_at = models.DateTimeField()
-    duration_seconds = models.FloatField(null=True, blank=True)
+    task = models.CharField(_("task"), max_length=200, unique=True)
+    succeeded_at = models.DateTimeField(_("succeeded at"))
+    duration_seconds = models.FloatField(_("duration seconds"), null=True, blank=True)
 
     def __str__(self):
         return f"{self.task} at {self.succeeded_at:%Y-%m-%d %H:%M:%S}"
@@ -54,19 +57,19 @@ class SecurityEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SIGN_IN = "sign_in", "Signed in"
-        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-        LOCKOUT = "lockout", "Locked out"
-        FACTOR_ADDED = "factor_added", "Second factor added"
-        FACTOR_REMOVED = "factor_removed", "Second factor removed"
-        FACTORS_RESET = "factors_reset", "Second factors reset"
-        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
-        SESSION_ENDED = "session_ended", "Session ended"
-        TOKEN_CREATED = "token_created", "API token created"
-        TOKEN_REVOKED = "token_revoked", "API token revoked"
-        SSO_SIGN_IN = "sso_sign_in", "Signed in through single sign-on"
-        SSO_REFUSED = "sso_refused", "Single sign-on refused"
-        REAUTHENTICATED = "reauthenticated", "Confirmed identity"
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKOUT = "lockout", _("Locked out")
+        FACTOR_ADDED = "factor_added", _("Second factor added")
+        FACTOR_REMOVED = "factor_removed", _("Second factor removed")
+        FACTORS_RESET = "factors_reset", _("Second factors reset")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        SESSION_ENDED = "session_ended", _("Session ended")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        SSO_SIGN_IN = "sso_sign_in", _("Signed in through single sign-on")
+        SSO_REFUSED = "sso_refused", _("Single sign-on refused")
+        REAUTHENTICATED = "reauthenticated", _("Confirmed identity")
 
     # SET_NULL, not CASCADE: deleting a user keeps the trail of what happened to the account.
     user = models.ForeignKey(
@@ -75,6 +78,7 @@ class SecurityEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="security_events",
+        verbose_name=_("user"),
     )
     # Who did it, when someone else than the user did (an admin resetting factors, a lead
     # ending sessions).
@@ -84,14 +88,17 @@ class SecurityEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("actor"),
     )
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    at = models.DateTimeField(db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=200, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    ip = models.GenericIPAddressField(_("ip"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=200, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         indexes = [models.Index(fields=["user", "-at"], name="securityevent_user_at")]
 
     def __str__(self):
@@ -107,16 +114,20 @@ class ApiToken(models.Model):
     ``expires_at`` has passed; ``last_used_at`` is written at most once a minute."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=100)
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_created")]
 
     def __str__(self):

@@ -13,6 +13,7 @@ from django.contrib.admin.models import LogEntry
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
+from django.utils.translation import gettext as _
 
 from contacts import merging
 from contacts.access import may_erase, may_export
@@ -41,7 +42,7 @@ def export_contact(*, contact_id: int, user, now: dt.datetime) -> dict:
         Contact.objects.visible_to(user).select_related("organization", "owner").get(pk=contact_id)
     )
     if not may_export(user, contact):
-        raise NotPermitted("Only leads, admins and the owner export a contact's data.")
+        raise NotPermitted(_("Only leads, admins and the owner export a contact's data."))
     AccessLog.objects.record(
         user=user, contacts=[contact], surface=AccessLog.Surface.EXPORT, now=now
     )
@@ -204,9 +205,9 @@ def erase_contact(*, contact_id: int, user, reason: str = "", now: dt.datetime) 
     keeping the rows (and so aggregate counts) and an audit record of the erasure."""
     contact = Contact.objects.visible_to(user).select_for_update().get(pk=contact_id)
     if not may_erase(user):
-        raise NotPermitted("Only admins erase a contact.")
+        raise NotPermitted(_("Only admins erase a contact."))
     if contact.erased_at:
-        raise DomainError("This contact was erased already.")
+        raise DomainError(_("This contact was erased already."))
     names = [name for name in (contact.full_name, contact.native_name) if name]
     exchange_ids = list(contact.exchanges.values_list("pk", flat=True))
     counts = {

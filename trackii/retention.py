@@ -34,6 +34,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import BigIntegerField, Case, Exists, Min, OuterRef, Q, When
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_celery_beat.models import PeriodicTask
 from simple_history.models import HistoricalChanges
 
@@ -44,11 +46,11 @@ from trackii.models import SecurityEvent
 PRUNE_TASK = "trackii.prune_retention"
 # The setting of each kind, and how the retention page names the kind.
 KINDS = {
-    "access_log": ("RETENTION_ACCESS_LOG_DAYS", "Access log of protected contacts"),
-    "history": ("RETENTION_HISTORY_DAYS", "Change history"),
-    "notifications": ("RETENTION_NOTIFICATIONS_DAYS", "E-mails sent"),
-    "reminders": ("RETENTION_REMINDERS_DAYS", "Closed reminders"),
-    "signins": ("RETENTION_SIGNINS_DAYS", "Sign-in records"),
+    "access_log": ("RETENTION_ACCESS_LOG_DAYS", _lazy("Access log of protected contacts")),
+    "history": ("RETENTION_HISTORY_DAYS", _lazy("Change history")),
+    "notifications": ("RETENTION_NOTIFICATIONS_DAYS", _lazy("E-mails sent")),
+    "reminders": ("RETENTION_REMINDERS_DAYS", _lazy("Closed reminders")),
+    "signins": ("RETENTION_SIGNINS_DAYS", _lazy("Sign-in records")),
 }
 ESCALATION_MARKER = "reminder:"
 
@@ -117,7 +119,7 @@ def targets() -> list[Target]:
     history = [
         Target(
             "history",
-            f"History of {model.instance_type._meta.verbose_name_plural}",
+            _("History of %(things)s") % {"things": model.instance_type._meta.verbose_name_plural},
             model,
             "history_date",
             _superseded_versions(model),
@@ -125,15 +127,17 @@ def targets() -> list[Target]:
         for model in historical_models()
     ]
     return [
-        Target("access_log", "Views of protected contacts", AccessLog, "viewed_at"),
+        Target("access_log", _("Views of protected contacts"), AccessLog, "viewed_at"),
         *history,
-        Target("notifications", "Digests and escalations", Notification, "sent_at", _sent_digests),
-        Target("notifications", "E-mails to guests", InvitationMessage, "sent_at", _guest_mail),
-        Target("reminders", "Resolved or dismissed reminders", Reminder, "closed_at", _closed),
-        Target("signins", "Lockout counters", AccessAttempt, "attempt_time", _lockout_counters),
-        Target("signins", "Sign-ins", SignInLog, "attempt_time"),
-        Target("signins", "Failed sign-ins", AccessFailureLog, "attempt_time"),
-        Target("signins", "Security events", SecurityEvent, "at"),
+        Target(
+            "notifications", _("Digests and escalations"), Notification, "sent_at", _sent_digests
+        ),
+        Target("notifications", _("E-mails to guests"), InvitationMessage, "sent_at", _guest_mail),
+        Target("reminders", _("Resolved or dismissed reminders"), Reminder, "closed_at", _closed),
+        Target("signins", _("Lockout counters"), AccessAttempt, "attempt_time", _lockout_counters),
+        Target("signins", _("Sign-ins"), SignInLog, "attempt_time"),
+        Target("signins", _("Failed sign-ins"), AccessFailureLog, "attempt_time"),
+        Target("signins", _("Security events"), SecurityEvent, "at"),
     ]
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
+from django.utils.translation import gettext as _
 
 from contacts.access import NETWORK_READERS, has_any_role, may_log_exchange
 from contacts.models import Channel, Contact, Reminder
@@ -150,12 +151,12 @@ def orientation_for(user) -> list[tuple[str, str, str]]:
     links = []
     if has_any_role(user, NETWORK_READERS):
         links += [
-            ("network_health", "Network health", "channels kept within cadence, by layer"),
-            ("dashboard", "Indicators", "the strategy's indicators over time"),
+            ("network_health", _("Network health"), _("channels kept within cadence, by layer")),
+            ("dashboard", _("Indicators"), _("the strategy's indicators over time")),
         ]
     links += [
-        ("signal_list", "Signals", "media coverage, digital reach, incidents"),
-        ("contacts:list", "Contacts", "the people in the network you may see"),
-        ("events:list", "Events", "forums, briefings and evenings"),
+        ("signal_list", _("Signals"), _("media coverage, digital reach, incidents")),
+        ("contacts:list", _("Contacts"), _("the people in the network you may see")),
+        ("events:list", _("Events"), _("forums, briefings and evenings")),
     ]
     return links

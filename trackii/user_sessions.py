@@ -22,7 +22,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from contacts.access import Role, has_role
 from trackii import security_events, tokens
@@ -132,7 +133,7 @@ def _end(user_session: UserSession, *, actor, request, reason: str) -> None:
     detail = {
         "reason": reason,
         "session_address": user_session.ip,
-        "device": describe_user_agent(user_session.user_agent),
+        "device": _in_english(describe_user_agent, user_session.user_agent),
     }
     user_session.end()
     security_events.record(
@@ -274,6 +275,12 @@ _SYSTEMS = (
 )
 
 
+def _in_english(describe, *args) -> str:
+    """A description kept in a security event: in English, whoever's request wrote it."""
+    with translation.override("en"):
+        return describe(*args)
+
+
 def describe_user_agent(user_agent: str) -> str:
     """A person's name for a browser, e.g. "Firefox on Windows"; "Unknown device" when the
     user agent names nothing known. Rough by design: the address and times say the rest."""
@@ -281,5 +288,5 @@ def describe_user_agent(user_agent: str) -> str:
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), None)
     system = next((name for marker, name in _SYSTEMS if marker in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unknown device")

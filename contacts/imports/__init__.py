@@ -19,7 +19,9 @@ after the batch moved on, does nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
+import re
 from contextlib import contextmanager
 
 from celery import current_app
@@ -27,11 +29,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, transaction
+from django.utils.translation import gettext, gettext_noop
 from kombu.exceptions import OperationalError as BrokerError
 
 from contacts.access import may_import
 from contacts.errors import DomainError
-from contacts.imports import commit, preview, reading, revert
+from contacts.imports import columns, commit, preview, reading, revert
 from contacts.models import Contact, ImportBatch, Sensitivity
 
 logger = logging.getLogger(__name__)
@@ -50,7 +53,7 @@ class ImportRefused(DomainError):
 
 def _require_importer(user) -> None:
     if not may_import(user):
-        raise PermissionDenied("Only officers, leads and admins import contacts.")
+        raise PermissionDenied(gettext("Only officers, leads and admins import contacts."))
 
 
 def start_import(
@@ -65,18 +68,25 @@ def start_import(
     """Keep an uploaded file on a new batch and queue its preview."""
     _require_importer(user)
     if sensitivity not in Sensitivity.values:
-        raise ImportRefused("Choose standard, restricted or protected.", field="sensitivity")
+        raise ImportRefused(
+            gettext("Choose standard, restricted or protected."), field="sensitivity"
+        )
     if default_category and default_category not in Contact.Category.values:
-        raise ImportRefused("Choose one of the categories, or none.", field="default_category")
+        raise ImportRefused(
+            gettext("Choose one of the categories, or none."), field="default_category"
+        )
     raw = file.read(settings.IMPORT_MAX_BYTES + 1)
     if len(raw) > settings.IMPORT_MAX_BYTES:
         megabytes = settings.IMPORT_MAX_BYTES / 1024 / 1024
-        raise ImportRefused(f"The file is larger than {megabytes:g} MB.", field="file")
+        raise ImportRefused(
+            gettext("The file is larger than %(megabytes)s MB.") % {"megabytes": f"{megabytes:g}"},
+            field="file",
+        )
     name = (getattr(file, "name", "") or "upload").rsplit("/", 1)[-1][:255]
     try:
         file_format = reading.file_format(name, raw)
     except reading.ReadError as error:
-        raise ImportRefused(error.message, field="file") from error
+        raise ImportRefused(shown_text(error.message), field="file") from error
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             importer=user,
@@ -116,7 +126,7 @@ def confirm_import(batch: ImportBatch, *, user, only_valid: bool, now) -> Import
             field="only_valid",
         )
     if batch.status == Status.PREVIEW_READY and not commit.pending_rows(batch).exists():
-        raise ImportRefused("No row of this file can be imported.")
+        raise ImportRefused(gettext("No row of this file can be imported."))
     with transaction.atomic():
         claimed = ImportBatch.objects.filter(pk=batch.pk, status=Status.PREVIEW_READY).update(
             status=Status.IMPORTING,
@@ -126,7 +136,7 @@ def confirm_import(batch: ImportBatch, *, user, only_valid: bool, now) -> Import
             progress_total=commit.pending_rows(batch).count(),
         )
         if not claimed:
-            raise ImportRefused("This import is not waiting for confirmation.")
+            raise ImportRefused(gettext("This import is not waiting for confirmation."))
         batch.refresh_from_db()
         _queue_on_commit(batch, COMMIT_TASK)
     return batch
@@ -159,7 +169,9 @@ def revert_import(batch: ImportBatch, *, user, now) -> ImportBatch:
             )
         )
         if not claimed:
-            raise ImportRefused("Only an import that wrote something can be reverted, once.")
+            raise ImportRefused(
+                gettext("Only an import that wrote something can be reverted, once.")
+            )
         batch.refresh_from_db()
         _queue_on_commit(batch, REVERT_TASK)
     return batch
@@ -190,7 +202,7 @@ def _require_owner(batch: ImportBatch, user) -> None:
     """Only the batch's importer (or a superuser), still holding an importer's role."""
     _require_importer(user)
     if not (user.is_superuser or batch.importer_id == user.pk):
-        raise PermissionDenied("Only the importer confirms or reverts an import.")
+        raise PermissionDenied(gettext("Only the importer confirms or reverts an import."))
 
 
 def _queue_on_commit(batch: ImportBatch, task: str) -> None:
@@ -202,7 +214,7 @@ def _queue(batch_id: int, task: str) -> None:
         current_app.send_task(task, kwargs={"batch_id": batch_id})
     except (BrokerError, OSError):
         logger.exception("Could not queue %s for import %s", task, batch_id)
-        _fail(batch_id, "The task queue did not answer. Try again in a few minutes.")
+        _fail(batch_id, gettext_noop("The task queue did not answer. Try again in a few minutes."))
 
 
 @contextmanager
@@ -218,7 +230,51 @@ def _failing(batch: ImportBatch):
     except Exception:
         # The task's time limit too: the step goes on from where it stopped when run again.
         logger.exception("Import %s failed", batch.pk)
-        _fail(batch.pk, "Something went wrong while working on this file.")
+        _fail(batch.pk, gettext_noop("Something went wrong while working on this file."))
+
+
+# DRF's messages with a value (its own catalogues translate them), as a row's problems
+# hold them; the rest are read back from the patterns of contacts.imports.
+DRF_PATTERNS = (
+    '"{input}" is not a valid choice.',
+    "Ensure this field has no more than {max_length} characters.",
+    "Ensure this value is less than or equal to {max_value}.",
+    "Ensure this value is greater than or equal to {min_value}.",
+)
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
+
+
+@functools.cache
+def _patterns() -> list[tuple[re.Pattern, str]]:
+    found = []
+    for message in (*reading.PATTERNS, *preview.PATTERNS, columns.UNNAMED, *DRF_PATTERNS):
+        pattern, start = [], 0
+        for match in PLACEHOLDER.finditer(message):
+            pattern.append(re.escape(message[start : match.start()]))
+            pattern.append(f"(?P<{match.group(1) or match.group(2)}>.+?)")
+            start = match.end()
+        pattern.append(re.escape(message[start:]))
+        found.append((re.compile("".join(pattern), re.DOTALL), message))
+    return found
+
+
+def shown_text(text: str) -> str:
+    """A message an import stored in English (the file's error, a note, a row's problem, why
+    a row was skipped or left), in the reader's language where the catalogues have it."""
+    if not text:
+        return text
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    for pattern, message in _patterns():
+        match = pattern.fullmatch(text)
+        if match:
+            values = match.groupdict()
+            translated = gettext(message)
+            if "%(" in message:
+                return translated % values
+            return translated.format(**values)
+    return text
 
 
 def _fail(batch_id: int, message: str) -> None:
@@ -238,5 +294,6 @@ __all__ = [
     "preview_batch",
     "revert_batch",
     "revert_import",
+    "shown_text",
     "start_import",
 ]

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from contacts import imports
 from contacts.access import may_import
@@ -73,10 +75,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def has_import_permission(self, request):
         return may_import(request.user)
 
-    @admin.display(description="rows")
+    @admin.display(description=_("rows"))
     def rows_link(self, batch):
         url = reverse("admin:contacts_importrow_changelist") + f"?batch__id__exact={batch.pk}"
-        return format_html('<a href="{}">{} row(s)</a>', url, batch.rows.count())
+        count = batch.rows.count()
+        rows = ngettext("%(count)d row(s)", "%(count)d row(s)", count) % {"count": count}
+        return format_html('<a href="{}">{}</a>', url, rows)
 
     def add_view(self, request, form_url="", extra_context=None):
         """Upload a file: the preview runs in the background; the batch's page follows it."""
@@ -91,31 +95,39 @@ class ImportBatchAdmin(admin.ModelAdmin):
             except imports.ImportRefused as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                self.message_user(request, f"{batch.file_name} is being read; refresh to see it.")
+                self.message_user(
+                    request,
+                    gettext("%(file)s is being read; refresh to see it.")
+                    % {"file": batch.file_name},
+                )
                 return redirect("admin:contacts_importbatch_change", batch.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import a file of contacts or organizations",
+            "title": gettext("Import a file of contacts or organizations"),
             "form": form,
         }
         return TemplateResponse(request, "admin/contacts/importbatch/upload.html", context)
 
-    @admin.action(description="Import the selected previews", permissions=["import"])
+    @admin.action(description=_("Import the selected previews"), permissions=["import"])
     def confirm_all(self, request, queryset):
-        self._each(request, queryset, imports.confirm_import, "queued for import", only_valid=False)
+        done = _("%(batch)s: queued for import.")
+        self._each(request, queryset, imports.confirm_import, done, only_valid=False)
 
     @admin.action(
-        description="Import only the valid rows of the selected previews", permissions=["import"]
+        description=_("Import only the valid rows of the selected previews"),
+        permissions=["import"],
     )
     def confirm_valid(self, request, queryset):
-        self._each(request, queryset, imports.confirm_import, "queued for import", only_valid=True)
+        done = _("%(batch)s: queued for import.")
+        self._each(request, queryset, imports.confirm_import, done, only_valid=True)
 
-    @admin.action(description="Revert the selected imports", permissions=["import"])
+    @admin.action(description=_("Revert the selected imports"), permissions=["import"])
     def revert(self, request, queryset):
-        self._each(request, queryset, imports.revert_import, "queued for revert")
+        self._each(request, queryset, imports.revert_import, _("%(batch)s: queued for revert."))
 
-    def _each(self, request, queryset, step, done: str, **options) -> None:
+    def _each(self, request, queryset, step, done, **options) -> None:
+        """Run ``step`` on each batch; ``done``: the message of a batch it took (``%(batch)s``)."""
         for batch in queryset.order_by("pk"):
             try:
                 step(batch, user=request.user, now=timezone.now(), **options)
@@ -123,7 +135,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 message = getattr(error, "message", None) or str(error)
                 self.message_user(request, f"{batch}: {message}", messages.ERROR)
             else:
-                self.message_user(request, f"{batch}: {done}.")
+                self.message_user(request, done % {"batch": batch})
 
 
 @admin.register(ImportRow)
@@ -167,18 +179,20 @@ class ImportRowAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="name")
+    @admin.display(description=pgettext_lazy("the person or organization a row names", "name"))
     def name(self, row):
         cells = row.cells or row.values.get("organization", {})
         return cells.get("full_name") or cells.get("name") or ""
 
-    @admin.display(description="problems")
+    @admin.display(description=_("problems"))
     def problems(self, row):
         return "; ".join(
-            f"{error['column']}: {error['message']}" if error["column"] else error["message"]
+            f"{error['column']}: {imports.shown_text(error['message'])}"
+            if error["column"]
+            else imports.shown_text(error["message"])
             for error in row.errors
         )
 
-    @admin.display(description="contact")
+    @admin.display(description=_("contact"))
     def contact_shown(self, row):
         return f"#{row.contact_id}" if row.contact_visible else "—"

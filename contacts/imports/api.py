@@ -4,6 +4,7 @@ to its importer (and superusers); the rows name an existing contact only when th
 may see it."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -42,7 +43,9 @@ class ImportUploadSerializer(serializers.Serializer):
 
     def validate_default_category(self, value):
         if value and value not in Contact.Category.values:
-            raise serializers.ValidationError(f'"{value}" is not a valid choice.')
+            raise serializers.ValidationError(
+                gettext('"%(value)s" is not a valid choice.') % {"value": value}
+            )
         return value
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 # A contacts file's fields, each with the headers that name it.
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "contact id", "ид", "идентификатор"),
@@ -181,8 +183,12 @@ def mapping_for(headers: list, *, filled: set[int]) -> Mapping:
     return mapping
 
 
+# Stored in English, shown in the reader's language (see contacts.imports.reading).
+UNNAMED = gettext_noop("(no header, column %(letter)s)")
+
+
 def _unnamed(position: int) -> str:
-    return f"(no header, column {column_letter(position)})"
+    return UNNAMED % {"letter": column_letter(position)}
 
 
 def column_letter(position: int) -> str:

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from contacts.imports.organizations import oldest_named
@@ -92,7 +93,7 @@ def _write_organization(row: ImportRow, *, reason: str) -> None:
     values = row.values["organization"]
     organization = row.organization if row.action == Action.UPDATE else Organization()
     if row.action == Action.UPDATE and organization is None:
-        _skip(row, "The organization it updates was deleted since the preview.")
+        _skip(row, gettext_noop("The organization it updates was deleted since the preview."))
         return
     before = {name: _plain(organization, name) for name in values} if organization.pk else {}
     for name, value in values.items():
@@ -102,7 +103,10 @@ def _write_organization(row: ImportRow, *, reason: str) -> None:
         with transaction.atomic():
             organization.save()
     except IntegrityError:
-        _skip(row, "An organization of this name and country was added since the preview.")
+        _skip(
+            row,
+            gettext_noop("An organization of this name and country was added since the preview."),
+        )
         return
     row.organization = organization
     row.result = Result.UPDATED if before else Result.CREATED
@@ -255,7 +259,9 @@ class _ContactWriter:
             contact = targets.get(row.contact_id)
             if contact is None:
                 row.result = Result.SKIPPED
-                row.data["skipped"] = "The contact it updates is gone, or hidden from you."
+                row.data["skipped"] = gettext_noop(
+                    "The contact it updates is gone, or hidden from you."
+                )
                 continue
             before, after = self._apply(contact, row)
             changed_fields.update(name for name in after if name != "tags")

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from contacts.duplicates import Person, find_for
 from contacts.imports import reading
@@ -31,6 +32,18 @@ from contacts.imports.rows import (
 )
 from contacts.matching import email_key
 from contacts.models import Contact, ImportBatch, ImportRow, Organization
+
+# Stored in English, shown in the reader's language (see contacts.imports.reading).
+SAME_CONTACT = gettext_noop("Row %(first)s updates the same contact: keep one row per person.")
+SAME_EMAIL = gettext_noop("Row %(first)s has the same e-mail: keep one row per person.")
+SAME_ORGANIZATION = gettext_noop("Row %(first)s names the same organization: keep one row.")
+UNSTORED = gettext_noop("Not stored, contacts have no such field: %(columns)s.")
+TRANSLITERATED = gettext_noop(
+    "%(count)s full name(s) are not in Latin letters: each is kept as the native name, and its "
+    "Latin transliteration becomes the full name."
+)
+NOT_AN_ID = gettext_noop("An ID is a whole number.")
+PATTERNS = (SAME_CONTACT, SAME_EMAIL, SAME_ORGANIZATION, UNSTORED, TRANSLITERATED)
 
 # Rows checked, matched and stored per round: a few queries each, and one pass of the
 # duplicate finder over the contacts the importer sees.
@@ -101,8 +114,8 @@ class _Repeats:
     def errors(self, number: int, *, email: str, target: int | None, column) -> list[dict]:
         errors = []
         for key, message, field_name in (
-            (("contact", target), "updates the same contact", "id"),
-            (("email", email), "has the same e-mail", "email"),
+            (("contact", target), SAME_CONTACT, "id"),
+            (("email", email), SAME_EMAIL, "email"),
         ):
             if not key[1]:
                 continue
@@ -111,7 +124,7 @@ class _Repeats:
                 errors.append(
                     {
                         "column": column(field_name),
-                        "message": f"Row {first} {message}: keep one row per person.",
+                        "message": message % {"first": first},
                     }
                 )
         return errors
@@ -150,15 +163,12 @@ def _note_contact_columns(batch, table, checker: ContactRowChecker) -> None:
     notes = batch.report["notes"]
     unstored = checker.unstored_columns()
     if unstored:
-        notes.append(f"Not stored, contacts have no such field: {', '.join(unstored)}.")
+        notes.append(UNSTORED % {"columns": ", ".join(unstored)})
     transliterated = sum(
         1 for _, cells in table.rows if cells.get("full_name") and not is_latin(cells["full_name"])
     )
     if transliterated:
-        notes.append(
-            f"{transliterated} full name(s) are not in Latin letters: each is kept as the "
-            "native name, and its Latin transliteration becomes the full name."
-        )
+        notes.append(TRANSLITERATED % {"count": transliterated})
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
@@ -192,7 +202,7 @@ def _update_targets(user, chunk) -> dict[int, int]:
 def _id_errors(cells: dict, checker: ContactRowChecker) -> list[dict]:
     value = cells.get("id", "")
     if value and not value.isdigit():
-        return [{"column": checker.column("id"), "message": "An ID is a whole number."}]
+        return [{"column": checker.column("id"), "message": NOT_AN_ID}]
     return []
 
 
@@ -285,7 +295,7 @@ def _preview_organizations(batch: ImportBatch, table: reading.Table) -> None:
                 errors.append(
                     {
                         "column": checker.column("name"),
-                        "message": f"Row {first} names the same organization: keep one row.",
+                        "message": SAME_ORGANIZATION % {"first": first},
                     }
                 )
             action = Action.INVALID if errors else Action.UPDATE if target else Action.NEW

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import tablib
 import vobject
+from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from tablib.formats._csv import CSVFormat
@@ -32,6 +33,41 @@ DELIMITERS = ",;\t"
 MAX_COLUMNS = 500
 # Characters no text file holds (tab, line feed and carriage return are allowed).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# The messages below are stored in English (the preview runs in a worker) and shown in the
+# reader's language (``contacts.imports.shown_text``); those with values read them back
+# from these patterns.
+TOO_LONG = gettext_noop(
+    "The file has %(rows)s rows; at most %(limit)s are imported at once. "
+    "Split it into several files."
+)
+FAR_TOO_LONG = gettext_noop(
+    "The file has more than %(over)s rows; at most %(limit)s are imported at once. "
+    "Split it into several files."
+)
+NOT_CSV = gettext_noop("The file is not a readable CSV file (%(error)s).")
+TOO_WIDE = gettext_noop("The sheet has more than %(limit)s columns.")
+NO_HEADER = gettext_noop(
+    "No header row found: none of the first %(limit)s rows names two known columns "
+    "(such as %(sample)s)."
+)
+NOT_A_CARD = gettext_noop("Card %(number)s of the file cannot be read as a vCard.")
+NOT_A_VCARD = gettext_noop("Entry %(number)s of the file is not a vCard (%(name)s).")
+SEVERAL_VALUES = gettext_noop(
+    "%(count)s card(s) hold more than one e-mail address or phone number: the first of each "
+    "is imported."
+)
+PATTERNS = (
+    TOO_LONG,
+    FAR_TOO_LONG,
+    NOT_CSV,
+    TOO_WIDE,
+    NO_HEADER,
+    NOT_A_CARD,
+    NOT_A_VCARD,
+    SEVERAL_VALUES,
+)
 
 
 class ReadError(Exception):
@@ -59,15 +95,19 @@ def file_format(file_name: str, raw: bytes) -> str:
     name; ``ReadError`` for an empty file or one of another kind (a PDF, an old .xls)."""
     name = file_name.lower()
     if not raw.strip():
-        raise ReadError("The file is empty.")
+        raise ReadError(gettext_noop("The file is empty."))
     if raw.startswith(b"PK\x03\x04"):
         return "xlsx"
     if raw.startswith(b"%PDF"):
-        raise ReadError("This is a PDF file: upload a CSV, XLSX or vCard (.vcf) file.")
+        raise ReadError(
+            gettext_noop("This is a PDF file: upload a CSV, XLSX or vCard (.vcf) file.")
+        )
     if raw.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
-        raise ReadError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
+        raise ReadError(
+            gettext_noop("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
+        )
     if name.endswith(".xlsx"):
-        raise ReadError("This file is not an XLSX workbook, whatever its name says.")
+        raise ReadError(gettext_noop("This file is not an XLSX workbook, whatever its name says."))
     text, _encoding = decoded(raw)
     if re.match(r"\s*BEGIN:VCARD", text, re.IGNORECASE):
         return "vcard"
@@ -89,7 +129,9 @@ def decoded(raw: bytes) -> tuple[str, str]:
         if _CONTROL.search(text):
             break
         return text, label
-    raise ReadError("The file is not text in UTF-8 or Windows-1251, nor an XLSX workbook.")
+    raise ReadError(
+        gettext_noop("The file is not text in UTF-8 or Windows-1251, nor an XLSX workbook.")
+    )
 
 
 def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
@@ -99,7 +141,7 @@ def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
     if len(table.rows) > max_rows:
         raise _too_long(len(table.rows), max_rows)
     if not table.rows:
-        raise ReadError("The file has no rows under its header.")
+        raise ReadError(gettext_noop("The file has no rows under its header."))
     return table
 
 
@@ -107,11 +149,9 @@ def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
 
 
 def _too_long(rows: int | None, max_rows: int) -> ReadError:
-    counted = f"{rows:,}" if rows is not None else f"more than {max_rows:,}"
-    return ReadError(
-        f"The file has {counted} rows; at most {max_rows:,} are imported at once. "
-        "Split it into several files."
-    )
+    if rows is None:
+        return ReadError(FAR_TOO_LONG % {"over": f"{max_rows:,}", "limit": f"{max_rows:,}"})
+    return ReadError(TOO_LONG % {"rows": f"{rows:,}", "limit": f"{max_rows:,}"})
 
 
 def _check_size(lines: int, max_rows: int, *, lines_per_row: int = 2) -> None:
@@ -133,10 +173,12 @@ def _read_csv(raw: bytes, *, max_rows: int) -> Table:
             dataset, io.StringIO(text, newline=""), skip_lines=header_at, delimiter=delimiter
         )
     except csv.Error as error:
-        raise ReadError(f"The file is not a readable CSV file ({error}).") from error
+        raise ReadError(NOT_CSV % {"error": error}) from error
     except tablib.InvalidDimensions as error:
         raise ReadError(
-            "A row has more cells than the header row has columns: give every column a header."
+            gettext_noop(
+                "A row has more cells than the header row has columns: give every column a header."
+            )
         ) from error
     return _table(dataset, "csv", encoding, header_at)
 
@@ -145,25 +187,28 @@ def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ReadError("The file is not a readable XLSX workbook.") from error
+        raise ReadError(gettext_noop("The file is not a readable XLSX workbook.")) from error
     try:
         sheet = workbook.active
         if sheet is None:
-            raise ReadError("The workbook has no sheet.")
+            raise ReadError(gettext_noop("The workbook has no sheet."))
         # The sheet's recorded size (when it has one) says early what reading it would cost.
         _check_size(sheet.max_row or 0, max_rows)
         if (sheet.max_column or 0) > MAX_COLUMNS:
-            raise ReadError(f"The sheet has more than {MAX_COLUMNS} columns.")
+            raise ReadError(TOO_WIDE % {"limit": MAX_COLUMNS})
         header_at = _header_position(list(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)))
         dataset = tablib.Dataset()
         try:
             XLSXFormat.import_sheet(dataset, sheet, headers=True, skip_lines=header_at)
         except tablib.InvalidDimensions as error:
             raise ReadError(
-                "A row has more cells than the header row has columns: give every column a header."
+                gettext_noop(
+                    "A row has more cells than the header row has columns: give every column a "
+                    "header."
+                )
             ) from error
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
-            raise ReadError("The workbook's first sheet cannot be read.") from error
+            raise ReadError(gettext_noop("The workbook's first sheet cannot be read.")) from error
     finally:
         workbook.close()
     return _table(dataset, "xlsx", "", header_at)
@@ -185,7 +230,7 @@ def _first_rows(reader):
                 return
             yield row
     except csv.Error as error:
-        raise ReadError(f"The file is not a readable CSV file ({error}).") from error
+        raise ReadError(NOT_CSV % {"error": error}) from error
 
 
 def _header_position(rows) -> int:
@@ -194,10 +239,7 @@ def _header_position(rows) -> int:
         values = [getattr(cell, "value", cell) for cell in row]
         if known_count(values) >= HEADER_MIN_KNOWN:
             return index
-    raise ReadError(
-        f"No header row found: none of the first {HEADER_SEARCH_ROWS} rows names two known "
-        f"columns (such as {SAMPLE_HEADERS})."
-    )
+    raise ReadError(NO_HEADER % {"limit": HEADER_SEARCH_ROWS, "sample": SAMPLE_HEADERS})
 
 
 def _table(dataset: tablib.Dataset, file_format: str, encoding: str, header_at: int) -> Table:
@@ -259,9 +301,9 @@ def _read_vcard(raw: bytes, *, max_rows: int) -> Table:
         except StopIteration:
             break
         except Exception as error:
-            raise ReadError(f"Card {number} of the file cannot be read as a vCard.") from error
+            raise ReadError(NOT_A_CARD % {"number": number}) from error
         if card.name.upper() != "VCARD":
-            raise ReadError(f"Entry {number} of the file is not a vCard ({card.name}).")
+            raise ReadError(NOT_A_VCARD % {"number": number, "name": card.name})
         values, extra = _card_values(card)
         several += extra
         unknown.update(
@@ -277,10 +319,7 @@ def _read_vcard(raw: bytes, *, max_rows: int) -> Table:
     mapping.unknown = sorted(unknown)
     mapping.labels = {name: _vcard_property(name) for name in _VCARD_FIELDS.values()}
     if several:
-        table.notes.append(
-            f"{several} card(s) hold more than one e-mail address or phone number: the first "
-            "of each is imported."
-        )
+        table.notes.append(SEVERAL_VALUES % {"count": several})
     return table
 
 

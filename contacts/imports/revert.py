@@ -15,6 +15,7 @@ from collections import defaultdict
 from django.db import router, transaction
 from django.db.models import F
 from django.db.models.deletion import Collector
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from contacts.imports.commit import claimed, save_rows
@@ -64,6 +65,7 @@ def revertible_rows(batch: ImportBatch):
 
 
 def _leave(row: ImportRow, left: list, why: str) -> None:
+    # ``why`` is stored in English; the batch's page shows it in the reader's language.
     row.result = Result.LEFT
     row.data["left"] = why
     left.append({"row": row.number, "kind": row.kind, "id": _id_of(row), "reason": why})
@@ -88,11 +90,15 @@ def _delete_contacts(rows, *, user, now, reason, left, counts) -> None:
         if row.contact_id is None:
             row.result = Result.REVERTED  # deleted since: nothing is left of it
         elif contact is None:
-            _leave(row, left, "It is no longer visible to you.")
+            _leave(row, left, gettext_noop("It is no longer visible to you."))
         elif _changed(contact, row.data["after"]):
-            _leave(row, left, "It was changed since the import.")
+            _leave(row, left, gettext_noop("It was changed since the import."))
         elif contact.pk in named:
-            _leave(row, left, "Something names it since the import (an exchange, a channel…).")
+            _leave(
+                row,
+                left,
+                gettext_noop("Something names it since the import (an exchange, a channel…)."),
+            )
         else:
             deletable.append(contact.pk)
             row.result = Result.REVERTED
@@ -151,10 +157,10 @@ def _restore_contacts(rows, *, user, now, reason, left, counts) -> None:
     for row in rows:
         contact = current.get(row.contact_id)
         if contact is None:
-            _leave(row, left, "It was deleted or is no longer visible to you.")
+            _leave(row, left, gettext_noop("It was deleted or is no longer visible to you."))
             continue
         if _changed(contact, row.data["after"]):
-            _leave(row, left, "It was changed since the import.")
+            _leave(row, left, gettext_noop("It was changed since the import."))
             continue
         _undo_affiliation(row, left)
         before = dict(row.data["before"])
@@ -194,7 +200,7 @@ def _undo_affiliation(row: ImportRow, left: list) -> None:
     if deleted or not remaining.exists():
         row.affiliation = None
     else:
-        why = "Its role was changed since the import."
+        why = gettext_noop("Its role was changed since the import.")
         left.append(
             {"row": row.number, "kind": "affiliation", "id": row.affiliation_id, "reason": why}
         )
@@ -215,7 +221,7 @@ def _undo_organizations(batch, *, now, reason, left, counts) -> None:
         if organization is None:
             row.result = Result.REVERTED
         elif _changed(organization, row.data["after"]):
-            _leave(row, left, "It was changed since the import.")
+            _leave(row, left, gettext_noop("It was changed since the import."))
         elif row.result == Result.UPDATED:
             for name, value in row.data["before"].items():
                 setattr(organization, name, value)
@@ -224,7 +230,7 @@ def _undo_organizations(batch, *, now, reason, left, counts) -> None:
             row.result = Result.REVERTED
             counts["organizations_restored"] += 1
         elif organization.is_referenced():
-            _leave(row, left, "Contacts or other records name it.")
+            _leave(row, left, gettext_noop("Contacts or other records name it."))
         else:
             organization._change_reason = reason
             organization.delete()

@@ -17,7 +17,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django_countries import countries
 from rest_framework import serializers
 
@@ -156,16 +158,32 @@ class Checked:
 
 
 def _words(choices, extra: dict[str, str]) -> dict[str, str]:
-    """Codes and labels of ``choices``, case-folded, and ``extra`` words: to codes."""
+    """Codes of ``choices`` by their code and their label in each interface language (a
+    sheet written in Russian or Hebrew names them so), case-folded, and ``extra`` words.
+    English last, so that it wins where two languages share a word."""
     words = {code.casefold(): code for code, _ in choices}
-    words.update({str(label).casefold(): code for code, label in choices})
+    languages = sorted((code for code, _ in settings.LANGUAGES), key=lambda code: code == "en")
+    for language in languages:
+        with translation.override(language):
+            words.update({str(label).casefold(): code for code, label in choices})
     words.update(extra)
     return words
 
 
-CATEGORIES = _words(Contact.Category.choices, CATEGORY_WORDS)
-LAYERS = _words(Layer.choices, LAYER_WORDS)
-KINDS = _words(Organization.Kind.choices, KIND_WORDS)
+# Built on first use, once the translations can be read (not while modules import).
+@functools.cache
+def categories() -> dict[str, str]:
+    return _words(Contact.Category.choices, CATEGORY_WORDS)
+
+
+@functools.cache
+def layers() -> dict[str, str]:
+    return _words(Layer.choices, LAYER_WORDS)
+
+
+@functools.cache
+def kinds() -> dict[str, str]:
+    return _words(Organization.Kind.choices, KIND_WORDS)
 
 
 def code_of(text: str, words: dict[str, str]) -> str:
@@ -269,8 +287,8 @@ class RowChecker:
 
 def _contact_converters() -> dict:
     return {
-        "category": lambda text: code_of(text, CATEGORIES),
-        "layer": lambda text: code_of(text, LAYERS),
+        "category": lambda text: code_of(text, categories()),
+        "layer": lambda text: code_of(text, layers()),
         "country": country_code,
         "languages": listed,
         "tags": listed,
@@ -328,9 +346,9 @@ class ContactRowChecker(RowChecker):
         }
         if "category" not in prepared:
             tags = prepared.get("tags", [])
-            named = [tag for tag in tags if normalized(tag) in CATEGORIES]
+            named = [tag for tag in tags if normalized(tag) in categories()]
             if named:
-                prepared["category"] = CATEGORIES[normalized(named[0])]
+                prepared["category"] = categories()[normalized(named[0])]
                 prepared["tags"] = [tag for tag in tags if tag != named[0]]
             elif not updating and self.default_category:
                 prepared["category"] = self.default_category
@@ -369,7 +387,7 @@ class ContactRowChecker(RowChecker):
             return ""
 
     def _kind(self, cells: dict, errors: list[dict]) -> str:
-        kind = code_of(cells.get("organization_kind", ""), KINDS)
+        kind = code_of(cells.get("organization_kind", ""), kinds())
         if kind and kind not in Organization.Kind.values:
             errors += self.errors_of({"organization_kind": [f'"{kind}" is not a valid choice.']})
         return kind
@@ -382,7 +400,7 @@ class OrganizationRowChecker(RowChecker):
 
     def prepared(self, cells: dict[str, str]) -> dict:
         converters = {
-            "kind": lambda text: code_of(text, KINDS),
+            "kind": lambda text: code_of(text, kinds()),
             "country": country_code,
             "website": _with_scheme,
         }

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -23,12 +24,18 @@ BATCHES_PER_PAGE = 25
 ROWS_PER_PAGE = 50
 # The preview's filters: ?show=invalid lists the invalid rows only.
 FILTERS = [
-    ("all", "All"),
-    ("new", "New"),
-    ("update", "Updates"),
-    ("duplicate", "Possible duplicates"),
-    ("invalid", "Invalid"),
+    ("all", pgettext_lazy("rows of an import shown", "All")),
+    ("new", pgettext_lazy("rows of an import shown", "New")),
+    ("update", pgettext_lazy("rows of an import shown", "Updates")),
+    ("duplicate", pgettext_lazy("rows of an import shown", "Possible duplicates")),
+    ("invalid", pgettext_lazy("rows of an import shown", "Invalid")),
 ]
+# What a revert left, as its report names it.
+LEFT_KINDS = {
+    "contact": pgettext_lazy("what a revert left", "contact"),
+    "organization": pgettext_lazy("what a revert left", "organization"),
+    "affiliation": pgettext_lazy("what a revert left", "affiliation"),
+}
 SHOWN = {"all": None, **{action: action for action in ImportRow.Action.values}}
 
 
@@ -39,7 +46,7 @@ def get_batch_for_user(request, pk) -> ImportBatch:
 
 
 def _require_importer(user) -> None:
-    require_any_role(user, EDITORS, "Only officers, leads and admins import contacts.")
+    require_any_role(user, EDITORS, gettext("Only officers, leads and admins import contacts."))
 
 
 @login_required
@@ -87,6 +94,10 @@ def import_detail(request, pk):
         "filters": FILTERS,
         "result": result_counts(batch),
         "organizations": _new_organizations(batch),
+        "error": imports.shown_text(batch.report.get("error", "")),
+        "notes": [imports.shown_text(note) for note in batch.report.get("notes", [])],
+        "unknown_columns": [_column(column) for column in batch.report.get("unknown_columns", [])],
+        "revert_left": _left(batch),
         "may_act": may_import(request.user)
         and (request.user.is_superuser or batch.importer_id == request.user.pk),
         "may_confirm": imports.may_confirm(batch),
@@ -108,6 +119,18 @@ def _new_organizations(batch: ImportBatch) -> list[dict]:
             "result": row.get_result_display() if row.result else "",
         }
         for row in rows
+    ]
+
+
+def _left(batch: ImportBatch) -> list[dict]:
+    """What the revert left, and why, in the reader's language (stored in English)."""
+    return [
+        {
+            **left,
+            "kind": LEFT_KINDS.get(left["kind"], left["kind"]),
+            "reason": imports.shown_text(left["reason"]),
+        }
+        for left in batch.report.get("revert", {}).get("left", [])
     ]
 
 
@@ -143,7 +166,27 @@ def _shown_row(row: ImportRow, named: dict[int, Contact]) -> dict:
             cells[part] for part in ("first_name", "middle_name", "last_name") if cells.get(part)
         )
     )
-    return {"row": row, "name": name, "cells": cells, "contact": named.get(row.contact_id)}
+    return {
+        "row": row,
+        "name": name,
+        "cells": cells,
+        "contact": named.get(row.contact_id),
+        # Stored in English: the problems and why the row was left or skipped.
+        "errors": [
+            {
+                "column": _column(error["column"]),
+                "message": imports.shown_text(error["message"]),
+            }
+            for error in row.errors
+        ],
+        "left": imports.shown_text(row.data.get("left", "")),
+        "skipped": imports.shown_text(row.data.get("skipped", "")),
+    }
+
+
+def _column(label: str) -> str:
+    """A column as the file names it, but the import's own "(no header, column F)"."""
+    return imports.shown_text(label) if label and label.startswith("(") else label
 
 
 def _named_contacts(request, rows) -> dict[int, Contact]:

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models.choices import Sensitivity
 from contacts.models.network import Contact
@@ -32,23 +34,28 @@ class AccessLog(models.Model):
     """One view of a protected contact: who, when, where. Written, never edited."""
 
     class Surface(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        WEB = "web", "Web app"
-        API = "api", "API"
-        EXPORT = "export", "Export"
+        ADMIN = "admin", pgettext_lazy("where a contact was viewed", "Admin")
+        WEB = "web", pgettext_lazy("where a contact was viewed", "Web app")
+        API = "api", pgettext_lazy("where a contact was viewed", "API")
+        EXPORT = "export", pgettext_lazy("where a contact was viewed", "Export")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contact_views"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="contact_views",
+        verbose_name=_("user"),
     )
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="access_log")
-    surface = models.CharField(max_length=10, choices=Surface.choices)
-    viewed_at = models.DateTimeField()
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="access_log", verbose_name=_("contact")
+    )
+    surface = models.CharField(_("surface"), max_length=10, choices=Surface.choices)
+    viewed_at = models.DateTimeField(_("viewed at"))
 
     objects = AccessLogManager.from_queryset(ExposesContactQuerySet)()
 
     class Meta:
-        verbose_name = "access log entry"
-        verbose_name_plural = "access log"
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
         indexes = [models.Index(fields=["contact", "viewed_at"])]
 
     def __str__(self):
@@ -60,15 +67,25 @@ class ErasureRecord(models.Model):
     data, so that it can be kept after the erasure."""
 
     contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="erasures"
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="erasures",
+        verbose_name=_("contact"),
     )
-    erased_contact_id = models.PositiveBigIntegerField(help_text="The erased contact's id.")
+    erased_contact_id = models.PositiveBigIntegerField(
+        _("erased contact id"), help_text=_("The erased contact's id.")
+    )
     erased_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("erased by"),
     )
-    erased_at = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
-    rows_anonymised = models.JSONField(default=dict)
+    erased_at = models.DateTimeField(_("erased at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    rows_anonymised = models.JSONField(_("rows anonymised"), default=dict)
 
     def __str__(self):
         return f"Erasure of contact #{self.erased_contact_id} on {self.erased_at:%Y-%m-%d}"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from contacts.fields import EncryptedTextField
@@ -18,34 +20,46 @@ class Channel(models.Model):
     """The relationship between one officer and one contact: the unit kept alive."""
 
     class Kind(models.TextChoices):
-        INFORMAL = "informal", "Informal"
-        FORMAL = "formal", "Formal"
+        INFORMAL = "informal", pgettext_lazy("channel kind", "Informal")
+        FORMAL = "formal", pgettext_lazy("channel kind", "Formal")
 
     class Priority(models.TextChoices):
-        KEY = "key", "Key"
-        NORMAL = "normal", "Normal"
-        PERIPHERAL = "peripheral", "Peripheral"
+        KEY = "key", pgettext_lazy("channel priority", "Key")
+        NORMAL = "normal", pgettext_lazy("channel priority", "Normal")
+        PERIPHERAL = "peripheral", pgettext_lazy("channel priority", "Peripheral")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        CLOSED = "closed", "Closed"
+        ACTIVE = "active", pgettext_lazy("channel status", "Active")
+        PAUSED = "paused", pgettext_lazy("channel status", "Paused")
+        CLOSED = "closed", pgettext_lazy("channel status", "Closed")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channels")
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels"
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="channels", verbose_name=_("contact")
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INFORMAL)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    cadence_days = models.PositiveIntegerField(default=30)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="channels",
+        verbose_name=_("officer"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INFORMAL)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    cadence_days = models.PositiveIntegerField(_("cadence days"), default=30)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     last_touch_at = models.DateTimeField(
-        null=True, blank=True, help_text="The latest exchange or attendance with both."
+        _("last touch at"),
+        null=True,
+        blank=True,
+        help_text=_("The latest exchange or attendance with both."),
     )
     # Dismissing the channel's reminder without an exchange restarts the count from then.
-    count_restarted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    count_restarted_at = models.DateTimeField(_("count restarted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(ChannelQuerySet)()
     history = HistoricalRecords()
@@ -73,9 +87,11 @@ class ChannelState(models.Model):
     set when, at midnight starting that month in ``TIME_ZONE``, the channel existed and was
     not overdue. The network-health indicators read these instead of every exchange."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="states")
-    year = models.PositiveSmallIntegerField()
-    kept_up = models.PositiveIntegerField(default=0)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="states", verbose_name=_("channel")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    kept_up = models.PositiveIntegerField(_("kept up"), default=0)
 
     class Meta:
         constraints = [
@@ -89,9 +105,13 @@ class ChannelState(models.Model):
 class RecordedMonth(models.Model):
     """A month start whose channel states are recorded for every channel that existed."""
 
-    starts_on = models.DateField(unique=True, help_text="The first day of the month.")
-    starts_at = models.DateTimeField(unique=True, help_text="Midnight starting it (TIME_ZONE).")
-    recorded_at = models.DateTimeField()
+    starts_on = models.DateField(
+        _("starts on"), unique=True, help_text=_("The first day of the month.")
+    )
+    starts_at = models.DateTimeField(
+        _("starts at"), unique=True, help_text=_("Midnight starting it (TIME_ZONE).")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
 
     def __str__(self):
         return f"{self.starts_on:%Y-%m} recorded {self.recorded_at:%Y-%m-%d %H:%M}"
@@ -101,34 +121,39 @@ class Exchange(models.Model):
     """One logged touchpoint with one or more contacts."""
 
     class Kind(models.TextChoices):
-        MEETING = "meeting", "Meeting"
-        CALL = "call", "Call"
-        MESSAGE = "message", "Message"
-        EMAIL = "email", "E-mail"
-        EVENT = "event", "Event"
-        LETTER = "letter", "Letter"
+        MEETING = "meeting", pgettext_lazy("kind of exchange", "Meeting")
+        CALL = "call", pgettext_lazy("kind of exchange", "Call")
+        MESSAGE = "message", pgettext_lazy("kind of exchange", "Message")
+        EMAIL = "email", pgettext_lazy("kind of exchange", "E-mail")
+        EVENT = "event", pgettext_lazy("kind of exchange", "Event")
+        LETTER = "letter", pgettext_lazy("kind of exchange", "Letter")
 
     # The web form and the API both hold a topic list to these.
     MAX_TOPICS = 50
     TOPIC_MAX_LENGTH = 100
 
-    occurred_at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    contacts = models.ManyToManyField(Contact, related_name="exchanges")
-    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="exchanges")
-    summary = models.TextField()
-    notes = EncryptedTextField(blank=True, help_text="Private notes, encrypted at rest.")
-    topics = models.JSONField(default=list, blank=True)
-    follow_up_on = models.DateField(null=True, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    contacts = models.ManyToManyField(Contact, related_name="exchanges", verbose_name=_("contacts"))
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="exchanges", verbose_name=_("officers")
+    )
+    summary = models.TextField(_("summary"))
+    notes = EncryptedTextField(
+        verbose_name=_("notes"), blank=True, help_text=_("Private notes, encrypted at rest.")
+    )
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Derived from the contacts and their categories, kept by contacts.receivers however
     # they change; the journalist_exchanges indicator reads it instead of joining every
     # exchange's contacts. Not in the history (it is no one's edit).

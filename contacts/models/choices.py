@@ -1,17 +1,18 @@
 """The choices shared by several models: strategy layers and sensitivity."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Layer(models.TextChoices):
-    SECURITY = "security", "Security"
-    POLITICAL = "political", "Political"
-    NARRATIVE = "narrative", "Narrative"
-    SOFT_CULTURAL = "soft_cultural", "Soft / cultural"
-    CIVIL_EPISTEMIC = "civil_epistemic", "Civil / epistemic"
+    SECURITY = "security", _("Security")
+    POLITICAL = "political", _("Political")
+    NARRATIVE = "narrative", _("Narrative")
+    SOFT_CULTURAL = "soft_cultural", _("Soft / cultural")
+    CIVIL_EPISTEMIC = "civil_epistemic", _("Civil / epistemic")
 
 
 class Sensitivity(models.TextChoices):
-    STANDARD = "standard", "Standard (all staff)"
-    RESTRICTED = "restricted", "Restricted (owner, team, grants)"
-    PROTECTED = "protected", "Protected (owner and grants only)"
+    STANDARD = "standard", _("Standard (all staff)")
+    RESTRICTED = "restricted", _("Restricted (owner, team, grants)")
+    PROTECTED = "protected", _("Protected (owner and grants only)")

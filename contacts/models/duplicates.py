@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.fields import EncryptedTextField
 from contacts.models.network import Contact
@@ -30,30 +32,47 @@ class DuplicatePair(models.Model):
     names two ids, a score and the names of the rules met, never a contact's data."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DISMISSED = "dismissed", "Not the same person"
-        MERGED = "merged", "Merged"
+        OPEN = "open", pgettext_lazy("duplicate pair status", "Open")
+        DISMISSED = "dismissed", pgettext_lazy("duplicate pair status", "Not the same person")
+        MERGED = "merged", pgettext_lazy("duplicate pair status", "Merged")
 
     # SET_NULL: a merge deletes one of the two; the pair stays as the queue's record (and
     # an undo names the contact again). An open pair missing a contact is dropped nightly.
     contact_a = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact a"),
     )
     contact_b = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact b"),
     )
-    score = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list, help_text="The rules the pair met, e.g. name, email.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    found_at = models.DateTimeField(help_text="When the finder last scored the pair.")
+    score = models.PositiveSmallIntegerField(_("score"))
+    reasons = models.JSONField(
+        _("reasons"), default=list, help_text=_("The rules the pair met, e.g. name, email.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    found_at = models.DateTimeField(
+        _("found at"), help_text=_("When the finder last scored the pair.")
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     objects = models.Manager.from_queryset(DuplicatePairQuerySet)()
 
@@ -89,27 +108,37 @@ class ContactMerge(models.Model):
     and a snapshot that undoes it. The merged contact's private notes, and the kept one's
     before the merge, are kept encrypted like every note; the rest is in ``snapshot``."""
 
-    kept = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    kept = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="merges", verbose_name=_("kept")
+    )
     merged_contact_id = models.PositiveBigIntegerField(
-        help_text="The id of the contact merged into the kept one (deleted by the merge)."
+        _("merged contact id"),
+        help_text=_("The id of the contact merged into the kept one (deleted by the merge)."),
     )
     merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged by"),
     )
-    merged_at = models.DateTimeField()
-    snapshot = models.JSONField(default=dict)
-    kept_notes = EncryptedTextField(blank=True)
-    merged_notes = EncryptedTextField(blank=True)
+    merged_at = models.DateTimeField(_("merged at"))
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+    kept_notes = EncryptedTextField(verbose_name=_("kept notes"), blank=True)
+    merged_notes = EncryptedTextField(verbose_name=_("merged notes"), blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("undone by"),
     )
-    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undo_report = models.JSONField(
-        default=dict, blank=True, help_text="What the undo left as it was, and why."
+        _("undo report"),
+        default=dict,
+        blank=True,
+        help_text=_("What the undo left as it was, and why."),
     )
 
     objects = models.Manager.from_queryset(ContactMergeQuerySet)()

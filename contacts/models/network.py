@@ -29,7 +29,7 @@ BIRTH_YEAR_MAX = 2100
 
 def validate_birth_year_not_future(year: int) -> None:
     if year is not None and year > timezone.now().year:
-        raise ValidationError("A birth year cannot be in the future.")
+        raise ValidationError(_("A birth year cannot be in the future."))
 
 
 class KeptNameKeys:
@@ -69,32 +69,32 @@ class KeptNameKeys:
 
 class Organization(KeptNameKeys, models.Model):
     class Kind(models.TextChoices):
-        UNIVERSITY = "university", "University"
-        RESEARCH_INSTITUTE = "research_institute", "Research institute"
-        THINK_TANK = "think_tank", "Think tank"
-        MEDIA_OUTLET = "media_outlet", "Media outlet"
-        CULTURAL_INSTITUTION = "cultural_institution", "Cultural institution"
-        COMMUNITY_ORGANIZATION = "community_organization", "Community organization"
-        NGO = "ngo", "NGO"
-        COMPANY = "company", "Company"
-        RELIGIOUS_INSTITUTION = "religious_institution", "Religious institution"
-        GOVERNMENT_BODY = "government_body", "Government body"
+        UNIVERSITY = "university", _("University")
+        RESEARCH_INSTITUTE = "research_institute", _("Research institute")
+        THINK_TANK = "think_tank", _("Think tank")
+        MEDIA_OUTLET = "media_outlet", _("Media outlet")
+        CULTURAL_INSTITUTION = "cultural_institution", _("Cultural institution")
+        COMMUNITY_ORGANIZATION = "community_organization", _("Community organization")
+        NGO = "ngo", _("NGO")
+        COMPANY = "company", _("Company")
+        RELIGIOUS_INSTITUTION = "religious_institution", _("Religious institution")
+        GOVERNMENT_BODY = "government_body", _("Government body")
 
-    name = models.CharField(max_length=200)
-    native_name = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    country = CountryField(blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    native_name = models.CharField(_("native name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    country = CountryField(verbose_name=_("country"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
     # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
     # save() and the queryset's update/bulk methods; searched through trigram indexes.
     search_key = models.CharField(max_length=KEY_LENGTH, blank=True, editable=False, db_default="")
     name_skeleton = models.CharField(
         max_length=KEY_LENGTH, blank=True, editable=False, db_default=""
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(OrganizationQuerySet)()
     history = HistoricalRecords(excluded_fields=["search_key", "name_skeleton"])
@@ -128,7 +128,7 @@ class Organization(KeptNameKeys, models.Model):
 class Tag(models.Model):
     """A free label on contacts, used to filter and to invite in bulk."""
 
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
 
     objects = models.Manager.from_queryset(TagQuerySet)()
 
@@ -152,40 +152,48 @@ CHANNEL_DATE_FIELDS = (
 
 class Contact(KeptNameKeys, models.Model):
     class Category(models.TextChoices):
-        ACADEMIC = "academic", "Academic"
-        JOURNALIST = "journalist", "Journalist"
-        THINK_TANK = "think_tank", "Think-tank analyst"
-        CULTURAL = "cultural", "Cultural figure"
-        CIVIL_SOCIETY = "civil_society", "Civil-society activist"
-        COMMUNITY = "community", "Community leader"
-        TECHNOLOGY = "technology", "Technology"
-        RELIGIOUS = "religious", "Religious figure"
-        OTHER = "other", "Other"
+        ACADEMIC = "academic", _("Academic")
+        JOURNALIST = "journalist", _("Journalist")
+        THINK_TANK = "think_tank", _("Think-tank analyst")
+        CULTURAL = "cultural", _("Cultural figure")
+        CIVIL_SOCIETY = "civil_society", _("Civil-society activist")
+        COMMUNITY = "community", _("Community leader")
+        TECHNOLOGY = "technology", _("Technology")
+        RELIGIOUS = "religious", _("Religious figure")
+        OTHER = "other", _("Other")
 
-    full_name = models.CharField(max_length=200)
+    full_name = models.CharField(_("full name"), max_length=200)
     native_name = models.CharField(
-        max_length=200, blank=True, help_text="The name in the contact's own script."
+        _("native name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The name in the contact's own script."),
     )
-    category = models.CharField(max_length=20, choices=Category.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="contacts",
-        help_text="The current primary organization.",
+        verbose_name=_("organization"),
+        help_text=_("The current primary organization."),
     )
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
     birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
         null=True,
         blank=True,
         validators=[MinValueValidator(BIRTH_YEAR_MIN), validate_birth_year_not_future],
-        help_text="Helps tell apart people of the same name.",
+        help_text=_("Helps tell apart people of the same name."),
     )
-    country = CountryField(blank=True)
+    country = CountryField(verbose_name=_("country"), blank=True)
     languages = models.JSONField(
-        default=list, blank=True, help_text="Language codes, e.g. ['ru', 'he', 'en']."
+        _("languages"),
+        default=list,
+        blank=True,
+        help_text=_("Language codes, e.g. ['ru', 'he', 'en']."),
     )
     # The language the contact is written to in (contacts.languages.guest_language).
     language = models.CharField(
@@ -201,17 +209,25 @@ class Contact(KeptNameKeys, models.Model):
         ),
     )
     # Optional: a contact without one counts as "unassigned" in the indicators.
-    layer = models.CharField(max_length=20, choices=Layer.choices, blank=True)
+    layer = models.CharField(_("layer"), max_length=20, choices=Layer.choices, blank=True)
     sensitivity = models.CharField(
-        max_length=12, choices=Sensitivity.choices, default=Sensitivity.STANDARD
+        _("sensitivity"), max_length=12, choices=Sensitivity.choices, default=Sensitivity.STANDARD
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_contacts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_contacts",
+        verbose_name=_("owner"),
     )
-    tags = models.ManyToManyField(Tag, related_name="contacts", blank=True)
-    notes = EncryptedTextField(blank=True, help_text="Private notes, encrypted at rest.")
+    tags = models.ManyToManyField(Tag, related_name="contacts", blank=True, verbose_name=_("tags"))
+    notes = EncryptedTextField(
+        verbose_name=_("notes"), blank=True, help_text=_("Private notes, encrypted at rest.")
+    )
     erased_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the personal data was erased on request."
+        _("erased at"),
+        null=True,
+        blank=True,
+        help_text=_("When the personal data was erased on request."),
     )
     # Both names folded to Latin and their consonant skeleton (contacts/names.py), kept by
     # save() and the queryset's update/bulk methods; searched through trigram indexes.
@@ -236,8 +252,8 @@ class Contact(KeptNameKeys, models.Model):
     channels_dates_factors = models.CharField(
         max_length=200, blank=True, editable=False, db_default=""
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(ContactQuerySet)()
     history = HistoricalRecords(
@@ -294,9 +310,14 @@ class Contact(KeptNameKeys, models.Model):
 class Grant(models.Model):
     """One user's explicit access to one restricted or protected contact."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="grants")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="grants", verbose_name=_("contact")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_grants"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contact_grants",
+        verbose_name=_("user"),
     )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -304,8 +325,9 @@ class Grant(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("granted by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = models.Manager.from_queryset(GrantQuerySet)()
 
@@ -321,13 +343,18 @@ class Grant(models.Model):
 class Affiliation(models.Model):
     """A contact's role at an organization, dated because positions change."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="affiliations"
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("contact")
     )
-    role = models.CharField(max_length=200, blank=True)
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="affiliations",
+        verbose_name=_("organization"),
+    )
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
     objects = models.Manager.from_queryset(AffiliationQuerySet)()
     history = HistoricalRecords()

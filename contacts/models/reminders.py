@@ -24,17 +24,18 @@ class Climate(models.Model):
         HIGH = "high", pgettext_lazy("climate level", "High")
         CRISIS = "crisis", pgettext_lazy("climate level", "Crisis")
 
-    level = models.CharField(max_length=10, choices=Level.choices)
-    note = models.TextField(blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    note = models.TextField(_("note"), blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = models.Manager.from_queryset(ClimateQuerySet)()
     history = HistoricalRecords()
@@ -58,27 +59,42 @@ class Reminder(models.Model):
         EVENT_FOLLOW_UP = "event_follow_up", _("Event follow-up")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SNOOZED = "snoozed", "Snoozed"
-        RESOLVED = "resolved", "Resolved"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", pgettext_lazy("reminder status", "Open")
+        SNOOZED = "snoozed", pgettext_lazy("reminder status", "Snoozed")
+        RESOLVED = "resolved", pgettext_lazy("reminder status", "Resolved")
+        DISMISSED = "dismissed", pgettext_lazy("reminder status", "Dismissed")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("recipient"),
     )
     channel = models.ForeignKey(
-        Channel, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+        Channel,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("channel"),
     )
     exchange = models.ForeignKey(
-        Exchange, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+        Exchange,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("exchange"),
     )
-    due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    snoozed_until = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = models.Manager.from_queryset(ReminderQuerySet)()
 
@@ -127,18 +143,23 @@ class Notification(models.Model):
     duplicated task never sends it twice."""
 
     class Kind(models.TextChoices):
-        DIGEST = "digest", "Daily digest"
-        ESCALATION = "escalation", "Escalation to a lead"
+        DIGEST = "digest", _("Daily digest")
+        ESCALATION = "escalation", _("Escalation to a lead")
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    key = models.CharField(max_length=64, help_text="The day of a digest, the reminder escalated.")
-    subject = models.CharField(max_length=200)
-    reminder_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(
+        _("key"), max_length=64, help_text=_("The day of a digest, the reminder escalated.")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    reminder_count = models.PositiveIntegerField(_("reminder count"), default=0)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -11,8 +11,10 @@ from timezone_field import TimeZoneField
 class Team(models.Model):
     """A section of the mission (press, culture, science, community...)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members")
+    )
 
     def __str__(self):
         return self.name
@@ -23,10 +25,15 @@ class OfficerProfile(models.Model):
     digest."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
-    timezone = TimeZoneField(default="UTC")
-    digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    timezone = TimeZoneField(verbose_name=_("timezone"), default="UTC")
+    digest_hour = models.PositiveSmallIntegerField(
+        _("digest hour"), default=8, validators=[MaxValueValidator(23)]
+    )
     receives_digests = models.BooleanField(
         _("receive daily digests"), default=True, help_text=_("Off: no daily digest e-mail.")
     )

@@ -216,6 +216,8 @@ class Result:
 class Definition:
     name: str
     area: str
+    # In English (marked with gettext_noop) as the API and the files give it; the pages
+    # translate it.
     title: str
     unit: str
     filters: tuple[str, ...]

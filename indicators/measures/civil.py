@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact
 from indicators.measures.base import (
@@ -30,7 +31,7 @@ from indicators.measures.queries import (
 @indicator(
     "programmes_started",
     area="civil",
-    title="Programmes started",
+    title=gettext_noop("Programmes started"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -50,7 +51,7 @@ def programmes_started(user, *, start, end, period, now, layer=None, category=No
 @indicator(
     "programmes_active",
     area="civil",
-    title="Programmes running",
+    title=gettext_noop("Programmes running"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -77,7 +78,7 @@ def programmes_active(user, *, start, end, period, now, layer=None, category=Non
 @indicator(
     "programme_participants",
     area="civil",
-    title="Contacts taking part in programmes",
+    title=gettext_noop("Contacts taking part in programmes"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -115,7 +116,7 @@ def programme_participants(
 @indicator(
     "partner_institutions",
     area="civil",
-    title="Partner institutions in programmes",
+    title=gettext_noop("Partner institutions in programmes"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )

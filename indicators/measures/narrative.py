@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, Exchange
 from events.models import Event
@@ -34,7 +35,7 @@ from indicators.models import Signal
 @indicator(
     "journalist_exchanges",
     area="narrative",
-    title="Exchanges with journalists",
+    title=gettext_noop("Exchanges with journalists"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -61,7 +62,7 @@ def journalist_exchanges(user, *, start, end, period, now, layer=None, category=
 @indicator(
     "media_events",
     area="narrative",
-    title="Media events held",
+    title=gettext_noop("Media events held"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -79,7 +80,7 @@ def media_events(user, *, start, end, period, now, layer=None, category=None, co
 @indicator(
     "coverage_tone",
     area="narrative",
-    title="Mean tone of coverage (-2 hostile to +2 favourable)",
+    title=gettext_noop("Mean tone of coverage (-2 hostile to +2 favourable)"),
     unit=MEAN,
     polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
@@ -103,7 +104,7 @@ def coverage_tone(user, *, start, end, period, now, layer=None, category=None, c
 @indicator(
     "coverage_themes",
     area="narrative",
-    title="Share of coverage beyond security",
+    title=gettext_noop("Share of coverage beyond security"),
     unit=SHARE,
     polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,
@@ -131,7 +132,7 @@ def coverage_themes(user, *, start, end, period, now, layer=None, category=None,
 @indicator(
     "digital_reach",
     area="digital",
-    title="Reach of host-language content (views)",
+    title=gettext_noop("Reach of host-language content (views)"),
     unit=SUM,
     polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, F, FilteredRelation, Max, Min, Q, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext_noop
 
 from contacts import states
 from contacts.access import may_read_notes
@@ -37,7 +38,7 @@ from indicators.measures.queries import (
 @indicator(
     "channels_within_cadence",
     area="network_health",
-    title="Active channels touched within their cadence",
+    title=gettext_noop("Active channels touched within their cadence"),
     unit=SHARE,
     polarity=HIGHER_IS_BETTER,
     reads_now=True,
@@ -169,7 +170,7 @@ def horizon(now):
 @indicator(
     "single_channel_organizations",
     area="network_health",
-    title="Organizations reachable through only one active channel",
+    title=gettext_noop("Organizations reachable through only one active channel"),
     unit=COUNT,
     polarity=LOWER_IS_BETTER,
     reads_now=True,

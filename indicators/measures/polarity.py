@@ -5,14 +5,16 @@ arrows and words, the monthly report, the files, the API) reads its verdict from
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 HIGHER_IS_BETTER = "higher_is_better"
 LOWER_IS_BETTER = "lower_is_better"
 NEUTRAL = "neutral"  # a mix or a context figure: its change is neither good nor bad
 POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER, NEUTRAL)
 POLARITY_LABELS = {
-    HIGHER_IS_BETTER: "higher is better",
-    LOWER_IS_BETTER: "lower is better",
-    NEUTRAL: "neither higher nor lower is better",
+    HIGHER_IS_BETTER: _("higher is better"),
+    LOWER_IS_BETTER: _("lower is better"),
+    NEUTRAL: _("neither higher nor lower is better"),
 }
 
 BETTER, WORSE, SAME = "better", "worse", "same"

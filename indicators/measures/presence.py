@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
 
 from events.models import Event, Invitation
 from indicators.measures.base import (
@@ -31,7 +32,7 @@ from indicators.measures.queries import (
 @indicator(
     "events_held",
     area="presence",
-    title="Events held",
+    title=gettext_noop("Events held"),
     unit=COUNT,
     polarity=HIGHER_IS_BETTER,
 )
@@ -49,7 +50,7 @@ def events_held(user, *, start, end, period, now, layer=None, category=None, cou
 @indicator(
     "acceptance_rate",
     area="presence",
-    title="Invitations accepted",
+    title=gettext_noop("Invitations accepted"),
     unit=SHARE,
     polarity=HIGHER_IS_BETTER,
 )
@@ -64,7 +65,7 @@ def acceptance_rate(user, *, start, end, period, now, layer=None, category=None,
 @indicator(
     "attendance_rate",
     area="presence",
-    title="Expected guests who attended",
+    title=gettext_noop("Expected guests who attended"),
     unit=SHARE,
     polarity=HIGHER_IS_BETTER,
 )
@@ -79,7 +80,7 @@ def attendance_rate(user, *, start, end, period, now, layer=None, category=None,
 @indicator(
     "speaker_share",
     area="presence",
-    title="Attending guests on stage",
+    title=gettext_noop("Attending guests on stage"),
     unit=SHARE,
     polarity=NEUTRAL,  # a mix of roles to read in context, not a figure to push up or down
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
 
 from indicators.measures.base import (
     COUNT,
@@ -22,7 +23,7 @@ from indicators.models import Signal
 @indicator(
     "friction_incidents",
     area="security",
-    title="Friction incidents",
+    title=gettext_noop("Friction incidents"),
     unit=COUNT,
     polarity=LOWER_IS_BETTER,
     filters=SIGNAL_FILTERS,
@@ -45,7 +46,7 @@ def friction_incidents(user, *, start, end, period, now, layer=None, category=No
 @indicator(
     "coordination_outcomes",
     area="security",
-    title="Coordination meetings held as planned",
+    title=gettext_noop("Coordination meetings held as planned"),
     unit=SHARE,
     polarity=HIGHER_IS_BETTER,
     filters=SIGNAL_FILTERS,

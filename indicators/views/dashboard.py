@@ -8,6 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from contacts.access import NETWORK_READERS, require_any_role
@@ -21,23 +25,23 @@ from indicators.models import Signal
 from trackii.security import sensitive_action
 
 AREAS = {
-    "narrative": "Narrative",
-    "digital": "Digital",
-    "civil": "Civil cooperation",
-    "presence": "Presence",
-    "network_health": "Network health",
-    "security": "Security",
+    "narrative": _("Narrative"),
+    "digital": _("Digital"),
+    "civil": _("Civil cooperation"),
+    "presence": _("Presence"),
+    "network_health": _("Network health"),
+    "security": _("Security"),
 }
 DIMENSIONS = {
-    "kind": "Kind",
-    "event_kind": "Kind of event",
-    "theme": "Theme",
-    "platform": "Platform",
-    "severity": "Severity",
-    "outcome": "Outcome",
-    "layer": "Layer",
-    "category": "Category",
-    "officer": "Officer",
+    "kind": _("Kind"),
+    "event_kind": _("Kind of event"),
+    "theme": _("Theme"),
+    "platform": _("Platform"),
+    "severity": _("Severity"),
+    "outcome": _("Outcome"),
+    "layer": _("Layer"),
+    "category": _("Category"),
+    "officer": _("Officer"),
 }
 KEY_LABELS = {
     "theme": dict(Signal.Theme.choices),
@@ -61,7 +65,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_indicator_reader(user) -> None:
-    require_any_role(user, NETWORK_READERS, "The indicators are for leads and analysts.")
+    require_any_role(user, NETWORK_READERS, gettext("The indicators are for leads and analysts."))
 
 
 def _filter_form(form_class, request, now):
@@ -158,7 +162,8 @@ def _bad_filters(form) -> HttpResponse:
         for name, errors in form.errors.items()
     )
     return HttpResponseBadRequest(
-        f"Invalid filters: {problems}", content_type="text/plain; charset=utf-8"
+        gettext("Invalid filters: %(problems)s") % {"problems": problems},
+        content_type="text/plain; charset=utf-8",
     )
 
 
@@ -202,7 +207,7 @@ def _panel(result, window) -> dict:
     return {
         "name": result.name,
         "area": result.area,
-        "title": result.title,
+        "title": gettext(result.title),
         "filters": result.filters,
         "polarity": measures.POLARITY_LABELS[result.polarity],
         "total": _figure(unit, result.total),
@@ -211,7 +216,7 @@ def _panel(result, window) -> dict:
         "trend": _trend(result.change),
         "assessment": result.assessment or "none",
         "chart": column_chart(
-            title=result.title,
+            title=gettext(result.title),
             points=rows,
             axis_text=partial(_axis_text, unit),
             minimum=minimum,
@@ -236,7 +241,12 @@ def _point_label(point, bucket, window) -> str:
     """ "Mar 2026", or "Mar 2026 (partial: 1–15 Mar)" for a period counted in part."""
     label = _period_label(point.start, window.period)
     covered = window.covered(bucket) if point.is_partial else None
-    return f"{label} (partial: {_days_text(*covered)})" if covered else label
+    if not covered:
+        return label
+    return gettext("%(period)s (partial: %(days)s)") % {
+        "period": label,
+        "days": _days_text(*covered),
+    }
 
 
 def _partial_notes(window) -> list[str]:
@@ -245,19 +255,22 @@ def _partial_notes(window) -> list[str]:
     for bucket in window.buckets():
         if window.is_partial(bucket) and (covered := window.covered(bucket)):
             label = _period_label(bucket.start, window.period)
-            notes.append(f"{label} counts {_days_text(*covered)} only")
+            note = gettext("%(period)s counts %(days)s only")
+            notes.append(note % {"period": label, "days": _days_text(*covered)})
     return notes
 
 
 def _days_text(first: dt.date, last: dt.date) -> str:
-    """1–15 Mar, 1 Jan–15 Mar, 1 Dec 2025–15 Mar 2026, 15 Mar."""
+    """1–15 Mar, 1 Jan–15 Mar, 1 Dec 2025–15 Mar 2026, 15 Mar (in the active language)."""
+    day_month = pgettext("date format: day and abbreviated month", "j M")
     if first == last:
-        return f"{last.day} {last:%b}"
+        return date_format(last, day_month)
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b}"
+        return f"{first.day}–{date_format(last, day_month)}"
     if first.year == last.year:
-        return f"{first.day} {first:%b}–{last.day} {last:%b}"
-    return f"{first.day} {first:%b} {first.year}–{last.day} {last:%b} {last.year}"
+        return f"{date_format(first, day_month)}–{date_format(last, day_month)}"
+    day_month_year = pgettext("date format: day, abbreviated month, year", "j M Y")
+    return f"{date_format(first, day_month_year)}–{date_format(last, day_month_year)}"
 
 
 def _report_months(results, running: dict, *, today: dt.date) -> list[dict]:
@@ -285,7 +298,7 @@ def _report_months(results, running: dict, *, today: dt.date) -> list[dict]:
                 {
                     "name": result.name,
                     "area": AREAS[result.area],
-                    "title": result.title,
+                    "title": gettext(result.title),
                     "value": _figure(result.unit, value),
                     "before": _figure(result.unit, before),
                     "change": _change_text(result.unit, change),
@@ -293,7 +306,8 @@ def _report_months(results, running: dict, *, today: dt.date) -> list[dict]:
                     "verdict": assessment or "",
                 }
             )
-        month = {"start": point.start, "rows": rows, "state": state, "before": "Month before"}
+        before = gettext("Month before")
+        month = {"start": point.start, "rows": rows, "state": state, "before": before}
         if compared is not None:
             month["so_far"] = _days_text(point.start, today)
             month["before"] = _days_text(compared.previous_start, compared.previous_end)
@@ -304,11 +318,12 @@ def _report_months(results, running: dict, *, today: dt.date) -> list[dict]:
 def _figure(unit: str, value) -> str:
     if value is None:
         return "–"
+    # In the reader's language's digits grouping and decimal mark (3 100, 16,7 in Russian).
     if unit == measures.SHARE:
-        return f"{value * 100:.1f}%"
+        return f"{number_format(round(value * 100, 1), 1)}%"
     if unit == measures.MEAN:
-        return f"{value:+.2f}" if value else "0.00"
-    return f"{value:,}"
+        return ("+" if value > 0 else "") + number_format(round(value, 2), 2)
+    return number_format(value, force_grouping=True)
 
 
 def _axis_text(unit: str, value) -> str:
@@ -324,7 +339,9 @@ def _change_text(unit: str, change) -> str:
     if change is None:
         return "–"
     if unit == measures.SHARE:
-        return f"{change * 100:+.1f} pp" if change else "0.0 pp"
+        points = f"{change * 100:+.1f}" if change else "0.0"
+        # Translators: "pp" are percentage points, the change of a share (+16.7 pp).
+        return gettext("%(points)s pp") % {"points": points}
     if unit == measures.MEAN:
         return f"{change:+.2f}" if change else "0.00"
     return f"{change:+,}" if change else "0"
@@ -337,18 +354,22 @@ def _trend(change) -> str:
 
 
 def _period_label(start, period: str, *, short: bool = False) -> str:
-    """The period as "Mar 2026", "Q1 2026" or "2026"; short for an axis: "Mar 26", "Q1 26"."""
-    year = start.strftime("%y") if short else str(start.year)
+    """The period as "Mar 2026", "Q1 2026" or "2026"; short for an axis: "Mar 26", "Q1 26"
+    (in the active language)."""
     if period == "month":
-        return f"{start:%b} {year}"
+        if short:
+            return date_format(start, pgettext("date format: abbreviated month, short year", "M y"))
+        return date_format(start, pgettext("date format: abbreviated month, year", "M Y"))
     if period == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {year}"
+        year = start.strftime("%y") if short else str(start.year)
+        quarter = (start.month - 1) // 3 + 1
+        return gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
     return str(start.year)
 
 
 def _key_label(name: str, by: str, key: str) -> str:
     if not key:
         # A contact's layer is optional: those without one are "unassigned".
-        return "Unassigned" if by == "layer" else "(not recorded)"
+        return gettext("Unassigned") if by == "layer" else gettext("(not recorded)")
     labels = KIND_LABELS.get(name, {}) if by == "kind" else KEY_LABELS.get(by, {})
     return labels.get(key, key)

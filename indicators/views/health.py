@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from contacts.access import NETWORK_READERS, require_any_role
 from contacts.bounded import show_more, shown_limit
@@ -19,7 +20,9 @@ HEALTH_ROWS = 100  # rows of each per-officer and per-organization table before 
 def network_health(request):
     """Aggregates of the channels the reader may see; leads and analysts only."""
     user = request.user
-    require_any_role(user, NETWORK_READERS, "Network health is for leads, analysts and admins.")
+    require_any_role(
+        user, NETWORK_READERS, gettext("Network health is for leads, analysts and admins.")
+    )
     limit = shown_limit(request, HEALTH_ROWS)
     context = _network_health(user, now=timezone.now(), limit=limit)
     for table in ("by_officer", "single_channel_organizations"):
@@ -61,20 +64,21 @@ def _charts(context: dict) -> dict:
     """The page's bar charts, from its tables."""
     return {
         "status": bar_chart(
-            title="Channels by status",
+            title=gettext("Channels by status"),
             rows=[
                 (row["label"], row["channels"], str(row["channels"]))
                 for row in context["by_status"]
             ],
         ),
         "layer": _share_chart(
-            "Active channels touched within cadence, by layer", context["by_layer"]
+            gettext("Active channels touched within cadence, by layer"), context["by_layer"]
         ),
         "category": _share_chart(
-            "Active channels touched within cadence, by category", context["by_category"]
+            gettext("Active channels touched within cadence, by category"),
+            context["by_category"],
         ),
         "officer": bar_chart(
-            title="Overdue channels per officer",
+            title=gettext("Overdue channels per officer"),
             rows=[
                 (row["officer_name"], row["overdue"], str(row["overdue"]))
                 for row in context["by_officer"]
@@ -96,7 +100,7 @@ def _labelled(groups: list[dict], choices) -> list[dict]:
     return [
         {
             "key": group["key"],
-            "label": labels.get(group["key"], group["key"]) or "Unassigned",
+            "label": labels.get(group["key"], group["key"]) or gettext("Unassigned"),
             "channels": group["channels"],
             "kept": group["kept"],
             "share": 100.0 * group["kept"] / group["channels"],

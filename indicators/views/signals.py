@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from contacts.access import EDITORS, has_any_role, require_any_role
 from indicators.forms import SignalFilterForm
@@ -28,7 +29,7 @@ def _writes_signals(user) -> bool:
 
 
 def _require_signal_writer(user) -> None:
-    require_any_role(user, EDITORS, "Officers, leads and admins log signals.")
+    require_any_role(user, EDITORS, gettext("Officers, leads and admins log signals."))
 
 
 @login_required
@@ -52,7 +53,7 @@ def signal_create(request):
         signal = form.save(commit=False)
         signal.created_by = request.user
         signal.save()
-        messages.success(request, f"Logged: {signal}.")
+        messages.success(request, gettext("Logged: %(signal)s.") % {"signal": signal})
         return redirect("signal_list")
     return render(request, "indicators/signal_form.html", {"form": form})
 
@@ -68,7 +69,10 @@ def signal_upload(request):
             file=form.cleaned_data["file"], user=request.user, now=timezone.now()
         )
         if report.ok:
-            messages.success(request, f"Imported {report.created} signal(s).")
+            message = ngettext(
+                "Imported %(count)d signal.", "Imported %(count)d signals.", report.created
+            ) % {"count": report.created}
+            messages.success(request, message)
             return redirect("signal_list")
     context = {
         "form": form,

@@ -3,9 +3,6 @@ language (and the user's own), Hebrew reads right to left with the navigation on
 and nothing wider than the screen, a long Russian word wraps instead of widening the page;
 screenshots of Today, a contact page and the dashboard in each language
 (test-artifacts/screenshots/i18n-<language>-<width>-<page>.png).
-
-Much of the pages' own text is still English until issue 19's later pass marks it (see
-tests/i18n_still_to_mark.py); the layout holds now.
 """
 
 import datetime as dt

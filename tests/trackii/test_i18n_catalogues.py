@@ -2,8 +2,8 @@
 code and templates is in its area's catalogue and translated into Russian and Hebrew (not
 empty, not fuzzy), no catalogue keeps a string the code no longer has, placeholders and
 plural forms pass GNU msgfmt's checks, and the compiled catalogues say what the .po files
-say. Text not marked at all is found by scanning the templates and modules: only the areas
-listed in tests/i18n_still_to_mark.py may still hold some (the later pass empties it).
+say. Text not marked at all is found by scanning every template and module (Track II's own:
+tests/i18n_support.py says what the scan reads and what it cannot see).
 
 Needs GNU gettext (xgettext, msgmerge, msgfmt): a missing tool fails the test loudly;
 .ci/run installs Debian's gettext package, locally ``apt-get install gettext``.
@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from tests import i18n_still_to_mark
 from tests.i18n_support import (
     BASE,
     findings_of_python,
@@ -149,7 +148,12 @@ def test_the_compiled_catalogues_say_what_the_po_files_say():
                 )  # fmt: skip
                 assert read == entry.msgstr[0]
             else:
-                forms = [compiled.ngettext(entry.msgid, entry.msgid_plural, n) for n in (1, 2, 5)]
+                forms = [
+                    compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n)
+                    if entry.msgctxt
+                    else compiled.ngettext(entry.msgid, entry.msgid_plural, n)
+                    for n in (1, 2, 5)
+                ]
                 expected = {"ru": [0, 1, 2], "he": [0, 1, 2]}[language]
                 assert forms == [entry.msgstr[index] for index in expected]
 
@@ -190,41 +194,16 @@ def _relative(path: Path) -> str:
     return path.relative_to(BASE).as_posix()
 
 
-def test_no_template_outside_the_areas_still_to_mark_has_unmarked_text():
-    exempt = set(i18n_still_to_mark.STILL_TO_MARK_TEMPLATES)
-    found = {
-        _relative(path): findings_of_template(path)[:5]
-        for path in template_paths()
-        if _relative(path) not in exempt
-    }
+def test_no_template_has_unmarked_text():
+    found = {_relative(path): findings_of_template(path)[:5] for path in template_paths()}
 
     assert {path: texts for path, texts in found.items() if texts} == {}
 
 
-def test_no_module_outside_the_areas_still_to_mark_has_unmarked_text():
-    exempt = set(i18n_still_to_mark.STILL_TO_MARK_PYTHON)
-    found = {
-        _relative(path): findings_of_python(path)[:5]
-        for path in python_paths()
-        if _relative(path) not in exempt
-    }
+def test_no_module_has_unmarked_text():
+    found = {_relative(path): findings_of_python(path)[:5] for path in python_paths()}
 
     assert {path: texts for path, texts in found.items() if texts} == {}
-
-
-def test_the_areas_still_to_mark_are_exactly_those_with_unmarked_text():
-    """A file fully marked leaves the list (so that it stays marked); a file gone too."""
-    done = [
-        path
-        for path in i18n_still_to_mark.STILL_TO_MARK_TEMPLATES
-        if not (BASE / path).exists() or not findings_of_template(BASE / path)
-    ] + [
-        path
-        for path in i18n_still_to_mark.STILL_TO_MARK_PYTHON
-        if not (BASE / path).exists() or not findings_of_python(BASE / path)
-    ]
-
-    assert done == [], "Take these off tests/i18n_still_to_mark.py: they hold no unmarked text."
 
 
 def test_the_scan_finds_unmarked_text_and_passes_marked_text():

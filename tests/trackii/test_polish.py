@@ -27,7 +27,10 @@ def test_todays_repeated_actions_name_the_contact_for_screen_readers(client, own
 
     page = _page(client, owner, "/")
 
-    assert 'Log exchange<span class="visually-hidden"> with Irina Gavrilova</span>' in page
+    # The name isolated (<bdi>): a Latin name inside Hebrew text keeps its own direction.
+    assert (
+        'Log exchange<span class="visually-hidden"> with <bdi>Irina Gavrilova</bdi></span>' in page
+    )
     named = '<span class="visually-hidden">: channel due, Irina Gavrilova</span>'
     assert f"Snooze 1 day{named}</button>" in page
     assert f"Dismiss…{named}</summary>" in page

@@ -11,6 +11,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from contacts.access import Role, has_any_role, require_any_role
@@ -24,7 +26,8 @@ TEAM_ROLES = (Role.LEAD, Role.ADMIN)
 class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=ApiToken._meta.get_field("name").max_length,
-        help_text="What the token is for, e.g. the integration that uses it.",
+        label=pgettext_lazy("API token", "Name"),
+        help_text=gettext_lazy("What the token is for, e.g. the integration that uses it."),
     )
 
 
@@ -57,9 +60,9 @@ def security(request):
 @require_POST
 def session_end(request):
     if user_sessions.end_session(request, _posted_id(request, "session")):
-        messages.success(request, "The session was ended: it is signed out.")
+        messages.success(request, _("The session was ended: it is signed out."))
     else:
-        messages.error(request, "That session has already ended.")
+        messages.error(request, _("That session has already ended."))
     return redirect("security")
 
 
@@ -68,7 +71,11 @@ def sessions_end_others(request):
     """Confirm, then end every other session of the user."""
     if request.method == "POST":
         ended = user_sessions.end_other_sessions(request)
-        messages.success(request, f"Ended {ended} other session{'s' if ended != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Ended %(count)d other session.", "Ended %(count)d other sessions.", ended)
+            % {"count": ended},
+        )
         return redirect("security")
     others = [
         row
@@ -103,7 +110,7 @@ def token_revoke(request):
     if token is None:
         raise Http404
     tokens.revoke_token(token, actor=request.user, request=request, reason="revoked_by_user")
-    messages.success(request, f"The token “{token.name}” was revoked.")
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("security")
 
 
@@ -111,7 +118,7 @@ def token_revoke(request):
 def team(request):
     """A lead's (or an admin's) list of the members of their teams, each with their live
     sessions and tokens, and "Sign out everywhere"."""
-    require_any_role(request.user, TEAM_ROLES, "Only leads and admins sign others out.")
+    require_any_role(request.user, TEAM_ROLES, _("Only leads and admins sign others out."))
     now = timezone.now()
     members = user_sessions.team_members_for(request.user).annotate(
         session_count=Count("usersession", distinct=True),
@@ -124,7 +131,7 @@ def team(request):
 def sign_out_user(request):
     """Confirm, then end every session of a user and revoke their tokens (a lost phone);
     404 for a user the signed-in one may not sign out (``may_sign_out``)."""
-    require_any_role(request.user, TEAM_ROLES, "Only leads and admins sign others out.")
+    require_any_role(request.user, TEAM_ROLES, _("Only leads and admins sign others out."))
     target = get_user_model().objects.filter(pk=_posted_id(request, "user")).first()
     if target is None or not user_sessions.may_sign_out(request.user, target):
         raise Http404
@@ -132,8 +139,11 @@ def sign_out_user(request):
         result = user_sessions.sign_out_everywhere(target, actor=request.user, request=request)
         messages.success(
             request,
-            f"Signed {target.get_username()} out everywhere: {result.sessions} session(s) "
-            f"ended, {result.tokens} API token(s) revoked.",
+            _(
+                "Signed %(name)s out everywhere: %(sessions)d session(s) ended, "
+                "%(tokens)d API token(s) revoked."
+            )
+            % {"name": target.get_username(), "sessions": result.sessions, "tokens": result.tokens},
         )
         return redirect("security_team")
     return render(request, "trackii/security_sign_out_user.html", {"target": target})

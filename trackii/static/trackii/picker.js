@@ -2,8 +2,14 @@
 // only the chosen options; Tom Select turns it into a search box that asks URL?q=... for
 // the others as the user types. The select keeps its name, so the form posts the same ids.
 // No inline script or style (CSP): Tom Select sets styles through the CSSOM only.
+// The picker's own words come in the page's language from the select's data-no-results,
+// data-loading, data-remove and data-clear (contacts/widgets.py); English without them.
 (function () {
   "use strict";
+
+  function escapeAttribute(text) {
+    return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+  }
 
   function pickerUrl(select, query) {
     const url = new URL(select.dataset.picker, window.location.href);
@@ -19,8 +25,12 @@
   function enhance(select) {
     if (select.tomselect || !window.TomSelect) return;
     const multiple = select.multiple;
-    const plugins = multiple ? { remove_button: { title: "Remove" } } : {};
-    if (!multiple && !select.required) plugins.clear_button = { title: "Clear" };
+    const text = select.dataset;
+    const plugins = multiple ? { remove_button: { title: text.remove || "Remove" } } : {};
+    // The clear button's plugin puts its title into markup as it is: escaped here.
+    if (!multiple && !select.required) {
+      plugins.clear_button = { title: escapeAttribute(text.clear || "Clear") };
+    }
     const picker = new window.TomSelect(select, {
       valueField: "value",
       labelField: "text",
@@ -50,8 +60,8 @@
       render: {
         option: renderOption,
         item: (item, escape) => `<div>${escape(item.text)}</div>`,
-        no_results: () => '<div class="no-results">No match.</div>',
-        loading: () => '<div class="picker-loading">Searching…</div>',
+        no_results: (data, escape) => `<div class="no-results">${escape(text.noResults || "No match.")}</div>`,
+        loading: (data, escape) => `<div class="picker-loading">${escape(text.loading || "Searching…")}</div>`,
       },
     });
     // The label now names the search box; the select, kept only to post the ids, leaves the
