@@ -47,10 +47,31 @@ class CountedPagePaginator(CappedPaginator):
             number = 1  # as Paginator.get_page reads it
         if number < 1 or self.orphans:
             return super().get_page(number)
-        bottom = (number - 1) * self.per_page
-        counted = self.object_list.annotate(_rows_in_all=Window(Count("*")))
-        rows = list(counted[bottom : bottom + self.per_page])
-        if not rows:
-            return super().get_page(number)
-        self.__dict__["count"] = rows[0]._rows_in_all
-        return self._get_page(rows, number, self)
+        return counted_page(self, number) or super().get_page(number)
+
+
+def counted_page(paginator: Paginator, number: int):
+    """Page ``number`` of ``paginator`` (a queryset's) and the number of rows in all, read
+    with one statement (``COUNT(*) OVER ()``); None when the page holds no row (past the
+    last), for the caller to decide with the separate count."""
+    bottom = (number - 1) * paginator.per_page
+    counted = paginator.object_list.annotate(_rows_in_all=Window(Count("*")))
+    rows = list(counted[bottom : bottom + paginator.per_page])
+    if not rows:
+        return None
+    paginator.__dict__["count"] = rows[0]._rows_in_all
+    return paginator._get_page(rows, number, paginator)
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator (``page`` validates as it does) reading a page of a search and
+    its count with one statement (``counted_page``), for the REST API's pages."""
+
+    def page(self, number):
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # the same error Paginator gives
+        if wanted < 1 or self.orphans:
+            return super().page(number)
+        return counted_page(self, wanted) or super().page(number)

@@ -12,6 +12,7 @@ import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.core.paginator import Paginator as DjangoPaginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404
@@ -21,6 +22,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from contacts.access import has_any_role
 from contacts.deletion import StillInUse
 from contacts.errors import DomainError
+from contacts.paging import CountedPaginator
+from contacts.querysets import SEARCHED
 
 MAX_PAGE_SIZE = 200
 
@@ -152,7 +155,19 @@ def _page_size(request, default: int) -> int:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (at most MAX_PAGE_SIZE; more is a 400)."""
+    """``?page=`` and ``?page_size=`` (at most MAX_PAGE_SIZE; more is a 400).
+
+    A page of a search (``ContactQuerySet.search``) is read with its count in one statement
+    (``contacts.paging.CountedPaginator``): the database sorts the page from every match
+    anyway, and a separate ``COUNT`` would find them all a second time (a common surname
+    at 100,000 contacts: 12 to 25 ms each). Other lists keep the separate count, which an
+    index answers without sorting anything."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        query = getattr(queryset, "query", None)
+        searched = query is not None and SEARCHED in query.annotations
+        self.django_paginator_class = CountedPaginator if searched else DjangoPaginator
+        return super().paginate_queryset(queryset, request, view)
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -69,6 +69,45 @@ def test_the_search_never_finds_a_contact_hidden_from_the_caller(owner, outsider
     assert _search(outsider, "i.hidden") == ([hidden.pk], 1)
 
 
+def test_a_page_of_a_search_and_its_count_are_one_statement(owner):
+    """The page is sorted from every match anyway: the count comes with it (COUNT(*) OVER
+    ()), not from a second pass over the matches; pages and links as before."""
+    for number in range(7):
+        factories.ContactFactory(full_name=f"Irina Example {number}", owner=owner)
+    factories.ContactFactory(full_name="Someone Else", owner=owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = api(owner).get(f"{API}/contacts/", {"search": "irina", "page_size": 3})
+    # Read before the next request, whose start empties the log.
+    statements = [q["sql"] for q in queries.captured_queries]
+    second = api(owner).get(f"{API}/contacts/", {"search": "irina", "page_size": 3, "page": 3})
+    past = api(owner).get(f"{API}/contacts/", {"search": "irina", "page_size": 3, "page": 4})
+
+    body = response.json()
+    assert (body["count"], len(body["results"]), body["previous"]) == (7, 3, None)
+    assert "page=2" in body["next"]
+    assert [sql for sql in statements if "COUNT(*) OVER ()" in sql]
+    assert not [sql for sql in statements if sql.startswith("SELECT COUNT(*)")]
+    assert (second.json()["count"], len(second.json()["results"])) == (7, 1)
+    assert second.json()["next"] is None
+    assert past.status_code == 404
+
+
+def test_a_search_with_no_match_is_an_empty_first_page(owner, people):
+    response = api(owner).get(f"{API}/contacts/", {"search": "nobody-at-all"})
+
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_a_list_that_is_not_a_search_keeps_its_separate_count(owner, people):
+    with CaptureQueriesContext(connection) as queries:
+        response = api(owner).get(f"{API}/contacts/")
+
+    assert response.json()["count"] == 2
+    assert [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
 CONTACTS = 20_000
 
 
