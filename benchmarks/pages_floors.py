@@ -33,17 +33,36 @@ COUNTED_FROM = (
     "greatest(coalesce(ch.last_touch_at, ch.created_at), "
     "coalesce(ch.count_restarted_at, ch.last_touch_at, ch.created_at))"
 )
+# The contacts list's search (contacts/search.py): every word of the term folded to Latin in
+# the contact's key, or every bone of its skeleton (when one has three letters), or the same
+# of its organization's key; ``{words}`` and ``{bones}`` are composed from these constants.
 MATCHING = """
-    AND c.id IN (
-        SELECT id FROM contacts_contact WHERE upper(full_name::text) LIKE upper(%(like)s)
-        UNION ALL
-        SELECT id FROM contacts_contact WHERE upper(native_name::text) LIKE upper(%(like)s)
-        UNION ALL
-        SELECT id FROM contacts_contact WHERE organization_id IN (
-            SELECT id FROM contacts_organization WHERE upper(name::text) LIKE upper(%(like)s)
-            UNION ALL
-            SELECT id FROM contacts_organization
-            WHERE upper(native_name::text) LIKE upper(%(like)s)))"""
+    AND (({words}){bones}
+         OR c.organization_id = ANY(ARRAY(
+             SELECT id FROM contacts_organization c WHERE ({words}){bones})))"""
+
+
+def matching(term: str, params: dict) -> str:
+    """``MATCHING`` for ``term``, its LIKE patterns put in ``params`` (key0, bone0...)."""
+    from contacts.names import fold, skeleton_of_folded
+
+    folded = fold(term)
+    words, bones = folded.split(), skeleton_of_folded(folded).split()
+    for index, word in enumerate(words):
+        params[f"key{index}"] = f"%{word}%"
+    for index, bone in enumerate(bones):
+        params[f"bone{index}"] = f"%{bone}%"
+    word_sql = " AND ".join(f"c.search_key LIKE %(key{i})s" for i in range(len(words)))
+    bone_sql = ""
+    if any(len(bone) >= 3 for bone in bones):
+        bone_sql = (
+            " OR ("
+            + " AND ".join(f"c.name_skeleton LIKE %(bone{i})s" for i in range(len(bones)))
+            + ")"
+        )
+    return MATCHING.format(words=word_sql, bones=bone_sql)
+
+
 CONTACTS = f"""
 SELECT c.id, c.full_name, c.native_name, c.category, c.sensitivity, o.id, o.name,
        u.username, u.first_name, u.last_name,
@@ -96,12 +115,11 @@ def contacts(request):
     params = {
         "user": request.user.pk,
         "now": timezone.now(),
-        "like": f"%{term}%",
         "limit": PAGE_SIZE,
         "offset": (number - 1) * PAGE_SIZE,
     }
     with connection.cursor() as cursor:
-        cursor.execute(CONTACTS.format(matching=MATCHING if term else ""), params)
+        cursor.execute(CONTACTS.format(matching=matching(term, params) if term else ""), params)
         rows = cursor.fetchall()
     paginator = CappedPaginator([], PAGE_SIZE)
     paginator.__dict__["count"] = rows[0][-1] if rows else 0

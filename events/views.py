@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts.access import may_manage_events
 from contacts.bounded import show_more, shown_limit
 from contacts.errors import DomainError
-from contacts.languages import guest_language, supported
+from contacts.languages import guest_language, officer_language, supported
 from contacts.models import Contact, Organization
 from contacts.views import offered_protected, record_web_views
 from events import batches, calendar, forms, guest_list, mail, services
@@ -134,7 +134,10 @@ def feed(request, token):
         .filter(ends_at__gte=calendar.feed_window_start(now))
         .order_by("starts_at", "pk")
     )
-    body = calendar.calendar_for(events, name="Track II events", now=now)
+    # The calendar's name in its owner's language (a calendar client sends none of its own).
+    with translation.override(officer_language(subscription.user)):
+        name = _("Track II events")
+    body = calendar.calendar_for(events, name=name, now=now)
     return HttpResponse(body, content_type=ICS_TYPE)
 
 

@@ -7,6 +7,7 @@ import icalendar
 import pytest
 from django.urls import reverse
 
+from contacts.models import OfficerProfile
 from events.models import CalendarFeed, new_feed_token
 from tests import factories
 from tests.events.pages import PAST_STARTS_AT, STARTS_AT, make_event
@@ -68,6 +69,20 @@ def test_the_feed_lists_the_users_events_without_a_login(client, feed):
     assert [str(vevent["uid"]) for vevent in calendar.events] == [
         f"event-{event.pk}@track-ii" for event in feed["listed"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("", "Track II events"), ("ru", "События Track II"), ("he", "אירועי Track II")],
+)
+def test_the_feed_is_named_in_its_owners_language(client, feed, planner, language, name):
+    """A calendar client asks in no language of its own: the owner's choice names it."""
+    OfficerProfile.objects.update_or_create(user=planner, defaults={"language": language})
+
+    response = client.get(_feed_url(feed["subscription"].token), HTTP_ACCEPT_LANGUAGE="de")
+
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert str(calendar["x-wr-calname"]) == name
 
 
 def test_a_deleted_feed_answers_404(client, feed):
