@@ -193,13 +193,24 @@ def contact_detail(request, pk):
 def _contact_page(contact, user, now, *, timeline_page=None) -> dict:
     """What the contact page shows besides the profile, each read through visible_to; the
     exchanges a page of ``TIMELINE_SIZE`` at a time, latest first."""
-    visible_contacts = Contact.objects.visible_to(user).order_by("full_name", "pk")
+    # The timeline names each exchange's contacts and officers: their names only (a
+    # contact's whole row holds its notes, decrypted as it is read; the sensitivity tells
+    # which views are logged).
+    visible_contacts = (
+        Contact.objects.visible_to(user)
+        .only("pk", "full_name", "sensitivity")
+        .order_by("full_name", "pk")
+    )
+    officers = User.objects.only("pk", "username", "first_name", "last_name")
     manages_grants = may_manage_grants(user, contact)
     timeline = Paginator(
         Exchange.objects.naming(contact)
         .visible_to(user, few=True)
         .with_may_change(user)
-        .prefetch_related(Prefetch("contacts", queryset=visible_contacts), "officers"),
+        .prefetch_related(
+            Prefetch("contacts", queryset=visible_contacts),
+            Prefetch("officers", queryset=officers),
+        ),
         TIMELINE_SIZE,
     ).get_page(timeline_page)
     return {
