@@ -52,14 +52,19 @@ class CountedPagePaginator(CappedPaginator):
 
 def counted_page(paginator: Paginator, number: int):
     """Page ``number`` of ``paginator`` (a queryset's) and the number of rows in all, read
-    with one statement (``COUNT(*) OVER ()``); None when the page holds no row (past the
-    last), for the caller to decide with the separate count."""
+    with one statement (``COUNT(*) OVER ()``) of the rows' keys only, then the page's rows
+    by their keys; None when the page holds no row (past the last), for the caller to
+    decide with the separate count. Counted and sorted whole, the rows' every column and
+    annotation would be carried through the count and the sort for every match."""
     bottom = (number - 1) * paginator.per_page
-    counted = paginator.object_list.annotate(_rows_in_all=Window(Count("*")))
-    rows = list(counted[bottom : bottom + paginator.per_page])
-    if not rows:
+    queryset = paginator.object_list
+    keys = queryset.annotate(_rows_in_all=Window(Count("*"))).values_list("pk", "_rows_in_all")
+    found = list(keys[bottom : bottom + paginator.per_page])
+    if not found:
         return None
-    paginator.__dict__["count"] = rows[0]._rows_in_all
+    paginator.__dict__["count"] = found[0][1]
+    # The same queryset (its joins, annotations, prefetches and order), for these keys.
+    rows = list(queryset.filter(pk__in=[pk for pk, _ in found]))
     return paginator._get_page(rows, number, paginator)
 
 
