@@ -1,4 +1,5 @@
-"""Every main page, for every role, in every language: it renders, says its language and
+"""Every main page, and the forms, imports, duplicates, check-in and security pages of the
+roles that use them, for every role, in every language: it renders, says its language and
 direction (<html lang dir>), and shows no string the catalogues translate left in English
 (a string translated at import time, a catalogue not compiled, a template that bypasses
 the translation).
@@ -25,6 +26,8 @@ from tests.i18n_support import BASE, msgids
 LANGUAGES = {"en": "ltr", "ru": "ltr", "he": "rtl"}
 PERSONAS = ["officer", "planner", "lead", "analyst", "admin_user"]
 NETWORK_READERS = {"lead", "analyst", "admin_user"}
+EDITORS = {"officer", "lead", "admin_user"}
+EVENT_MANAGERS = {"planner", "admin_user"}
 
 
 class _Texts(HTMLParser):
@@ -99,7 +102,25 @@ def _pages(persona: str, world: dict) -> list[str]:
     ]
     if persona in NETWORK_READERS:
         pages += [reverse("network_health"), reverse("dashboard")]
-    return pages
+    if persona in EDITORS:
+        pages += [
+            reverse("contacts:create"),
+            reverse("contacts:exchange_new"),
+            reverse("contacts:organization_create"),
+            reverse("contacts:import_list"),
+            reverse("contacts:import_new"),
+            reverse("contacts:duplicate_list"),
+        ]
+    if persona in EVENT_MANAGERS:
+        event = world["event"].pk
+        pages += [
+            reverse("events:create"),
+            reverse("events:edit", args=[event]),
+            reverse("events:checkin", args=[event]),
+            reverse("events:invite", args=[event]),
+            reverse("events:programme_create"),
+        ]
+    return [*pages, reverse("security"), reverse("events:feed_manage")]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
