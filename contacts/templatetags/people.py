@@ -1,7 +1,10 @@
 """``{{ user|person }}``: a user's full name, else their username;
-``{{ pair.reasons|duplicate_reasons }}``: what two records are alike in."""
+``{{ pair.reasons|duplicate_reasons }}``: what two records are alike in;
+``{{ contact.languages|language_names }}``: the languages a contact speaks, named in the
+reader's language."""
 
 from django import template
+from django.utils.translation import get_language_info
 
 from contacts.duplicates import reasons_shown
 from contacts.people import display_name
@@ -19,3 +22,16 @@ def duplicate_reasons(reasons) -> str:
     """``{{ pair.reasons|duplicate_reasons }}``: the rules a possible duplicate met, in the
     reader's language."""
     return reasons_shown(reasons or ())
+
+
+@register.filter
+def language_names(codes) -> str:
+    """Language codes ("he", "en") as names in the reader's language ("Hebrew, English";
+    "иврит, английский"); a code Django does not know stays as it is."""
+    names = []
+    for code in codes or ():
+        try:
+            names.append(str(get_language_info(code)["name_translated"]))
+        except KeyError:
+            names.append(code)
+    return ", ".join(names)

@@ -228,6 +228,24 @@ def test_grants_on_a_contact_the_user_may_not_see_are_404(
 # Create and edit
 
 
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "Hebrew, English, Georgian, xx"),
+        ("ru", "Иврит, Английский, Грузинский, xx"),
+        ("he", "עברית, אנגלית, גיאורגית, xx"),
+    ],
+)
+def test_a_contacts_languages_are_named_in_the_readers_language(client, owner, language, shown):
+    contact = factories.ContactFactory(owner=owner, languages=["he", "en", "ka", "xx"])
+    OfficerProfile.objects.update_or_create(user=owner, defaults={"language": language})
+    client.force_login(owner)
+
+    response = client.get(reverse("contacts:detail", args=[contact.pk]))
+
+    assert f"<dd>{shown}</dd>" in response.content.decode()
+
+
 def _contact_data(**overrides):
     data = {
         "full_name": "Lea Newcontact",
