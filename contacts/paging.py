@@ -53,11 +53,15 @@ class CountedPagePaginator(CappedPaginator):
 def counted_page(paginator: Paginator, number: int):
     """Page ``number`` of ``paginator`` (a queryset's) and the number of rows in all, read
     with one statement (``COUNT(*) OVER ()``) of the rows' keys only, then the page's rows
-    by their keys; None when the page holds no row (past the last), for the caller to
-    decide with the separate count. Counted and sorted whole, the rows' every column and
-    annotation would be carried through the count and the sort for every match."""
+    by their keys; None when the page holds no row (past the last) or the queryset is
+    DISTINCT, for the caller to read with the separate count. Counted and sorted whole,
+    the rows' every column and annotation would be carried through the count and the sort
+    for every match."""
     bottom = (number - 1) * paginator.per_page
     queryset = paginator.object_list
+    if queryset.query.distinct:
+        # A window counts the joined rows before DISTINCT makes them one: counted apart.
+        return None
     keys = queryset.annotate(_rows_in_all=Window(Count("*"))).values_list("pk", "_rows_in_all")
     found = list(keys[bottom : bottom + paginator.per_page])
     if not found:

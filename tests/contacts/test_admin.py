@@ -30,6 +30,22 @@ def test_contact_search_matches_native_name(client, admin_user, admin_network):
     assert changelist_names(response) == ["Sasha Standard"]
 
 
+def test_contact_search_finds_a_name_across_scripts_and_by_organization(
+    client, admin_user, admin_network
+):
+    """The admin searches as the web list and the API do (ContactQuerySet.search): a Latin
+    name from its Cyrillic spelling, a contact from its organization's name."""
+    university = factories.OrganizationFactory(name="Haifa Institute of Letters")
+    factories.ContactFactory(full_name="Irina Petrova", native_name="", organization=university)
+    client.force_login(admin_user)
+
+    by_script = client.get(admin_url(Contact, "changelist"), {"q": "Ирина"})
+    by_organization = client.get(admin_url(Contact, "changelist"), {"q": '"institute of"'})
+
+    assert changelist_names(by_script) == ["Irina Petrova"]
+    assert changelist_names(by_organization) == ["Irina Petrova"]
+
+
 def test_organization_search_matches_native_name(client, admin_user, admin_network):
     client.force_login(admin_user)
 

@@ -93,6 +93,21 @@ def test_a_page_of_a_search_and_its_count_are_one_statement(owner):
     assert past.status_code == 404
 
 
+def test_a_search_narrowed_by_a_tag_counts_each_contact_once(owner):
+    """A search and a tag together (a DISTINCT list, counted apart from the window): each
+    contact counted and listed once, whatever its other tags."""
+    tags = [factories.TagFactory(name="press"), factories.TagFactory(name="culture")]
+    for number in range(3):
+        contact = factories.ContactFactory(full_name=f"Irina Tagged {number}", owner=owner)
+        contact.tags.set(tags)
+    factories.ContactFactory(full_name="Irina Untagged", owner=owner)
+
+    response = api(owner).get(f"{API}/contacts/", {"search": "irina", "tag": "press"})
+
+    assert response.json()["count"] == 3
+    assert len(ids(response)) == 3
+
+
 def test_a_search_with_no_match_is_an_empty_first_page(owner, people):
     response = api(owner).get(f"{API}/contacts/", {"search": "nobody-at-all"})
 
