@@ -303,17 +303,12 @@ def _exchange(row, choices, decrypt):
         notes=decrypt(row["notes"]) if row["notes"] else "",
         follow_up_on=_moment(row["follow_up_on"]),
         may_change=row["may_change"],
-        contacts=SimpleNamespace(
-            all=lambda: [
-                SimpleNamespace(pk=k["id"], full_name=k["full_name"]) for k in row["contacts"] or []
-            ]
-        ),
-        officers=SimpleNamespace(
-            all=lambda: [
-                _person(p["username"], p["first_name"], p["last_name"])
-                for p in row["officers"] or []
-            ]
-        ),
+        named_contacts=[
+            SimpleNamespace(pk=k["id"], full_name=k["full_name"]) for k in row["contacts"] or []
+        ],
+        named_officers=[
+            _person(p["username"], p["first_name"], p["last_name"]) for p in row["officers"] or []
+        ],
     )
 
 

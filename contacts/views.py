@@ -177,7 +177,7 @@ def contact_detail(request, pk):
         contact, request.user, timezone.now(), timeline_page=request.GET.get("page")
     )
     # The timeline names the other (visible) contacts of each exchange too.
-    named = (person for exchange in page["exchanges"] for person in exchange.contacts.all())
+    named = (person for exchange in page["exchanges"] for person in exchange.named_contacts)
     record_web_views(request, [contact, *named])
     context = {"contact": contact, **page}
     # A protected contact's notes (its own and its exchanges') only after the user recently
@@ -208,8 +208,9 @@ def _contact_page(contact, user, now, *, timeline_page=None) -> dict:
         .visible_to(user, few=True)
         .with_may_change(user)
         .prefetch_related(
-            Prefetch("contacts", queryset=visible_contacts),
-            Prefetch("officers", queryset=officers),
+            # As lists (to_attr): a manager and a queryset per exchange cost more than the rows.
+            Prefetch("contacts", queryset=visible_contacts, to_attr="named_contacts"),
+            Prefetch("officers", queryset=officers, to_attr="named_officers"),
         ),
         TIMELINE_SIZE,
     ).get_page(timeline_page)

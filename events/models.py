@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
 from contacts.models import Contact, Exchange, Layer, Organization, Reminder
+from contacts.models.choices import ChoiceLabels
 from contacts.querysets import ExposesContactQuerySet
 from events import mail_templates
 
@@ -45,7 +46,7 @@ class EventQuerySet(models.QuerySet):
         )
 
 
-class Event(models.Model):
+class Event(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         CULTURAL = "cultural", _("Cultural")
         ACADEMIC = "academic", pgettext_lazy("event kind", "Academic")
@@ -169,7 +170,7 @@ class InvitationQuerySet(ExposesContactQuerySet):
         return self.filter(status__in=SEATED_STATUSES, revoked_at__isnull=True)
 
 
-class Invitation(models.Model):
+class Invitation(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         GUEST = "guest", _("Guest")
         SPEAKER = "speaker", _("Speaker")
@@ -257,7 +258,7 @@ class Invitation(models.Model):
         return self.status in SEATED_STATUSES and self.revoked_at is None
 
 
-class InvitationBatch(models.Model):
+class InvitationBatch(ChoiceLabels, models.Model):
     """The invitations made at once by one "invite all who match", withdrawn as a whole."""
 
     event = models.ForeignKey(
@@ -296,7 +297,7 @@ class InvitationMessageQuerySet(ExposesContactQuerySet):
         return self.filter(status__in=InvitationMessage.CLAIMABLE)
 
 
-class InvitationMessage(models.Model):
+class InvitationMessage(ChoiceLabels, models.Model):
     """One e-mail to a guest about their invitation. The row is the claim: unique by its
     natural key (invitation, kind, key), moved to ``sending`` by one conditional UPDATE,
     so a retried or duplicated task never sends it twice; its status and error are shown
@@ -361,7 +362,7 @@ class InvitationMessage(models.Model):
         return f"{self.get_kind_display()} to {self.to or 'nobody'} ({self.get_status_display()})"
 
 
-class Programme(models.Model):
+class Programme(ChoiceLabels, models.Model):
     """A longer cooperation that ties institutions together."""
 
     class Kind(models.TextChoices):
@@ -418,7 +419,7 @@ class Programme(models.Model):
         return self.title
 
 
-class EventReminder(models.Model):
+class EventReminder(ChoiceLabels, models.Model):
     """Links a Reminder to the event it is about (rsvp_chase, event_prep, event_follow_up).
 
     It lives here because events depend on contacts, never the reverse; the unique
@@ -453,7 +454,7 @@ class EventReminder(models.Model):
         return f"{self.get_kind_display()} for {self.event}"
 
 
-class CalendarFeed(models.Model):
+class CalendarFeed(ChoiceLabels, models.Model):
     """A user's private iCalendar feed: a secret token in the URL, revocable."""
 
     user = models.OneToOneField(

@@ -39,7 +39,8 @@ from django.utils import translation
 
 from contacts import access, expressions, querysets, states
 from contacts.access import roles_of
-from indicators import measures
+from contacts.models import Channel
+from indicators import health, measures
 from indicators.measures import network
 from indicators.measures.base import REGISTRY, Figures, Fixed, Result, moment, sharing
 from indicators.models import FigureChange, FigureGeneration
@@ -63,6 +64,7 @@ def code_fingerprint() -> str:
         measures.presence,
         measures.queries,
         measures.security,
+        health,
         querysets,
         states,
     )
@@ -193,3 +195,33 @@ def _compute(names: list[str], user, *, now: dt.datetime, **filters) -> list[Res
         timeout = min(settings.INDICATOR_CACHE_SECONDS, max(1, math.ceil(seconds)))
         cache.set_many(kept, timeout)
     return [results[name] for name in names]
+
+
+def network_health(user, *, now: dt.datetime, limit: int | None) -> health.HealthFigures:
+    """The network-health page's figures for ``user`` at ``now``, each list cut to ``limit``
+    rows: kept as the indicators' are (the generation, the reader, the mission's date) from
+    ``now`` until the first moment a state may change with no write (``network.horizon``) or
+    midnight, with the channels falling due meanwhile (``health.Kept``)."""
+    channels = Channel.objects.visible_to(user)
+    if not enabled() or (stamp := generation()) is None:
+        return health.health_figures(channels, now=now, limit=limit)
+    today = measures.mission_today(now)
+    entry_key = key(stamp, user, "network_health", {}, today)
+    entry = cache.get(entry_key)
+    if isinstance(entry, Entry) and entry.serves(now):
+        return entry.figures.at(now, limit)
+    until = min(
+        when for when in (moment(today + dt.timedelta(days=1)), network.horizon(now)) if when
+    )
+    figures = health.Kept(
+        read_at=now,
+        figures=health.health_figures(channels, now=now, limit=None),
+        lapses=health.lapses(channels, now=now, until=until),
+    )
+    seconds = (until - now).total_seconds()
+    cache.set(
+        entry_key,
+        Entry(now, until, figures),
+        min(settings.INDICATOR_CACHE_SECONDS, max(1, math.ceil(seconds))),
+    )
+    return figures.at(now, limit)

@@ -15,9 +15,10 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Layer, Organization
+from contacts.models.choices import ChoiceLabels
 
 
-class Signal(models.Model):
+class Signal(ChoiceLabels, models.Model):
     """An observation from outside the CRM that an indicator needs: a media item about the
     country, a piece of host-language content, a friction incident or a coordination
     meeting. The rules of each kind are in ``clean()``, which forms, the API and the CSV
@@ -175,7 +176,7 @@ class Signal(models.Model):
             raise ValidationError(errors)
 
 
-class FigureGeneration(models.Model):
+class FigureGeneration(ChoiceLabels, models.Model):
     """One row (``id`` 1): a number that changes whenever a committed change may alter an
     indicator's figure, so that figures kept in the cache under the number read before
     computing them are never served after such a change (``indicators.cache``).
@@ -192,7 +193,7 @@ class FigureGeneration(models.Model):
         return f"Figure generation {self.value}"
 
 
-class FigureChange(models.Model):
+class FigureChange(ChoiceLabels, models.Model):
     """A transaction (PostgreSQL ``txid``) that changed a table the indicators read and has
     not committed yet: its deferred trigger moves ``FigureGeneration`` on at commit and
     deletes the row. ``mark`` changes with each of its statements (a sequence, never

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from contacts.models.choices import Sensitivity
+from contacts.models.choices import ChoiceLabels, Sensitivity
 from contacts.models.network import Contact
 from contacts.querysets import (
     ExposesContactQuerySet,
@@ -30,7 +30,7 @@ class AccessLogManager(models.Manager):
         )
 
 
-class AccessLog(models.Model):
+class AccessLog(ChoiceLabels, models.Model):
     """One view of a protected contact: who, when, where. Written, never edited."""
 
     class Surface(models.TextChoices):
@@ -62,7 +62,7 @@ class AccessLog(models.Model):
         return f"{self.user} viewed contact #{self.contact_id} ({self.surface})"
 
 
-class ErasureRecord(models.Model):
+class ErasureRecord(ChoiceLabels, models.Model):
     """The audit trail of an erasure: which contact row, who, when and why; no personal
     data, so that it can be kept after the erasure."""
 

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from contacts.fields import EncryptedTextField
+from contacts.models.choices import ChoiceLabels
 from contacts.models.network import Contact
 from contacts.querysets import (
     ChannelQuerySet,
@@ -16,7 +17,7 @@ from contacts.querysets import (
 )
 
 
-class Channel(models.Model):
+class Channel(ChoiceLabels, models.Model):
     """The relationship between one officer and one contact: the unit kept alive."""
 
     class Kind(models.TextChoices):
@@ -81,7 +82,7 @@ class Channel(models.Model):
         return f"{self.officer} ↔ {self.contact}"
 
 
-class ChannelState(models.Model):
+class ChannelState(ChoiceLabels, models.Model):
     """Whether a channel was kept within its cadence at the start of each month of one
     year, as recorded by ``contacts.states``: bit ``m`` of ``kept_up`` (0 for January) is
     set when, at midnight starting that month in ``TIME_ZONE``, the channel existed and was
@@ -102,7 +103,7 @@ class ChannelState(models.Model):
         return f"{self.channel_id} in {self.year}: {self.kept_up:012b}"
 
 
-class RecordedMonth(models.Model):
+class RecordedMonth(ChoiceLabels, models.Model):
     """A month start whose channel states are recorded for every channel that existed."""
 
     starts_on = models.DateField(
@@ -117,7 +118,7 @@ class RecordedMonth(models.Model):
         return f"{self.starts_on:%Y-%m} recorded {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
-class Exchange(models.Model):
+class Exchange(ChoiceLabels, models.Model):
     """One logged touchpoint with one or more contacts."""
 
     class Kind(models.TextChoices):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contacts.fields import EncryptedTextField
+from contacts.models.choices import ChoiceLabels
 from contacts.models.network import Contact
 from contacts.querysets import ExposesContactQuerySet
 
@@ -26,7 +27,7 @@ class DuplicatePairQuerySet(models.QuerySet):
         return self.filter(contact_a_id=low, contact_b_id=high)
 
 
-class DuplicatePair(models.Model):
+class DuplicatePair(ChoiceLabels, models.Model):
     """Two contacts the nightly finder scored alike (``contacts.duplicates``), waiting for
     someone who sees both to merge them or to say they are two people. Derived data: it
     names two ids, a score and the names of the rules met, never a contact's data."""
@@ -103,7 +104,7 @@ class ContactMergeQuerySet(ExposesContactQuerySet):
     contact_field = "kept"
 
 
-class ContactMerge(models.Model):
+class ContactMerge(ChoiceLabels, models.Model):
     """One merge (``contacts.merging``): which contact was kept, which one went, who did it,
     and a snapshot that undoes it. The merged contact's private notes, and the kept one's
     before the merge, are kept encrypted like every note; the rest is in ``snapshot``."""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contacts.fields import EncryptedJSONField, EncryptedTextField
-from contacts.models.choices import Sensitivity
+from contacts.models.choices import ChoiceLabels, Sensitivity
 from contacts.models.network import Affiliation, Contact, Organization
 
 
@@ -21,7 +21,7 @@ class ImportBatchQuerySet(models.QuerySet):
         return self.filter(importer=user)
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ChoiceLabels, models.Model):
     """One uploaded file: previewed first (its rows checked and matched), then imported
     when its importer confirms, and revertible whole."""
 
@@ -120,7 +120,7 @@ class ImportBatch(models.Model):
         )
 
 
-class ImportRow(models.Model):
+class ImportRow(ChoiceLabels, models.Model):
     """One row of an imported file (or one organization a contacts file names): what it
     holds, what importing it would do or did, and what it changed."""
 

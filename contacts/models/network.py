@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts import matching
 from contacts.fields import EncryptedTextField
-from contacts.models.choices import Layer, Sensitivity
+from contacts.models.choices import ChoiceLabels, Layer, Sensitivity
 from contacts.names import KEY_LENGTH, keys
 from contacts.querysets import (
     AffiliationQuerySet,
@@ -67,7 +67,7 @@ class KeptNameKeys:
         super().save(*args, **kwargs)
 
 
-class Organization(KeptNameKeys, models.Model):
+class Organization(KeptNameKeys, ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         UNIVERSITY = "university", _("University")
         RESEARCH_INSTITUTE = "research_institute", _("Research institute")
@@ -125,7 +125,7 @@ class Organization(KeptNameKeys, models.Model):
         )
 
 
-class Tag(models.Model):
+class Tag(ChoiceLabels, models.Model):
     """A free label on contacts, used to filter and to invite in bulk."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
@@ -150,7 +150,7 @@ CHANNEL_DATE_FIELDS = (
 )
 
 
-class Contact(KeptNameKeys, models.Model):
+class Contact(KeptNameKeys, ChoiceLabels, models.Model):
     class Category(models.TextChoices):
         ACADEMIC = "academic", _("Academic")
         JOURNALIST = "journalist", _("Journalist")
@@ -307,7 +307,7 @@ class Contact(KeptNameKeys, models.Model):
         return self.full_name
 
 
-class Grant(models.Model):
+class Grant(ChoiceLabels, models.Model):
     """One user's explicit access to one restricted or protected contact."""
 
     contact = models.ForeignKey(
@@ -340,7 +340,7 @@ class Grant(models.Model):
         return f"{self.user} → {self.contact}"
 
 
-class Affiliation(models.Model):
+class Affiliation(ChoiceLabels, models.Model):
     """A contact's role at an organization, dated because positions change."""
 
     contact = models.ForeignKey(

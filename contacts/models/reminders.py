@@ -9,13 +9,14 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from contacts.models.channels import Channel, Exchange
+from contacts.models.choices import ChoiceLabels
 from contacts.querysets import (
     ClimateQuerySet,
     ReminderQuerySet,
 )
 
 
-class Climate(models.Model):
+class Climate(ChoiceLabels, models.Model):
     """One dated level of the official diplomatic climate; the latest started one holds."""
 
     class Level(models.TextChoices):
@@ -48,7 +49,7 @@ class Climate(models.Model):
         return f"{self.get_level_display()} from {self.started_at:%Y-%m-%d}"
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels, models.Model):
     """Something an officer or planner must act on."""
 
     class Kind(models.TextChoices):
@@ -138,7 +139,7 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} for {self.recipient} ({self.get_status_display()})"
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One e-mail sent (or being sent), claimed by its natural key so that a retried or
     duplicated task never sends it twice."""
 

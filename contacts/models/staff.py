@@ -7,8 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
+from contacts.models.choices import ChoiceLabels
 
-class Team(models.Model):
+
+class Team(ChoiceLabels, models.Model):
     """A section of the mission (press, culture, science, community...)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -20,7 +22,7 @@ class Team(models.Model):
         return self.name
 
 
-class OfficerProfile(models.Model):
+class OfficerProfile(ChoiceLabels, models.Model):
     """Per-user preferences: time zone, language, and whether and at what hour to send the
     digest."""
 

@@ -10,8 +10,8 @@ from contacts.access import NETWORK_READERS, require_any_role
 from contacts.bounded import show_more, shown_limit
 from contacts.models import Channel, Contact, Layer
 from contacts.people import display_name
+from indicators import cache
 from indicators.charts import bar_chart
-from indicators.health import health_figures
 
 HEALTH_ROWS = 100  # rows of each per-officer and per-organization table before "Show more"
 
@@ -38,8 +38,9 @@ def _network_health(user, *, now, limit: int | None = HEALTH_ROWS) -> dict:
     # is fit for analysts as it stands. The single-channel organizations are counted over
     # visible contacts only: an organization also reached through a hidden contact's
     # channel is listed all the same, because counting that channel would let the reader
-    # infer a contact they may not see from the organization's absence.
-    figures = health_figures(Channel.objects.visible_to(user), now=now, limit=limit)
+    # infer a contact they may not see from the organization's absence. The figures are
+    # kept per reader as the indicators' are (indicators.cache: never served once changed).
+    figures = cache.network_health(user, now=now, limit=limit)
     by_status = [
         {"key": status, "label": label, "channels": figures.by_status[status]}
         for status, label in Channel.Status.choices
