@@ -376,13 +376,14 @@ def kept_up_at(
     when, since: str, factor: float, among: models.QuerySet, longest_cadence: int | None = None
 ) -> Q:
     """Channels counted from a moment in (``since``, ``when``]: their creation, a restart of
-    their count, or a touch (an exchange naming both their officer and their contact).
+    their count, or a touch (an exchange naming both their officer and their contact: a
+    ``Touch`` row, which triggers keep).
     ``since`` names an annotation of the channels holding their ``cadence_start`` under
     the climate ``factor`` in force at ``when``; ``among`` is the channels tested (without
     annotations).
 
     ``last_touch_at`` is the latest touch: when it is not after ``when`` it is also the
-    latest touch by then, so the exchanges are read only for channels touched since. Those
+    latest touch by then, so the touches are read only for channels touched since. Those
     are found among ``among`` by one statement of their own, which the database runs once
     (hashed, for many channels): an ``EXISTS`` here, inside an ``OR`` or an aggregate's
     ``FILTER``, would run once per channel, and a subquery per channel is several times
@@ -390,14 +391,16 @@ def kept_up_at(
 
     ``longest_cadence`` (the longest ``cadence_days`` among the channels, read before) is
     a hint: for the channels whose cadence is no longer, no touch before ``when`` less that
-    cadence (under ``factor``, and a day) can count, so their exchanges are read from that
+    cadence (under ``factor``, and a day) can count, so their touches are read from that
     moment only, a range of the ``occurred_at`` index the database can size (a constant,
     not a subquery's result). A channel whose cadence is longer (changed meanwhile) is
     looked up without that bound, so the figures never depend on the hint.
     """
-    touch = apps.get_model("contacts", "Exchange").objects.filter(
-        contacts=OuterRef("contact_id"),
-        officers=OuterRef("officer_id"),
+    # A channel's touches (``Touch``, kept by triggers): one probe of their index per
+    # channel, or one range of their dates hashed, never the exchanges joined with their
+    # contacts and officers.
+    touch = apps.get_model("contacts", "Touch").objects.filter(
+        channel=OuterRef("pk"),
         occurred_at__gt=OuterRef("touch_since"),
         occurred_at__lte=when,
     )
@@ -436,12 +439,10 @@ def kept_up_until(when, factor: float):
     later moment before the next touch, creation, restart or climate level exactly when
     that moment is after it (the same microseconds: the cadence is added here as
     ``cadence_start`` subtracts it). A touch after ``when`` (a few minutes of clock skew)
-    is looked up among the exchanges, as ``kept_up_at`` does."""
+    is looked up among its touches, as ``kept_up_at`` does."""
     latest_touch = (
-        apps.get_model("contacts", "Exchange")
-        .objects.filter(
-            contacts=OuterRef("contact_id"), officers=OuterRef("officer_id"), occurred_at__lte=when
-        )
+        apps.get_model("contacts", "Touch")
+        .objects.filter(channel=OuterRef("pk"), occurred_at__lte=when)
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
     )

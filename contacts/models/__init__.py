@@ -8,7 +8,7 @@ A package, one module per concern; every name is importable from ``contacts.mode
 """
 
 from contacts.models.audit import AccessLog, AccessLogManager, ErasureRecord
-from contacts.models.channels import Channel, ChannelState, Exchange, RecordedMonth
+from contacts.models.channels import Channel, ChannelState, Exchange, RecordedMonth, Touch
 from contacts.models.choices import Layer, Sensitivity
 from contacts.models.duplicates import ContactMerge, DuplicatePair
 from contacts.models.imports import ImportBatch, ImportRow
@@ -40,4 +40,5 @@ __all__ = [
     "Sensitivity",
     "Tag",
     "Team",
+    "Touch",
 ]

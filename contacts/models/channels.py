@@ -201,3 +201,29 @@ class Exchange(ChoiceLabels, models.Model):
                 if not field.primary_key and field.name != "is_sealed"
             ]
         super().save(*args, **kwargs)
+
+
+class Touch(models.Model):
+    """An exchange that touched a channel: one naming both the channel's contact and its
+    officer, with the exchange's date. Written only by database triggers (migration
+    ``contacts.0021``), whatever writes the exchanges, their contacts and officers, or the
+    channels (the web, the API, the admin, a merge, raw SQL), so it always holds exactly
+    those pairs. The keep-in-touch rule at a past moment (``querysets.kept_up_at``) reads
+    a channel's touches by one probe of its index instead of joining every exchange with
+    its contacts and officers."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="touches")
+    exchange = models.ForeignKey(Exchange, on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "exchange"], name="touch_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["channel", "occurred_at"], name="touch_channel_time"),
+            models.Index(fields=["occurred_at"], name="touch_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id} touched by {self.exchange_id} at {self.occurred_at:%Y-%m-%d}"
