@@ -561,6 +561,11 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         ("/health/, lead", LEAD, get(LEAD, "/health/"), page, get(LEAD, "/floor/health/")),
         ("/health/, analyst", ANALYST, get(ANALYST, "/health/"), page,
          get(ANALYST, "/floor/health/")),
+        # The two above read the figures kept after the warm-up request (indicators.cache.
+        # network_health); this one is the first request after a change, which computes them
+        # (and the moments channels fall due until their horizon) again.
+        ("/health/, lead, first after a change", LEAD, get(LEAD, "/health/"), page,
+         get(LEAD, "/floor/health/"), None, None, a_change),
         ("/indicators/ default, lead", LEAD, get(LEAD, "/indicators/"),
          (INDICATORS_TARGET, None), "the indicators benchmark's floors (its own section)"),
         ("/indicators/ default, analyst", ANALYST, get(ANALYST, "/indicators/"),
