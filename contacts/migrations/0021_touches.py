@@ -141,13 +141,14 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("occurred_at", models.DateTimeField()),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
                 (
                     "channel",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="touches",
                         to="contacts.channel",
+                        verbose_name="channel",
                     ),
                 ),
                 (
@@ -156,10 +157,13 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="contacts.exchange",
+                        verbose_name="exchange",
                     ),
                 ),
             ],
             options={
+                "verbose_name": "touch",
+                "verbose_name_plural": "touches",
                 "indexes": [
                     models.Index(fields=["channel", "occurred_at"], name="touch_channel_time"),
                     models.Index(fields=["occurred_at"], name="touch_time"),

@@ -212,11 +212,17 @@ class Touch(models.Model):
     a channel's touches by one probe of its index instead of joining every exchange with
     its contacts and officers."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="touches")
-    exchange = models.ForeignKey(Exchange, on_delete=models.CASCADE, related_name="+")
-    occurred_at = models.DateTimeField()
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="touches", verbose_name=_("channel")
+    )
+    exchange = models.ForeignKey(
+        Exchange, on_delete=models.CASCADE, related_name="+", verbose_name=_("exchange")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
 
     class Meta:
+        verbose_name = _("touch")
+        verbose_name_plural = _("touches")
         constraints = [
             models.UniqueConstraint(fields=["channel", "exchange"], name="touch_unique"),
         ]
