@@ -43,7 +43,7 @@ from contacts.models import Channel
 from indicators import health, measures
 from indicators.measures import network
 from indicators.measures.base import REGISTRY, Figures, Fixed, Result, moment, sharing
-from indicators.models import FigureChange, FigureGeneration
+from indicators.models import FigureGeneration
 
 VERSION = 1  # of the entries' shape
 
@@ -74,6 +74,10 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+# Where the indicators' triggers keep the mark of this transaction's latest change.
+MARK_SETTING = "trackii.figure_mark"
+
+
 def generation() -> tuple | None:
     """The figure generation and, when this transaction has changes of its own not
     committed yet, their latest mark: one query, to run before any figure is read. None
@@ -81,11 +85,11 @@ def generation() -> tuple | None:
     then kept."""
     table = connection.ops.quote_name(FigureGeneration._meta.db_table)
     if connection.vendor == "postgresql":
-        changes = connection.ops.quote_name(FigureChange._meta.db_table)
-        # Only the two tables' quoted names are interpolated.
+        # The latest mark is a transaction-local setting (indicators.0005): empty or unset
+        # when this transaction has changed nothing the indicators read.
         sql = (
             f"SELECT (SELECT value FROM {table} WHERE id = 1), "  # noqa: S608
-            f"(SELECT mark FROM {changes} WHERE xid = txid_current_if_assigned())"
+            f"NULLIF(current_setting('{MARK_SETTING}', true), '')::bigint"
         )
     else:
         sql = f"SELECT value, NULL FROM {table} WHERE id = 1"  # noqa: S608

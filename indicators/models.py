@@ -196,10 +196,11 @@ class FigureGeneration(ChoiceLabels, models.Model):
 class FigureChange(ChoiceLabels, models.Model):
     """A transaction (PostgreSQL ``txid``) that changed a table the indicators read and has
     not committed yet: its deferred trigger moves ``FigureGeneration`` on at commit and
-    deletes the row. ``mark`` changes with each of its statements (a sequence, never
-    rolled back), so that the transaction's own reads key figures by its own changes too.
-    Written only by database triggers; empty on SQLite, whose triggers move the
-    generation at once."""
+    deletes the row, written once per transaction. ``mark`` is its first change's mark (a
+    sequence, never rolled back); the latest, which moves on with each statement so that
+    the transaction's own reads key figures by its own changes too, is the
+    transaction-local setting ``trackii.figure_mark`` (indicators.0005). Written only by
+    database triggers; empty on SQLite, whose triggers move the generation at once."""
 
     xid = models.BigIntegerField(_("xid"), primary_key=True)
     mark = models.BigIntegerField(_("mark"))

@@ -480,3 +480,21 @@ def test_the_generation_moves_on_for_a_change_inside_the_readers_own_transaction
     assert first[0] == second[0] == FigureGeneration.objects.get().value
     assert second[1] is not None
     assert second[1] != first[1]
+
+
+def test_each_statement_moves_the_mark_on_and_a_rolled_back_savepoint_brings_it_back(network):
+    Channel.objects.filter(pk=-1).update(cadence_days=7)
+    first = figure_cache.generation()[1]
+    with transaction.atomic():
+        Channel.objects.filter(pk=-1).update(cadence_days=8)
+        inside = figure_cache.generation()[1]
+        transaction.set_rollback(True)
+    after_rollback = figure_cache.generation()[1]
+    Channel.objects.filter(pk=-1).update(cadence_days=9)
+    last = figure_cache.generation()[1]
+
+    assert first < inside < last
+    assert after_rollback == first  # the state the first mark keyed, as it was then
+    # one row for the transaction, written once (indicators.0005), whatever the statements
+    assert FigureChange.objects.count() == 1
+    assert FigureChange.objects.get().mark <= first
