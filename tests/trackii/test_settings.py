@@ -5,6 +5,7 @@ environment of their own, so they prove what a newcomer on a fresh machine gets.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -103,12 +104,31 @@ def test_debug_off_with_a_real_key_starts(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.slow
-def test_embedded_default_serves_the_admin_login_without_postgres_or_redis(tmp_path):
-    environment = _embedded_env(tmp_path)
-    migrated = _manage("migrate", "--no-input", environment=environment)
+DATABASE_FILE = "trackii.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory) -> Path:
+    """A newcomer's first ``migrate`` on the embedded default, run once per module (and
+    process): each test below starts from a copy of the database it made."""
+    var_dir = tmp_path_factory.mktemp("embedded")
+    migrated = _manage("migrate", "--no-input", environment=_embedded_env(var_dir))
     assert migrated.returncode == 0, migrated.stderr
-    assert (tmp_path / "trackii.sqlite3").exists()
+    assert (var_dir / DATABASE_FILE).exists()
+    return var_dir / DATABASE_FILE
+
+
+def _migrated_env(var_dir: Path, database: Path) -> dict:
+    shutil.copyfile(database, var_dir / DATABASE_FILE)
+    return _embedded_env(var_dir)
+
+
+@pytest.mark.slow
+def test_embedded_default_serves_the_admin_login_without_postgres_or_redis(
+    tmp_path, migrated_database
+):
+    environment = _migrated_env(tmp_path, migrated_database)
+    assert _manage("migrate", "--check", environment=environment).returncode == 0
 
     port = _free_port()
     server = subprocess.Popen(
@@ -131,9 +151,10 @@ def test_embedded_default_serves_the_admin_login_without_postgres_or_redis(tmp_p
 
 
 @pytest.mark.slow
-def test_embedded_default_celery_worker_with_beat_starts_on_the_filesystem_broker(tmp_path):
-    environment = _embedded_env(tmp_path)
-    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+def test_embedded_default_celery_worker_with_beat_starts_on_the_filesystem_broker(
+    tmp_path, migrated_database
+):
+    environment = _migrated_env(tmp_path, migrated_database)
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -175,9 +196,8 @@ def test_embedded_default_celery_worker_with_beat_starts_on_the_filesystem_broke
 
 
 @pytest.mark.slow
-def test_embedded_default_seeds_the_demo_and_sweeps_on_sqlite(tmp_path):
-    environment = _embedded_env(tmp_path)
-    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+def test_embedded_default_seeds_the_demo_and_sweeps_on_sqlite(tmp_path, migrated_database):
+    environment = _migrated_env(tmp_path, migrated_database)
     seeded = _manage("seed_demo", environment=environment)
     assert seeded.returncode == 0, seeded.stderr
     assert "contacts            300" in seeded.stdout
@@ -211,9 +231,8 @@ print("recorded", RecordedMonth.objects.count() >= 24)
 ANSWERS = {"names", "kept", "breakdowns", "recorded"}
 
 
-def test_embedded_default_computes_every_indicator_on_sqlite(tmp_path):
-    environment = _embedded_env(tmp_path)
-    assert _manage("migrate", "--no-input", environment=environment).returncode == 0
+def test_embedded_default_computes_every_indicator_on_sqlite(tmp_path, migrated_database):
+    environment = _migrated_env(tmp_path, migrated_database)
     assert _manage("seed_demo", environment=environment).returncode == 0
 
     shell = _manage("shell", "-c", INDICATORS_ON_SQLITE, environment=environment)
