@@ -15,8 +15,9 @@ from tests import factories
 
 # The admin tests' data set (the admin_network fixture), shared by the apps' test_admin.py;
 # sign-in (tests.mfa_support): the second-factor policy off unless a test is marked
-# mfa_policy, and force_login recorded as a sign-in by password.
-pytest_plugins = ["tests.admin_support", "tests.mfa_support"]
+# mfa_policy, and force_login recorded as a sign-in by password; the longest modules
+# collected first (tests.scheduling).
+pytest_plugins = ["tests.admin_support", "tests.mfa_support", "tests.scheduling"]
 
 # A helper module whose asserts should report like a test's own.
 pytest.register_assert_rewrite("tests.contacts.api_support")
