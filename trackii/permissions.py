@@ -69,13 +69,18 @@ def _permission_filter(grants: list[tuple[tuple[str, ...], list[str]]]) -> Q:
 
 
 def sync_role_permissions(*, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """Give each role group the permissions of ROLE_PERMISSIONS; idempotent."""
+    """Give each role group the permissions of ROLE_PERMISSIONS, creating the groups a
+    flushed database lost (``manage.py flush`` runs post_migrate, not the data migration
+    that made them: ``contacts.0002``); idempotent."""
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")
     except LookupError:
         return
-    for group in group_model.objects.using(using).filter(name__in=ROLE_PERMISSIONS):
+    groups = group_model.objects.using(using)
+    for name in ROLE_PERMISSIONS:
+        groups.get_or_create(name=name)
+    for group in groups.filter(name__in=ROLE_PERMISSIONS):
         permissions = permission_model.objects.using(using).filter(
             _permission_filter(ROLE_PERMISSIONS[group.name])
         )

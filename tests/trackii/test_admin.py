@@ -18,7 +18,7 @@ from contacts.models import (
 from events.models import EventReminder
 from tests.admin_support import admin_url, view_only_staff
 from trackii.models import ApiToken, SecurityEvent
-from trackii.permissions import sync_role_permissions
+from trackii.permissions import ROLE_PERMISSIONS, sync_role_permissions
 from trackii.tokens import create_token
 
 OUR_APPS = {"contacts", "events"}
@@ -150,6 +150,17 @@ def test_sync_role_permissions_restores_a_removed_permission_and_is_idempotent(d
 
     assert _codenames("officer") == expected
     assert officer.permissions.count() == len(expected)
+
+
+def test_sync_role_permissions_brings_back_the_role_groups_a_flush_removed(db):
+    expected = {role: _codenames(role) for role in ROLE_PERMISSIONS}
+    Group.objects.all().delete()  # what `manage.py flush` leaves (it runs post_migrate only)
+
+    sync_role_permissions()
+
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(ROLE_PERMISSIONS)
+    assert {role: _codenames(role) for role in ROLE_PERMISSIONS} == expected
+    assert all(expected.values())
 
 
 # The API token admin (trackii/admin.py).
