@@ -9,6 +9,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -70,6 +71,15 @@ def _compile_catalogues() -> None:
         # As Django does when LOCALE_PATHS changes (django.test.signals).
         trans_real._translations = {}
         trans_real.translation_catalog_exists.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language, whatever a test or request before
+    it activated (the active language belongs to the thread, not to the test)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

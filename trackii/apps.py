@@ -8,10 +8,13 @@ class TrackiiConfig(AppConfig):
 
     def ready(self):
         from trackii.permissions import sync_role_permissions
+        from trackii.schedule import restore_default_schedule
 
         # For every app, not sender=self: each app's post_migrate adds the permissions of
         # the models that exist by then.
         post_migrate.connect(sync_role_permissions, dispatch_uid="trackii.sync_role_permissions")
+        # A flushed database gets the migrations' beat schedule back (trackii.schedule).
+        post_migrate.connect(restore_default_schedule, dispatch_uid="trackii.restore_schedule")
         self._record_heartbeats()
         self._record_factor_changes()
         self._record_sign_ins()
