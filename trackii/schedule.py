@@ -24,8 +24,16 @@ SCHEDULE_MIGRATIONS = (
 )
 
 
-def restore_default_schedule(*, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """Install the migrations' periodic tasks when the database holds none (post_migrate)."""
+def restore_default_schedule(
+    *, apps=global_apps, using=DEFAULT_DB_ALIAS, plan=None, **kwargs
+) -> None:
+    """Install the migrations' periodic tasks when the database holds none (post_migrate).
+
+    Only after a flush (which sends no ``plan``): after ``migrate`` the migrations applied
+    are the schedule's say, and a partial or backward ``migrate`` must not install the
+    tasks of migrations it has not applied."""
+    if plan is not None:
+        return
     try:
         task_model = apps.get_model("django_celery_beat", "PeriodicTask")
     except LookupError:

@@ -34,6 +34,14 @@ def test_a_schedule_with_any_task_is_the_operators_and_left_as_it_is(db):
     assert _schedule() == [(kept.name, kept.task, False)]
 
 
+def test_a_migrate_never_installs_it_even_into_an_empty_schedule(db):
+    PeriodicTask.objects.all().delete()
+
+    restore_default_schedule(plan=[])  # what migrate sends, whatever it applied
+
+    assert _schedule() == []
+
+
 def test_flush_runs_it(transactional_db):
     migrated = _schedule()
 
