@@ -1,12 +1,15 @@
 """How Track II uses django-allauth (settings ACCOUNT_ADAPTER, MFA_ADAPTER): no sign-up,
 wrong passwords counted by django-axes alone, the second factor (never the password alone)
 to confirm one's identity when one has it, WebAuthn under the configured host name, and the
-name django-axes counts failures against (AXES_USERNAME_CALLABLE)."""
+name django-axes counts failures against (AXES_USERNAME_CALLABLE); and the backend that
+reads a signed-in user with their officer profile (AUTHENTICATION_BACKENDS)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 
 SITE_NAME = "Track II"
 QUIET_MESSAGES = frozenset({"account/messages/logged_in.txt", "account/messages/logged_out.txt"})
@@ -77,3 +80,13 @@ def axes_username(request, credentials=None):
     if not hasattr(data, "get"):
         return None
     return data.get("login") or data.get("username")
+
+
+class UserBackend(ModelBackend):
+    """Django's model backend, reading the session's user with their officer profile in one
+    query: every page reads the profile's time zone and language (contacts.middleware)."""
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.select_related("profile")
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

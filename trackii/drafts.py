@@ -7,6 +7,11 @@ posted to. After that same user signs in and opens the same path within ``DRAFT_
 the page offers it back once (``{% session_notices %}`` and session.js fill the form), and
 it is deleted. Passwords, CSRF tokens and uploaded files are never kept; a draft is never
 offered to anyone else, nor after an hour (``purge_drafts`` removes it).
+
+Signing in notes in the new session until when the user's youngest draft can be offered
+(``note_drafts_at_sign_in``); pages look for a draft only until then, so a session that
+began with no draft to offer reads none on any of its pages. A draft kept while another
+of the user's sessions was still signed in is offered at their next sign-in.
 """
 
 import json
@@ -46,6 +51,8 @@ BOUND_ON_GET = frozenset(
     }
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# The session's note: until when (a POSIX time) one of its user's drafts can be offered.
+OFFER_UNTIL_SESSION_KEY = "trackii_drafts_until"
 
 
 def kept_fields(data: QueryDict) -> dict[str, list[str]]:
@@ -83,6 +90,33 @@ def find_draft(*, user, path: str, now: datetime) -> Draft | None:
         # Its key was retired: nothing can be offered, and nothing is worth keeping.
         Draft.objects.filter(user=user, path=path).delete()
         return None
+
+
+def note_drafts_at_sign_in(sender, request, user, **kwargs) -> None:
+    """At sign-in (Django's ``user_logged_in``: every way of signing in), note in the new
+    session until when the user's youngest draft can be offered, if they have one."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        _note_offer_until(session, user, now=timezone.now())
+
+
+def _note_offer_until(session, user, *, now: datetime) -> None:
+    youngest = (
+        Draft.objects.filter(user=user, created_at__gt=now - DRAFT_MAX_AGE)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if youngest is None:
+        session.pop(OFFER_UNTIL_SESSION_KEY, None)
+    else:
+        session[OFFER_UNTIL_SESSION_KEY] = (youngest + DRAFT_MAX_AGE).timestamp()
+
+
+def may_offer_a_draft(session, *, now: datetime) -> bool:
+    """Whether the session's user had a draft to offer when they signed in, still young."""
+    until = session.get(OFFER_UNTIL_SESSION_KEY)
+    return isinstance(until, float) and now.timestamp() < until
 
 
 def draft_for_page(draft: Draft) -> dict:
@@ -156,10 +190,14 @@ class DraftMiddleware:
     def __call__(self, request):
         is_page = "HX-Request" not in request.headers
         request.draft_offered = request.draft_bound = False
-        if request.method == "GET" and is_page and request.user.is_authenticated:
-            request.restored_draft = find_draft(
-                user=request.user, path=request.path, now=timezone.now()
-            )
+        now = timezone.now()
+        if (
+            request.method == "GET"
+            and is_page
+            and request.user.is_authenticated
+            and may_offer_a_draft(request.session, now=now)
+        ):
+            request.restored_draft = find_draft(user=request.user, path=request.path, now=now)
         response = self.get_response(request)
         if request.method == "POST" and is_page and not request.user.is_authenticated:
             self._keep(request, response)
@@ -167,6 +205,7 @@ class DraftMiddleware:
         # Deleted only once the page that offers it was rendered (see templatetags.session).
         if draft is not None and response.status_code == 200 and request.draft_offered:
             discard_draft(draft)
+            _note_offer_until(request.session, request.user, now=now)
         if request.user.is_authenticated:
             remember_user(request, response)
         return response

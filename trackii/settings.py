@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "trackii.security.PrivateNoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle timeout: the session saved with a fresh expiry at most once a minute.
+    "trackii.idle_timeout.IdleTimeoutMiddleware",
     # The language of the answer (issue 19): the switcher's cookie, else Accept-Language,
     # else LANGUAGE_CODE; after sessions, before common (its redirects are in that language).
     "django.middleware.locale.LocaleMiddleware",
@@ -184,7 +186,8 @@ else:
 # Every authenticate() call must pass the request, or axes raises.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user's officer profile with the user.
+    "trackii.accounts.UserBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -263,9 +266,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Idle timeout: every request pushes the expiry forward, so only idleness ends a session.
+# Idle timeout: requests push the expiry forward (trackii.idle_timeout: at most one write a
+# minute), so only idleness ends a session.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 # Pages warn this many seconds before the session ends, with "Stay signed in" (session.js).
 SESSION_EXPIRY_WARNING_SECONDS = env.int("SESSION_EXPIRY_WARNING_SECONDS", default=2 * 60)
 

@@ -130,9 +130,15 @@ def connect_signals():
     from allauth.account.signals import user_logged_in
     from allauth.mfa.signals import authentication_failed
     from axes.signals import user_locked_out
+    from django.contrib.auth.signals import user_logged_in as django_user_logged_in
     from django.contrib.auth.signals import user_logged_out, user_login_failed
 
+    from trackii import drafts
+
     user_logged_in.connect(on_user_logged_in, dispatch_uid="trackii.audit.signed_in")
+    django_user_logged_in.connect(
+        drafts.note_drafts_at_sign_in, dispatch_uid="trackii.drafts.signed_in"
+    )
     user_login_failed.connect(on_user_login_failed, dispatch_uid="trackii.audit.failed")
     authentication_failed.connect(
         on_second_factor_failed, dispatch_uid="trackii.audit.second_factor_failed"

@@ -151,7 +151,11 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.select_related("user").filter(digest=digest(key)).first()
+        token = (
+            ApiToken.objects.select_related("user", "user__profile")
+            .filter(digest=digest(key))
+            .first()
+        )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         now = timezone.now()

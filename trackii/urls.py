@@ -6,11 +6,12 @@ from csp.constants import SELF
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
 from contacts import api as contacts_api
 from trackii import api
+from trackii.api_schema import SchemaView
 from trackii.views import health
 from trackii.views.metrics import metrics
 
@@ -23,9 +24,7 @@ api_v1 = [
     path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
     path("me/", contacts_api.MeView.as_view(), name="me"),
     # The schema maps every resource and field: signed-in users (session or token) only.
-    path(
-        "schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"
-    ),
+    path("schema/", SchemaView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
     # Swagger UI's stylesheet draws its icons as data: images; only this page may load them.
     path(
         "docs/",

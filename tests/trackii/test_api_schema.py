@@ -11,7 +11,9 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
@@ -24,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
 
 from contacts.models import Climate, Contact, Reminder, Sensitivity
 from tests import factories
+from tests.conftest import api
+from trackii import api_schema
 from trackii.tokens import create_token
 
 API = "/api/v1"
@@ -113,6 +117,30 @@ def test_schema_is_served_to_a_token_and_to_a_session(reader, browser):
     assert by_token.status_code == by_session.status_code == 200
     assert by_token.json() == by_session.json()
     assert by_token.json()["info"]["title"] == "Track II API"
+
+
+def test_the_document_is_kept_per_reader_kind_format_and_language(owner, analyst):
+    # Each kind of reader gets the document generated for it, then the kept one
+    api_schema._forget()
+    officer = api(owner)
+    first = officer.get(f"{SCHEMA_URL}?format=json")
+    with CaptureQueriesContext(connection) as queries:
+        again = officer.get(f"{SCHEMA_URL}?format=json")
+    yaml = officer.get(SCHEMA_URL)
+    hebrew = officer.get(f"{SCHEMA_URL}?format=json", HTTP_ACCEPT_LANGUAGE="he")
+    by_analyst = api(analyst).get(f"{SCHEMA_URL}?format=json")
+
+    assert first.content == again.content
+    assert isinstance(again, HttpResponse)
+    assert not hasattr(again, "accepted_renderer")
+    assert len(queries) <= 3  # the token, its user and the user's roles: nothing generated
+    assert yaml.content.startswith(b"openapi: 3.")
+    assert yaml["Content-Disposition"] == first["Content-Disposition"].replace(".json", ".yaml")
+    assert hebrew.content != first.content
+    # Private notes are documented for those who read them, not for an analyst
+    notes = _components(first.json())["Contact"]["properties"]
+    assert "notes" in notes
+    assert "notes" not in _components(by_analyst.json())["Contact"]["properties"]
 
 
 def test_schema_is_served_as_openapi_3_json(reader):

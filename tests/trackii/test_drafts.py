@@ -9,6 +9,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -140,6 +141,34 @@ def test_draft_of_an_exchange_edit_is_restored_to_its_edit_form(owner, contact):
     assert SUMMARY in page
     exchange.refresh_from_db()
     assert exchange.summary != SUMMARY
+
+
+def test_pages_of_a_session_begun_with_no_draft_look_for_none(owner, contact):
+    client = signed_in(owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/exchanges/new/").status_code == 200
+
+    assert not [q for q in queries.captured_queries if "trackii_draft" in q["sql"]]
+
+
+def test_a_draft_kept_while_another_session_was_signed_in_waits_for_the_next_sign_in(
+    owner, contact
+):
+    # Given an officer signed in on two browsers, one of whose sessions ends with a POST
+    laptop = signed_in(owner)
+    phone = signed_in(owner)
+    Session.objects.filter(session_key=laptop.session.session_key).delete()
+    laptop.post("/exchanges/new/", exchange_input(contact))
+    assert Draft.objects.count() == 1
+
+    # Then the phone's session, begun before the draft, does not offer it
+    assert SUMMARY not in phone.get("/exchanges/new/").content.decode()
+    # and signing in again does, once
+    sign_in(laptop, owner, "/")
+    assert SUMMARY in laptop.get("/exchanges/new/").content.decode()
+    assert Draft.objects.exists() is False
+    assert SUMMARY not in laptop.get("/exchanges/new/").content.decode()
 
 
 def test_draft_is_never_shown_to_another_user(owner, teammate, contact):

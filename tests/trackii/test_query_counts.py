@@ -221,3 +221,28 @@ def test_the_indicators_cost_the_same_at_any_size_computed_or_cached(client, lea
     assert counts["large"] == counts["small"]
     computed, cached = counts["small"]["computed"], counts["small"]["cached"]
     assert all(cached[name] < computed[name] for name in pages)
+
+
+def test_a_signed_in_request_reads_its_session_and_user_with_profile_and_writes_nothing(
+    client, owner
+):
+    # A page not found: only what every request of a signed-in user costs
+    client.force_login(owner)
+    client.get(reverse("today"))  # the session's first page (its first minute's write)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/contacts/0/")
+
+    assert response.status_code == 404
+    statements = [query["sql"] for query in queries.captured_queries]
+    tables = [sql.split(" FROM ")[1].split()[0].strip('"') for sql in statements]
+    # The session, the user with their officer profile (one join), the contact looked up,
+    # the climate banner and the roles: no draft looked for (none at sign-in), no write.
+    assert tables == [
+        "django_session",
+        "auth_user",
+        "contacts_contact",
+        "contacts_climate",
+        "auth_group",
+    ]
+    assert "contacts_officerprofile" in statements[1]

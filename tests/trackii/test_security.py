@@ -12,7 +12,9 @@ from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from django.views.debug import get_default_exception_reporter_filter
 
@@ -133,7 +135,9 @@ def test_production_settings_turn_every_hardening_on(production):
     assert production["CSRF_COOKIE_SECURE"] is True
     assert production["CSRF_COOKIE_HTTPONLY"] is True
     assert production["SESSION_COOKIE_AGE"] == 30 * 60
-    assert production["SESSION_SAVE_EVERY_REQUEST"] is True
+    # The idle timeout moves the expiry forward (trackii.idle_timeout), not every request.
+    assert production["SESSION_SAVE_EVERY_REQUEST"] is False
+    assert "trackii.idle_timeout.IdleTimeoutMiddleware" in production["MIDDLEWARE"]
     assert production["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
     assert production["MIDDLEWARE"][-1] == "axes.middleware.AxesMiddleware"
     assert production["AXES_FAILURE_LIMIT"] == 5
@@ -437,6 +441,29 @@ def test_session_expires_after_thirty_idle_minutes_and_activity_extends_it(clien
     assert still_active.status_code == 200
     assert idle.status_code == 302
     assert idle.url == f"{reverse('admin:login')}?next={reverse('admin:index')}"
+
+
+def test_requests_within_a_minute_write_no_session_and_pages_count_down_from_the_stored_expiry(
+    client, admin_user
+):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        _admin_login(client, "admin", PASSWORD)
+        key = client.cookies["sessionid"].value
+
+        # 40 seconds later: the session is read, not written; the page counts from the write
+        traveller.shift(timedelta(seconds=40))
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("today"))
+        writes = [q["sql"] for q in queries.captured_queries if "UPDATE" in q["sql"]]
+        assert [sql for sql in writes if "django_session" in sql] == []
+        assert Session.objects.get(session_key=key).expire_date == NOW + timedelta(minutes=30)
+        assert '<meta name="session-expires-in" content="1760"' in page.content.decode()
+
+        # A minute after the write: the next request stores a fresh expiry
+        traveller.shift(timedelta(seconds=20))
+        page = client.get(reverse("today"))
+        assert Session.objects.get(session_key=key).expire_date == NOW + timedelta(minutes=31)
+        assert '<meta name="session-expires-in" content="1800"' in page.content.decode()
 
 
 # Error reports: no personal data on the page, in the e-mail to ADMINS, or in the log.

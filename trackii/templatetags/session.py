@@ -4,7 +4,7 @@ warning before it ends, and a draft kept while it had ended (see trackii.drafts)
 from django import template
 from django.conf import settings
 
-from trackii import drafts
+from trackii import drafts, idle_timeout
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def session_head(context):
         return {"signed_in": False}
     return {
         "signed_in": True,
-        "expires_in": request.session.get_expiry_age(),
+        "expires_in": idle_timeout.expires_in(request.session),
         "warn_before": settings.SESSION_EXPIRY_WARNING_SECONDS,
     }
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone
 
+from trackii import idle_timeout
+
 
 def keep_alive(request):
     """Extend the signed-in user's session and answer its new expiry; 403 when it has ended.
@@ -15,9 +17,9 @@ def keep_alive(request):
         return JsonResponse({"signed_in": False}, status=403)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    # Saved with a fresh expiry even where SESSION_SAVE_EVERY_REQUEST is off.
-    request.session.modified = True
-    expires_in = request.session.get_expiry_age()
+    # Saved now with a fresh expiry, whenever it was last saved.
+    idle_timeout.refresh(request.session, force=True)
+    expires_in = idle_timeout.expires_in(request.session)
     expires_at = timezone.now() + timedelta(seconds=expires_in)
     return JsonResponse(
         {"signed_in": True, "expires_in": expires_in, "expires_at": expires_at.isoformat()}
