@@ -10,8 +10,8 @@ class TrackiiConfig(AppConfig):
         from trackii.permissions import sync_role_permissions
         from trackii.schedule import restore_default_schedule
 
-        # For every app, not sender=self: each app's post_migrate adds the permissions of
-        # the models that exist by then.
+        # For every app, not sender=self: it acts on the last app's signal, once every
+        # app's permissions exist.
         post_migrate.connect(sync_role_permissions, dispatch_uid="trackii.sync_role_permissions")
         # A flushed database gets the migrations' beat schedule back (trackii.schedule).
         post_migrate.connect(restore_default_schedule, dispatch_uid="trackii.restore_schedule")

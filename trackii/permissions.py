@@ -54,6 +54,11 @@ ROLE_PERMISSIONS: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {
 }
 
 
+def _last_app_with_models():
+    """The app post_migrate is sent for last (``emit_post_migrate_signal``'s order)."""
+    return [config for config in global_apps.get_app_configs() if config.models_module][-1]
+
+
 def _permission_filter(grants: list[tuple[tuple[str, ...], list[str]]]) -> Q:
     condition = Q(pk__in=[])
     for actions, targets in grants:
@@ -68,10 +73,18 @@ def _permission_filter(grants: list[tuple[tuple[str, ...], list[str]]]) -> Q:
     return condition
 
 
-def sync_role_permissions(*, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+def sync_role_permissions(
+    *, apps=global_apps, using=DEFAULT_DB_ALIAS, sender=None, **kwargs
+) -> None:
     """Give each role group the permissions of ROLE_PERMISSIONS, creating the groups a
     flushed database lost (``manage.py flush`` runs post_migrate, not the data migration
-    that made them: ``contacts.0002``); idempotent."""
+    that made them: ``contacts.0002``); idempotent.
+
+    As a post_migrate receiver (``sender``: one app's config; the signal is sent for each
+    app, after Django created that app's permissions), it acts once, for the last app:
+    every permission exists by then."""
+    if sender is not None and sender is not _last_app_with_models():
+        return
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")

@@ -3,6 +3,7 @@ permissions given after migrations, and the API token admin (``trackii/admin.py`
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 
@@ -161,6 +162,19 @@ def test_sync_role_permissions_brings_back_the_role_groups_a_flush_removed(db):
     assert sorted(Group.objects.values_list("name", flat=True)) == sorted(ROLE_PERMISSIONS)
     assert {role: _codenames(role) for role in ROLE_PERMISSIONS} == expected
     assert all(expected.values())
+
+
+def test_as_a_post_migrate_receiver_it_acts_once_on_the_last_apps_signal(db):
+    expected = {role: _codenames(role) for role in ROLE_PERMISSIONS}
+    Group.objects.all().delete()
+    configs = [config for config in django_apps.get_app_configs() if config.models_module]
+
+    for config in configs[:-1]:
+        sync_role_permissions(sender=config)
+    assert Group.objects.exists() is False
+
+    sync_role_permissions(sender=configs[-1])
+    assert {role: _codenames(role) for role in ROLE_PERMISSIONS} == expected
 
 
 # The API token admin (trackii/admin.py).
