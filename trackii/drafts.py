@@ -81,9 +81,14 @@ def keep_draft(*, user_id: int, path: str, fields: dict[str, list[str]], now: da
     return True
 
 
+def _young_drafts(user, *, now: datetime):
+    """The user's drafts still young enough to offer."""
+    return Draft.objects.filter(user=user, created_at__gt=now - DRAFT_MAX_AGE)
+
+
 def find_draft(*, user, path: str, now: datetime) -> Draft | None:
     """The user's draft of ``path`` that is still young enough to offer, if any."""
-    drafts = Draft.objects.filter(user=user, path=path, created_at__gt=now - DRAFT_MAX_AGE)
+    drafts = _young_drafts(user, now=now).filter(path=path)
     try:
         return drafts.first()
     except UndecryptableNote:
@@ -102,7 +107,7 @@ def note_drafts_at_sign_in(sender, request, user, **kwargs) -> None:
 
 def _note_offer_until(session, user, *, now: datetime) -> None:
     youngest = (
-        Draft.objects.filter(user=user, created_at__gt=now - DRAFT_MAX_AGE)
+        _young_drafts(user, now=now)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()

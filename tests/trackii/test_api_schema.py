@@ -143,6 +143,27 @@ def test_the_document_is_kept_per_reader_kind_format_and_language(owner, analyst
     assert "notes" not in _components(by_analyst.json())["Contact"]["properties"]
 
 
+def test_the_document_depends_on_no_stored_row_so_keeping_it_shows_nothing_stale(owner):
+    # What keeping it assumes: generated again after protected contacts, their grants,
+    # exchanges and a climate are stored, the document is the same bytes.
+    officer = api(owner)
+    api_schema._forget()
+    before = officer.get(f"{SCHEMA_URL}?format=json").content
+    hidden = factories.ContactFactory(
+        full_name="Protected Source", owner=owner, sensitivity=Sensitivity.PROTECTED
+    )
+    factories.GrantFactory(contact=hidden, user=factories.UserFactory())
+    factories.ExchangeFactory(contacts=[hidden], officers=[owner])
+    Climate.objects.create(
+        level=Climate.Level.CRISIS, started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    )
+    api_schema._forget()
+    after = officer.get(f"{SCHEMA_URL}?format=json").content
+
+    assert after == before
+    assert b"Protected Source" not in after
+
+
 def test_schema_is_served_as_openapi_3_json(reader):
     by_format = reader.get(f"{SCHEMA_URL}?format=json")
     by_accept = reader.get(SCHEMA_URL, HTTP_ACCEPT="application/vnd.oai.openapi+json")
