@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
-from timezone_field import TimeZoneField
 
+from contacts.fields import TimeZoneField
 from contacts.models import Contact, Exchange, Layer, Organization, Reminder
 from contacts.models.choices import ChoiceLabels
 from contacts.querysets import ExposesContactQuerySet

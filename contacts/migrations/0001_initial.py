@@ -4,9 +4,10 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_countries.fields
-import timezone_field.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import contacts.fields
 
 
 class Migration(migrations.Migration):
@@ -316,7 +317,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("timezone", timezone_field.fields.TimeZoneField(default="UTC")),
+                ("timezone", contacts.fields.TimeZoneField(default="UTC")),
                 (
                     "digest_hour",
                     models.PositiveSmallIntegerField(

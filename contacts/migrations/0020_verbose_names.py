@@ -6,7 +6,6 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import django_countries.fields
-import timezone_field.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -1311,7 +1310,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "timezone",
-                    timezone_field.fields.TimeZoneField(default="UTC", verbose_name="timezone"),
+                    contacts.fields.TimeZoneField(default="UTC", verbose_name="timezone"),
                 ),
                 (
                     "user",

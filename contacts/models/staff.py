@@ -5,8 +5,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from timezone_field import TimeZoneField
 
+from contacts.fields import TimeZoneField
 from contacts.models.choices import ChoiceLabels
 
 

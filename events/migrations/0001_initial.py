@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import timezone_field.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import contacts.fields
 
 
 class Migration(migrations.Migration):
@@ -46,7 +47,7 @@ class Migration(migrations.Migration):
                 ("ends_at", models.DateTimeField()),
                 (
                     "timezone",
-                    timezone_field.fields.TimeZoneField(
+                    contacts.fields.TimeZoneField(
                         default="UTC", help_text="The zone the event is held in."
                     ),
                 ),

@@ -4,10 +4,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import timezone_field.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import contacts.fields
 import events.mail_templates
 import events.models
 import trackii.migration_operations
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "timezone",
-                    timezone_field.fields.TimeZoneField(
+                    contacts.fields.TimeZoneField(
                         default="UTC",
                         help_text="The zone the event is held in.",
                         verbose_name="timezone",
@@ -313,7 +313,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "timezone",
-                    timezone_field.fields.TimeZoneField(
+                    contacts.fields.TimeZoneField(
                         default="UTC",
                         help_text="The zone the event is held in.",
                         verbose_name="timezone",

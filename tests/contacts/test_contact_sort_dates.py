@@ -287,3 +287,21 @@ def test_contacts_and_channels_written_in_raw_sql_are_read_right_until_stored(cl
     assert listed.last_touch_at == Channel.objects.get(contact_id=raw).last_touch_at
     assert services.refresh_stale_contact_dates() == 1
     assert listed_ids(client.get(LIST, {"sort": "last_touch"})) == [raw, touched.pk]
+
+
+def test_a_refresh_stores_the_dates_of_exactly_the_contacts_of_its_queryset(settings, pair):
+    """The statement is compiled once (``_store_channel_dates``) and given the locked ids:
+    the rows outside the queryset keep what they hold."""
+    first, second = pair
+    factories.ChannelFactory(contact=first, last_touch_at=days_ago(3))
+    factories.ChannelFactory(contact=second, last_touch_at=days_ago(5))
+    Contact.objects.update(channels_last_touch_at=None, channels_due_normal_at=None)
+
+    assert Contact.objects.filter(pk=first.pk).refresh_channel_dates() == 1
+    assert Contact.objects.filter(pk=second.pk).refresh_channel_dates() == 1
+    assert Contact.objects.none().refresh_channel_dates() == 0
+
+    assert_stored_right(settings, first, second)
+    Contact.objects.filter(pk=second.pk).update(channels_due_normal_at=None)
+    assert Contact.objects.filter(pk=first.pk).refresh_channel_dates() == 1
+    assert Contact.objects.get(pk=second.pk).channels_due_normal_at is None
