@@ -65,6 +65,16 @@ def record_sign_in(client, user, *, method="password", **extra):
     session.save()
 
 
+def code_to_type(app: pyotp.TOTP, *, margin: float = 10) -> str:
+    """The app's current code, once at least ``margin`` seconds of its 30-second window
+    remain: a browser test types it and the server checks it seconds later, and allauth
+    accepts the current window's code only (a slow machine crossed the boundary)."""
+    left = app.interval - time.time() % app.interval
+    if left < margin:
+        time.sleep(left + 0.1)
+    return app.now()
+
+
 def give_totp(user) -> pyotp.TOTP:
     """Activate an authenticator app for ``user`` (with recovery codes, as the enrolment
     page does); returns the app, for its codes."""
