@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Value, When, Window
 from django.utils.translation import gettext as _
 
-from contacts.access import NETWORK_READERS, has_any_role, may_log_exchange
+from contacts.access import EDITORS, NETWORK_READERS, has_any_role, may_log_exchange
 from contacts.models import Channel, Contact, Reminder
 
 SECONDS_PER_DAY = 86400
-AGENDA_LIMIT = 50  # items shown before "Show more"
+AGENDA_LIMIT = 25  # items shown before "Show more"
 
 
 @dataclass
@@ -48,51 +48,73 @@ class Agenda:
 
 def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> Agenda:
     """The first ``limit`` (all, for None) of the user's overdue channels and pending
-    reminders merged into one list, with how many there are in all counted by SQL."""
+    reminders merged into one list, with how many there are in all counted by SQL.
+
+    Two statements read the list: the page of overdue channels, then every reminder the
+    page needs (those the page's channels carry, the first ``limit`` of the others) with
+    the counts, so that the reminders' visibility is compiled and tested once."""
     pending = Reminder.objects.visible_to(user).filter(recipient=user).pending()
-    snoozed = Q(status=Reminder.Status.SNOOZED, snoozed_until__gt=now)
+    asleep = Q(status=Reminder.Status.SNOOZED, snoozed_until__gt=now)
     # The user's own channels, each tested on its own (few=True): a join with the contacts
     # would have the planner read every channel of the mission to sort a page of them.
     overdue = Channel.objects.visible_to(user, few=True).for_officer(user).overdue(now)
     # A snoozed reminder takes its overdue channel off the list with it; a reminder for an
     # overdue channel is shown within that channel's item, not as one of its own.
     channels = overdue.exclude(
-        Exists(pending.filter(snoozed, kind=Reminder.Kind.CHANNEL_DUE, channel=OuterRef("pk")))
-    )
-    reminders = pending.exclude(snoozed).exclude(
-        kind=Reminder.Kind.CHANNEL_DUE, channel__in=overdue.values("pk")
+        Exists(pending.filter(asleep, kind=Reminder.Kind.CHANNEL_DUE, channel=OuterRef("pk")))
     )
     # Each page is sorted from all its rows, so their number comes with it (a window count)
     # rather than from a COUNT that would find them all again.
-    counted = Window(Count("*"))
-    agenda = Agenda(snoozed=pending.filter(snoozed).count(), holds_channels=holds_channels(user))
-    # A user who keeps no channel (a planner) has none overdue: not looked for.
-    page = []
-    if agenda.holds_channels:
-        page = list(
-            channels.prefetch_related("contact")
-            .annotate(rows_in_all=counted)
-            .order_by("next_due_at", "pk")[:limit]
+    page = (
+        channels.select_related("contact")
+        .annotate(rows_in_all=Window(Count("*")))
+        .order_by("next_due_at", "pk")[:limit]
+    )
+    # An editor usually keeps channels: their page is read first, and rows on it say they
+    # hold some. Anyone else (a planner) usually keeps none, which is looked up first.
+    if has_any_role(user, EDITORS):
+        page = list(page)
+        holds = bool(page) or holds_channels(user)
+    else:
+        holds = holds_channels(user)
+        page = list(page) if holds else []
+    agenda = Agenda(holds_channels=holds)
+    # One read of the reminders: those the page's channels carry (rank 0), the others to
+    # act on (rank 1, the first ``limit``), the snoozed ones (rank 2, counted, not shown).
+    alone = ~asleep & ~Q(kind=Reminder.Kind.CHANNEL_DUE, channel__in=overdue.values("pk"))
+    shown, ranks, carried_in_all = alone | asleep, [When(asleep, then=2)], Value(0)
+    if page:
+        carried = ~asleep & Q(
+            kind=Reminder.Kind.CHANNEL_DUE, channel__in=[channel.pk for channel in page]
         )
-    attached = {
-        reminder.channel_id: reminder
-        for reminder in _with_related(
-            user,
-            pending.exclude(snoozed).filter(
-                kind=Reminder.Kind.CHANNEL_DUE, channel__in=[channel.pk for channel in page]
-            ),
+        shown, ranks = shown | carried, [When(carried, then=0), *ranks]
+        carried_in_all = Window(Count("pk", filter=carried))
+    reminders = (
+        pending.filter(shown)
+        .annotate(
+            rank=Case(*ranks, default=1),
+            rows_in_all=Window(Count("*")),
+            carried_in_all=carried_in_all,
+            asleep_in_all=Window(Count("pk", filter=asleep)),
         )
-    }
+        .order_by("rank", "due_at", "pk")
+    )
+    if limit is not None:
+        reminders = reminders[: len(page) + limit]
+    reminders = _with_related(user, reminders)
+    attached = {reminder.channel_id: reminder for reminder in reminders if reminder.rank == 0}
     for channel in page:
         channel.effective_cadence_days = _effective_cadence_days(channel)
         reminder = attached.get(channel.pk)
         agenda.items.append(Item(channel.next_due_at, channel=channel, reminder=reminder))
-    alone = _with_related(
-        user, reminders.annotate(rows_in_all=counted).order_by("due_at", "pk")[:limit]
-    )
-    for reminder in alone:
+    for reminder in [reminder for reminder in reminders if reminder.rank == 1][:limit]:
         agenda.items.append(Item(reminder.due_at, reminder=reminder))
-    agenda.total = sum(rows[0].rows_in_all for rows in (page, alone) if rows)
+    if page:
+        agenda.total = page[0].rows_in_all
+    if reminders:
+        first = reminders[0]
+        agenda.snoozed = first.asleep_in_all
+        agenda.total += first.rows_in_all - first.carried_in_all - first.asleep_in_all
     agenda.items.sort(key=lambda item: item.sort_key)
     agenda.items = agenda.items[:limit]
     agenda.contacts = [contact for item in agenda.items for contact in named_by(item)]

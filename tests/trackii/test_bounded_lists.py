@@ -104,6 +104,42 @@ def test_a_short_list_has_no_show_more(client, owner):
     assert 'id="today-more"' not in body
 
 
+def test_today_counts_the_snoozed_and_the_rest_beyond_the_rows_it_reads(client, owner, monkeypatch):
+    """The reminders are read with their counts in one statement, bounded by the page: the
+    snoozed ones past the bound are counted all the same."""
+    monkeypatch.setattr("trackii.today.AGENDA_LIMIT", 2)
+    follow_ups = [
+        factories.ReminderFactory(
+            kind=Reminder.Kind.FOLLOW_UP,
+            channel=None,
+            exchange=factories.ExchangeFactory(contacts=[factories.ContactFactory()]),
+            recipient=owner,
+            due_at=_days_ago(days),
+        )
+        for days in (3, 2, 1)
+    ]
+    later = timezone.now() + dt.timedelta(days=1)
+    for days in (20, 15):
+        factories.ReminderFactory(
+            channel=_overdue(owner, days), status=Reminder.Status.SNOOZED, snoozed_until=later
+        )
+    factories.ReminderFactory(
+        kind=Reminder.Kind.FOLLOW_UP,
+        channel=None,
+        exchange=factories.ExchangeFactory(contacts=[factories.ContactFactory()]),
+        recipient=owner,
+        status=Reminder.Status.SNOOZED,
+        snoozed_until=later,
+    )
+    client.force_login(owner)
+
+    body = page_text(client.get(reverse("today")))
+
+    assert _item_ids(body) == [f"reminder-{reminder.pk}" for reminder in follow_ups[:2]]
+    assert "2 of 3 shown." in body
+    assert "3 snoozed items come back when their snooze ends." in body
+
+
 # Network health
 
 
