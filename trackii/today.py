@@ -100,6 +100,7 @@ def agenda_for(user, *, now: dt.datetime, limit: int | None = AGENDA_LIMIT) -> A
         .order_by("rank", "due_at", "pk")
     )
     if limit is not None:
+        # A channel carries at most one pending channel_due reminder (a constraint).
         reminders = reminders[: len(page) + limit]
     reminders = _with_related(user, reminders)
     attached = {reminder.channel_id: reminder for reminder in reminders if reminder.rank == 0}
