@@ -506,11 +506,27 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
     def a_change():
         """What any change to a table the indicators read does to their cached figures (a
         statement that changes no row: its trigger moves the figure generation on all the
-        same), so that the next request computes them again: the page "cold"."""
+        same), so that the next request computes them again: the page "cold". The climate
+        bears on every part of /health/'s figures (indicators.0006): all are read again."""
         with connection.cursor() as cursor:
             cursor.execute("UPDATE contacts_climate SET note = note WHERE false")
 
     contact, event = extras["big_contact"], extras["big_event"]
+
+    def a_touch():
+        """What logging an exchange with one contact writes to the tables the network-health
+        figures read (its channels' last touch, the contact's stored dates; statements that
+        change nothing, whose triggers fire all the same): only that contact's part of
+        those figures is read again (indicators.0006)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE contacts_channel SET last_touch_at = last_touch_at WHERE contact_id = %s",
+                [contact],
+            )
+            cursor.execute(
+                "UPDATE contacts_contact SET updated_at = updated_at WHERE id = %s", [contact]
+            )
+
     custom = "?from=2025-03-15&to=2026-02-14&period=month"
     page, search = (PAGE_TARGET, PAGE_RATIO), (SEARCH_TARGET, PAGE_RATIO)
     cases = [
@@ -562,10 +578,13 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         ("/health/, analyst", ANALYST, get(ANALYST, "/health/"), page,
          get(ANALYST, "/floor/health/")),
         # The two above read the figures kept after the warm-up request (indicators.cache.
-        # network_health); this one is the first request after a change, which computes them
-        # (and the moments channels fall due until their horizon) again.
+        # network_health); these are the first request after a change, which computes them
+        # (and the moments channels fall due until their horizon) again: all of their parts
+        # after the climate's, one part after an exchange's.
         ("/health/, lead, first after a change", LEAD, get(LEAD, "/health/"), page,
          get(LEAD, "/floor/health/"), None, None, a_change),
+        ("/health/, lead, first after an exchange is logged", LEAD, get(LEAD, "/health/"), page,
+         get(LEAD, "/floor/health/"), None, None, a_touch),
         ("/indicators/ default, lead", LEAD, get(LEAD, "/indicators/"),
          (INDICATORS_TARGET, None), "the indicators benchmark's floors (its own section)"),
         ("/indicators/ default, analyst", ANALYST, get(ANALYST, "/indicators/"),

@@ -43,7 +43,7 @@ from contacts.models import Channel
 from indicators import health, measures
 from indicators.measures import network
 from indicators.measures.base import REGISTRY, Figures, Fixed, Result, moment, sharing
-from indicators.models import FigureGeneration
+from indicators.models import FigureGeneration, HealthPart
 
 VERSION = 1  # of the entries' shape
 
@@ -205,27 +205,90 @@ def network_health(user, *, now: dt.datetime, limit: int | None) -> health.Healt
     """The network-health page's figures for ``user`` at ``now``, each list cut to ``limit``
     rows: kept as the indicators' are (the generation, the reader, the mission's date) from
     ``now`` until the first moment a state may change with no write (``network.horizon``) or
-    midnight, with the channels falling due meanwhile (``health.Kept``)."""
+    midnight, with the channels falling due meanwhile (``health.Kept``). On PostgreSQL,
+    outside a transaction with changes of its own, kept in parts (``_health_in_parts``)."""
     channels = Channel.objects.visible_to(user)
-    if not enabled() or (stamp := generation()) is None:
+    if not enabled():
+        return health.health_figures(channels, now=now, limit=limit)
+    if connection.vendor == "postgresql" and (versions := part_versions()) is not None:
+        return _health_in_parts(user, channels, versions, now=now, limit=limit)
+    if (stamp := generation()) is None:
         return health.health_figures(channels, now=now, limit=limit)
     today = measures.mission_today(now)
     entry_key = key(stamp, user, "network_health", {}, today)
     entry = cache.get(entry_key)
     if isinstance(entry, Entry) and entry.serves(now):
         return entry.figures.at(now, limit)
-    until = min(
-        when for when in (moment(today + dt.timedelta(days=1)), network.horizon(now)) if when
-    )
+    until = _until(now, today)
     figures = health.Kept(
         read_at=now,
         figures=health.health_figures(channels, now=now, limit=None),
         lapses=health.lapses(channels, now=now, until=until),
     )
-    seconds = (until - now).total_seconds()
-    cache.set(
-        entry_key,
-        Entry(now, until, figures),
-        min(settings.INDICATOR_CACHE_SECONDS, max(1, math.ceil(seconds))),
-    )
+    cache.set(entry_key, Entry(now, until, figures), _timeout(now, until))
     return figures.at(now, limit)
+
+
+def part_versions() -> tuple | None:
+    """The number of each part of the network-health figures (``HealthPart``, by part),
+    read before any figure: one query. None when this transaction has changes of its own
+    not committed yet (the parts' numbers move at commit only) or when the rows are not
+    all there (emptied, as a test's flush does)."""
+    table = connection.ops.quote_name(HealthPart._meta.db_table)
+    sql = (
+        f"SELECT array_agg(id ORDER BY id), array_agg(value ORDER BY id), "  # noqa: S608
+        f"current_setting('{MARK_SETTING}', true) FROM {table}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        ids, values, mark = cursor.fetchone()
+    if mark or ids != list(range(health.PARTS)):
+        return None
+    return tuple(values)
+
+
+def _health_in_parts(user, channels, versions: tuple, *, now, limit) -> health.HealthFigures:
+    """The figures of every part kept per reader under the part's number (so a change
+    makes only the parts it touched be read again), added up and kept whole under all the
+    parts' numbers. The figures depend on the data and the moment only (not on the
+    mission's date, which the other entries' keys hold), so each entry serves from the
+    moment it was read until its horizon or a day later (the channels falling due by then
+    kept with it): parts read at different moments expire apart, not all at midnight."""
+    whole_key = key(("parts", versions), user, "network_health", {}, None)
+    whole = cache.get(whole_key)
+    if isinstance(whole, Entry) and whole.serves(now):
+        return whole.figures.at(now, limit)
+    keys = {
+        part: key((version,), user, "network_health_part", {"part": part}, None)
+        for part, version in enumerate(versions)
+    }
+    found = cache.get_many(list(keys.values()))
+    entries = {part: found.get(part_key) for part, part_key in keys.items()}
+    missing = [
+        part
+        for part, entry in entries.items()
+        if not (isinstance(entry, Entry) and entry.serves(now))
+    ]
+    if missing:
+        until = min(when for when in (now + dt.timedelta(days=1), network.horizon(now)) if when)
+        read = health.part_figures(
+            channels, now=now, until=until, parts=None if len(missing) == len(keys) else missing
+        )
+        fresh = {part: Entry(now, until, read.get(part, health.EMPTY_PART)) for part in missing}
+        cache.set_many({keys[part]: entry for part, entry in fresh.items()}, _timeout(now, until))
+        entries.update(fresh)
+    figures = health.merged([entry.figures for entry in entries.values()], now=now)
+    until = min(entry.valid_until for entry in entries.values())
+    cache.set(whole_key, Entry(now, until, figures), _timeout(now, until))
+    return figures.at(now, limit)
+
+
+def _until(now: dt.datetime, today: dt.date) -> dt.datetime:
+    """Until when figures read at ``now`` may be kept: the horizon or midnight."""
+    midnight = moment(today + dt.timedelta(days=1))
+    return min(when for when in (midnight, network.horizon(now)) if when)
+
+
+def _timeout(now: dt.datetime, until: dt.datetime) -> int:
+    seconds = (until - now).total_seconds()
+    return min(settings.INDICATOR_CACHE_SECONDS, max(1, math.ceil(seconds)))

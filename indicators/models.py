@@ -207,3 +207,19 @@ class FigureChange(ChoiceLabels, models.Model):
 
     def __str__(self):
         return f"Uncommitted change {self.xid}"
+
+
+class HealthPart(ChoiceLabels, models.Model):
+    """One row per part of the network-health page's figures (``id`` 0 to 63: a channel's
+    part is its contact's ``mod(COALESCE(organization_id, id), 64)``): a number that
+    changes whenever a committed change may alter that part's figures, so that
+    ``indicators.cache.network_health`` computes again only the parts a change touched.
+
+    Written only by database triggers (migration ``indicators.0006``, PostgreSQL; empty on
+    SQLite): at commit, the parts a transaction touched take the new figure generation."""
+
+    id = models.PositiveSmallIntegerField(_("id"), primary_key=True)
+    value = models.BigIntegerField(_("value"))
+
+    def __str__(self):
+        return f"Network-health part {self.id}: {self.value}"

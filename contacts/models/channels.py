@@ -76,6 +76,14 @@ class Channel(ChoiceLabels, models.Model):
             models.Index(fields=["status", "last_touch_at"]),
             models.Index(fields=["officer", "status"]),
             models.Index(fields=["updated_at"]),
+            # The first channel created or restarted after a moment (indicators.measures.
+            # network.horizon), looked up at each network-health page read again.
+            models.Index(fields=["created_at"], name="channel_created_at"),
+            models.Index(
+                fields=["count_restarted_at"],
+                condition=Q(count_restarted_at__isnull=False),
+                name="channel_restarted_at",
+            ),
         ]
 
     def __str__(self):

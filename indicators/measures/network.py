@@ -156,11 +156,15 @@ def horizon(now):
     """The first moment after ``now`` at which a state read at ``now`` may change with no
     write at all: a channel created, restarted or touched (an exchange) with a later date,
     or a climate level starting later. None when nothing is dated after ``now``."""
+    # The channels dated after now found through their indexes on those dates (a BitmapOr)
+    # before the aggregate reads them.
     later = [
-        *Channel.objects.aggregate(
+        *Channel.objects.filter(Q(created_at__gt=now) | Q(count_restarted_at__gt=now))
+        .aggregate(
             created=Min("created_at", filter=Q(created_at__gt=now)),
             restarted=Min("count_restarted_at", filter=Q(count_restarted_at__gt=now)),
-        ).values(),
+        )
+        .values(),
         Exchange.objects.filter(occurred_at__gt=now).aggregate(first=Min("occurred_at"))["first"],
         Climate.objects.filter(started_at__gt=now).aggregate(first=Min("started_at"))["first"],
     ]
