@@ -9,8 +9,9 @@ one number per part (``indicators.cache.network_health`` keys each part's figure
 PostgreSQL only (the embedded default, SQLite, keeps the page's figures whole, under the
 figure generation). A statement-level trigger with transition tables on each table the
 figures read notes the parts a statement touched in the transaction-local setting
-``trackii.health_parts`` (``all`` for tables that bear on every part: teams and their
-members, users' names and flags, the climate; and for a TRUNCATE). At commit, the deferred
+``trackii.health_parts``, a bigint whose bit n stands for part n (-1, every part, for the
+tables that bear on all of them: teams and their members, users' names and flags, the
+climate; and for a TRUNCATE). At commit, the deferred
 trigger that moves the figure generation on (indicators.0002) gives the parts noted the
 new generation, after locking the generation's row: committers take the parts' rows one
 after the other, never in an order that could deadlock. A savepoint rolled back undoes its
@@ -40,55 +41,54 @@ TABLES = [
     ("auth_user", "all", ["username", "first_name", "last_name", "is_active", "is_superuser"]),
 ]
 
-# Only this file's constants are interpolated below.
+# Only this file's constants are interpolated below. The parts noted are the bits of a
+# bigint (part n: 1 << n; every part: -1), so that a statement whose parts are noted
+# already writes nothing and one that notes more needs a single OR.
 NOTE = f"""
 CREATE FUNCTION indicators_note_health_parts() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    noted text := coalesce(current_setting('{SETTING}', true), '');
-    found bigint[] := '{{}}';
+    noted bigint := coalesce(nullif(current_setting('{SETTING}', true), '')::bigint, 0);
+    found bigint := 0;
 BEGIN
-    IF noted = 'all' THEN
+    IF noted = -1 THEN
         RETURN NULL;
     END IF;
     IF TG_ARGV[0] = 'all' OR TG_OP = 'TRUNCATE' THEN
-        PERFORM set_config('{SETTING}', 'all', true);
-        RETURN NULL;
-    END IF;
-    IF TG_ARGV[0] = 'contact' THEN
+        found := -1;
+    ELSIF TG_ARGV[0] = 'contact' THEN
         IF TG_OP <> 'DELETE' THEN
-            found := found || ARRAY(SELECT {PART} FROM new_rows);
+            SELECT found | coalesce(bit_or(1::bigint << {PART}::int), 0) INTO found
+            FROM new_rows;
         END IF;
         IF TG_OP <> 'INSERT' THEN
-            found := found || ARRAY(SELECT {PART} FROM old_rows);
+            SELECT found | coalesce(bit_or(1::bigint << {PART}::int), 0) INTO found
+            FROM old_rows;
         END IF;
     ELSIF TG_ARGV[0] = 'organization' THEN
         IF TG_OP <> 'DELETE' THEN
-            found := found || ARRAY(SELECT mod(id, {PARTS}) FROM new_rows);
+            SELECT found | coalesce(bit_or(1::bigint << mod(id, {PARTS})::int), 0) INTO found
+            FROM new_rows;
         END IF;
         IF TG_OP <> 'INSERT' THEN
-            found := found || ARRAY(SELECT mod(id, {PARTS}) FROM old_rows);
+            SELECT found | coalesce(bit_or(1::bigint << mod(id, {PARTS})::int), 0) INTO found
+            FROM old_rows;
         END IF;
     ELSE
         -- A row whose contact is not there (deleted first in the same transaction: the
-        -- foreign keys are deferred) gives NULL, which notes every part.
+        -- foreign keys are deferred) notes every part.
         IF TG_OP <> 'DELETE' THEN
-            found := found || ARRAY(
-                SELECT mod(COALESCE(c.organization_id, c.id), {PARTS})
-                FROM new_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id);
+            SELECT found | coalesce(bit_or(CASE WHEN c.id IS NULL THEN -1
+                ELSE 1::bigint << mod(COALESCE(c.organization_id, c.id), {PARTS})::int END), 0)
+            INTO found FROM new_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id;
         END IF;
         IF TG_OP <> 'INSERT' THEN
-            found := found || ARRAY(
-                SELECT mod(COALESCE(c.organization_id, c.id), {PARTS})
-                FROM old_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id);
+            SELECT found | coalesce(bit_or(CASE WHEN c.id IS NULL THEN -1
+                ELSE 1::bigint << mod(COALESCE(c.organization_id, c.id), {PARTS})::int END), 0)
+            INTO found FROM old_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id;
         END IF;
     END IF;
-    IF array_position(found, NULL) IS NOT NULL THEN
-        PERFORM set_config('{SETTING}', 'all', true);
-    ELSIF cardinality(found) > 0 THEN
-        PERFORM set_config('{SETTING}', (
-            SELECT string_agg(DISTINCT part::text, ',')
-            FROM unnest(found || string_to_array(NULLIF(noted, ''), ',')::bigint[]) part
-        ), true);
+    IF (noted | found) <> noted THEN
+        PERFORM set_config('{SETTING}', (noted | found)::text, true);
     END IF;
     RETURN NULL;
 END
@@ -99,19 +99,18 @@ MOVE = f"""
 CREATE OR REPLACE FUNCTION indicators_move_generation() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     moved bigint;
-    parts text := coalesce(current_setting('{SETTING}', true), '');
+    parts bigint := coalesce(nullif(current_setting('{SETTING}', true), '')::bigint, 0);
 BEGIN
     INSERT INTO {GENERATION} (id, value) VALUES (1, {POSTGRES_CLOCK})
     ON CONFLICT (id) DO UPDATE
         SET value = GREATEST({GENERATION}.value + 1, EXCLUDED.value)
     RETURNING value INTO moved;
     DELETE FROM {CHANGE} WHERE xid = NEW.xid;
-    IF parts <> '' THEN
+    IF parts <> 0 THEN
         -- The generation's row is locked until this transaction ends: no other committer
         -- takes these rows meanwhile.
         IF (SELECT count(*) FROM {TABLE}) = {PARTS} THEN
-            UPDATE {TABLE} SET value = moved
-            WHERE parts = 'all' OR id = ANY(string_to_array(parts, ',')::int[]);
+            UPDATE {TABLE} SET value = moved WHERE (parts >> id::int) & 1 = 1;
         ELSE
             -- Rows emptied (a flush): every part comes back under the new number.
             INSERT INTO {TABLE} (id, value) SELECT part, moved

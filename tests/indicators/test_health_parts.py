@@ -346,3 +346,22 @@ def test_every_table_the_parts_read_moves_them(lead, analyst, admin_user):
     assert {"contacts_channel", "contacts_contact", "contacts_grant", "auth_user"} <= read
     # The reader's roles are part of every key instead.
     assert read - triggered <= {"auth_group", "auth_user_groups"}
+
+
+def test_the_first_and_the_last_part_move_alone_and_together(parts_in_place):
+    # The parts noted are the bits of a bigint: part 63 is its sign bit.
+    by_part = {}
+    while len(by_part) < 2:
+        organization = factories.OrganizationFactory()
+        if organization.pk % health.PARTS in (0, health.PARTS - 1):
+            by_part.setdefault(organization.pk % health.PARTS, organization)
+    for part, organization in by_part.items():
+        before = versions()
+        Organization.objects.filter(pk=organization.pk).update(name=f"Part {part}")
+        assert moved(before) == {part}
+    before = versions()
+    with transaction.atomic():
+        for organization in by_part.values():
+            Organization.objects.filter(pk=organization.pk).update(name=f"Both {organization.pk}")
+
+    assert moved(before) == {0, health.PARTS - 1}
