@@ -271,6 +271,8 @@ def _health_in_parts(user, channels, versions: tuple, *, now, limit) -> health.H
     ]
     if missing:
         until = min(when for when in (now + dt.timedelta(days=1), network.horizon(now)) if when)
+        if len(missing) > health.PARTS_READ_APART:
+            missing = list(keys)  # as cheap to read them all (and keep them all fresh)
         read = health.part_figures(
             channels, now=now, until=until, parts=None if len(missing) == len(keys) else missing
         )

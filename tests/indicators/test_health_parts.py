@@ -365,3 +365,23 @@ def test_the_first_and_the_last_part_move_alone_and_together(parts_in_place):
             Organization.objects.filter(pk=organization.pk).update(name=f"Both {organization.pk}")
 
     assert moved(before) == {0, health.PARTS - 1}
+
+
+@pytest.mark.usefixtures("spread")
+def test_many_parts_changed_are_read_with_all_the_others(
+    parts_in_place, client, lead, owner, monkeypatch
+):
+    monkeypatch.setattr(health, "PARTS_READ_APART", 2)
+    with time_machine.travel(NOW, tick=False):
+        health_page(client, lead)
+        contacts = Contact.objects.filter(channels__officer=owner).distinct()
+        touched = {part_of(contact) for contact in contacts}
+        assert len(touched) > 2
+        contacts.update(layer="narrative")
+        after = health_page(client, lead)
+        again = health_page(client, lead)
+
+        (read,) = after.part_reads
+        assert "= ANY(ARRAY" not in read  # every part, not those three
+        assert not again.part_reads
+        assert shown(after) == shown(again) == page_of(lead, NOW)
