@@ -447,25 +447,35 @@ def test_the_generation_is_read_first(client, network, lead, frozen):
     assert generation < first_figure
 
 
+def tables_read(queries) -> set[str]:
+    """The tables of the database named (quoted or not) in the queries captured."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = {name for (name,) in cursor.fetchall()}
+    return {
+        table
+        for query in queries.captured_queries
+        for table in re.findall(r"\b([a-z]+_[a-z_]+)\b", query["sql"])
+        if table in tables
+    }
+
+
+def tables_triggered(prefix: str) -> set[str]:
+    """The tables with a trigger whose name starts with ``prefix``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE %s",
+            [prefix + "%"],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def test_every_table_the_indicators_read_has_a_trigger(network, lead, analyst, admin_user):
     with CaptureQueriesContext(connection) as queries:
         for reader in (lead, analyst, admin_user):
             for filters in ({}, {"layer": "narrative", "category": "journalist", "country": "IL"}):
                 measures.compute_all(reader, **Q1, **filters)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = {name for (name,) in cursor.fetchall()}
-        cursor.execute(
-            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
-            "WHERE tgname LIKE 'indicators_figures_%'"
-        )
-        triggered = {name for (name,) in cursor.fetchall()}
-    read = {
-        table
-        for query in queries.captured_queries
-        for table in re.findall(r'"([a-z_]+)"', query["sql"])
-        if table in tables
-    }
+    read, triggered = tables_read(queries), tables_triggered("indicators_figures_")
     # The reader's roles are part of every key instead (read once per request).
     assert read - triggered == {"auth_group", "auth_user_groups"}
     assert "contacts_exchange" in read

@@ -146,6 +146,46 @@ def page_of(user, moment) -> dict:
     }
 
 
+def make_change(change: str, *, owner, lead, outsider) -> None:
+    """One change of the kind named, at ``NOW``, to what the lead's figures read: an
+    exchange logged with the owner's first contact, that channel closed, a grant of the
+    protected contact to the lead, a climate level, the contact's layer, a new
+    single-channel organization (the outsider's), or the outsider joining the lead's team
+    with a restricted contact of their own."""
+    channel = Channel.objects.filter(officer=owner).order_by("pk").first()
+    if change == "exchange":
+        services.log_exchange(
+            occurred_at=NOW - HOUR,
+            kind="meeting",
+            contacts=[channel.contact],
+            officers=[owner],
+            summary="Met",
+            created_by=owner,
+            now=NOW,
+        )
+    elif change == "channel_closed":
+        Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CLOSED)
+    elif change == "grant":
+        hidden = Channel.objects.get(contact__sensitivity=Sensitivity.PROTECTED)
+        factories.GrantFactory(contact=hidden.contact, user=lead)
+    elif change == "climate":
+        factories.ClimateFactory(level="crisis", started_at=NOW - HOUR)
+    elif change == "contact_layer":
+        type(channel.contact).objects.filter(pk=channel.contact_id).update(layer="narrative")
+    elif change == "organization":
+        lone = factories.ContactFactory(
+            owner=outsider, organization=factories.OrganizationFactory()
+        )
+        factories.ChannelFactory(officer=outsider, contact=lone)
+    else:
+        assert change == "team"
+        factories.ChannelFactory(
+            officer=outsider,
+            contact=factories.ContactFactory(owner=outsider, sensitivity=Sensitivity.RESTRICTED),
+        )
+        lead.teams.first().members.add(outsider)
+
+
 @pytest.mark.usefixtures("falling_due")
 def test_the_lists_cut_by_limit_are_cut_from_the_kept_ones(client, lead):
     with time_machine.travel(NOW + 7 * HOUR, tick=False):
@@ -172,29 +212,7 @@ def test_any_change_shows_on_the_next_request(client, change, owner, lead, outsi
     with time_machine.travel(later, tick=False):
         before = page(client, lead)  # the kept figures, channels fallen due counted out
     with time_machine.travel(NOW, tick=False):
-        channel = Channel.objects.filter(officer=owner).order_by("pk").first()
-        if change == "exchange":
-            services.log_exchange(
-                occurred_at=NOW - HOUR,
-                kind="meeting",
-                contacts=[channel.contact],
-                officers=[owner],
-                summary="Met",
-                created_by=owner,
-                now=NOW,
-            )
-        elif change == "channel_closed":
-            Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CLOSED)
-        elif change == "grant":
-            hidden = Channel.objects.get(contact__sensitivity=Sensitivity.PROTECTED)
-            factories.GrantFactory(contact=hidden.contact, user=lead)
-        elif change == "climate":
-            factories.ClimateFactory(level="crisis", started_at=NOW - HOUR)
-        elif change == "contact_layer":
-            type(channel.contact).objects.filter(pk=channel.contact_id).update(layer="narrative")
-        else:
-            lone = factories.ContactFactory(organization=factories.OrganizationFactory())
-            factories.ChannelFactory(officer=outsider, contact=lone)
+        make_change(change, owner=owner, lead=lead, outsider=outsider)
     with time_machine.travel(later, tick=False):
         after = page(client, lead)
         expected = page_of(lead, later)

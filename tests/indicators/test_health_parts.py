@@ -8,7 +8,6 @@ The parts are PostgreSQL's; they serve a reader only outside a transaction with 
 its own, so the tests of the page commit (``transactional_db``)."""
 
 import datetime as dt
-import re
 
 import pytest
 import time_machine
@@ -16,13 +15,22 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contacts import services
 from contacts.models import Channel, Climate, Contact, Organization, Sensitivity
 from indicators import cache as figure_cache
 from indicators import health
 from indicators.models import HealthPart
 from tests import factories
-from tests.indicators.test_health_cache import DAY, HOUR, MICROSECOND, NOW, live, page_of, shown
+from tests.indicators.test_cache import tables_read, tables_triggered
+from tests.indicators.test_health_cache import (
+    DAY,
+    HOUR,
+    MICROSECOND,
+    NOW,
+    live,
+    make_change,
+    page_of,
+    shown,
+)
 from tests.indicators.test_health_figures import _found
 
 pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
@@ -250,40 +258,7 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
     with time_machine.travel(later, tick=False):
         before = health_page(client, lead)  # kept, channels fallen due counted out
     with time_machine.travel(NOW, tick=False):
-        channel = Channel.objects.filter(officer=owner).order_by("pk").first()
-        if change == "exchange":
-            services.log_exchange(
-                occurred_at=NOW - HOUR,
-                kind="meeting",
-                contacts=[channel.contact],
-                officers=[owner],
-                summary="Met",
-                created_by=owner,
-                now=NOW,
-            )
-        elif change == "channel_closed":
-            Channel.objects.filter(pk=channel.pk).update(status=Channel.Status.CLOSED)
-        elif change == "grant":
-            hidden = Channel.objects.get(contact__sensitivity=Sensitivity.PROTECTED)
-            factories.GrantFactory(contact=hidden.contact, user=lead)
-        elif change == "contact_layer":
-            Contact.objects.filter(pk=channel.contact_id).update(layer="narrative")
-        elif change == "organization":
-            lone = factories.ContactFactory(
-                owner=outsider, organization=factories.OrganizationFactory()
-            )
-            factories.ChannelFactory(officer=outsider, contact=lone)
-        elif change == "team":
-            # The outsider joins the lead's team: the lead now sees their restricted contact.
-            factories.ChannelFactory(
-                officer=outsider,
-                contact=factories.ContactFactory(
-                    owner=outsider, sensitivity=Sensitivity.RESTRICTED
-                ),
-            )
-            lead.teams.first().members.add(outsider)
-        else:
-            factories.ClimateFactory(level="crisis", started_at=NOW - HOUR)
+        make_change(change, owner=owner, lead=lead, outsider=outsider)
     with time_machine.travel(later, tick=False):
         after = health_page(client, lead)
         again = health_page(client, lead)
@@ -329,20 +304,7 @@ def test_every_table_the_parts_read_moves_them(lead, analyst, admin_user):
             read = parts_read(reader, NOW, NOW + DAY)
             health.merged(list(read.values()), now=NOW)
             health.part_figures(Channel.objects.visible_to(reader), now=NOW, until=NOW, parts=[1])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = {name for (name,) in cursor.fetchall()}
-        cursor.execute(
-            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger "
-            "WHERE tgname LIKE 'indicators_health_%'"
-        )
-        triggered = {name for (name,) in cursor.fetchall()}
-    read = {
-        table
-        for query in queries.captured_queries
-        for table in re.findall(r'"?\b([a-z]+_[a-z_]+)\b"?', query["sql"])
-        if table in tables
-    }
+    read, triggered = tables_read(queries), tables_triggered("indicators_health_")
     assert {"contacts_channel", "contacts_contact", "contacts_grant", "auth_user"} <= read
     # The reader's roles are part of every key instead.
     assert read - triggered <= {"auth_group", "auth_user_groups"}

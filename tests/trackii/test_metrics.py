@@ -241,6 +241,10 @@ def test_a_real_workers_sweep_tasks_and_mail_are_served_by_the_web(
     reader = factories.UserFactory(username="reader")
     now = _hour_clear_of_its_end()
     OfficerProfile.objects.create(user=reader, timezone="UTC", digest_hour=now.hour)
+    # The officer's digest (of the sweep's two reminders) falls at another hour: without a
+    # profile it would fall at the default hour (8 UTC), and the test counted two digests
+    # when it ran then.
+    OfficerProfile.objects.create(user=officer, timezone="UTC", digest_hour=(now.hour + 12) % 24)
     factories.ReminderFactory(channel__officer=reader, due_at=now)
     port = _free_port()
     environment = worker_environment(
