@@ -64,6 +64,19 @@ def live(user, moment, limit=None):
     return health.health_figures(Channel.objects.visible_to(user), now=moment, limit=limit)
 
 
+def assert_served_as_computed_then(kept: health.Kept, user) -> list:
+    """``kept`` (read at ``NOW``) gives, at every moment a channel falls due and the
+    microsecond before, each list in full and cut, the figures computed then; the moments."""
+    assert len(kept.lapses) >= 20
+    moments = [NOW, *(when for when, *_ in kept.lapses)]
+    for moment in moments:
+        for instant in (moment - MICROSECOND, moment):
+            if instant >= NOW:
+                for limit in (None, 2):
+                    assert _found(kept.at(instant, limit)) == _found(live(user, instant, limit))
+    return moments
+
+
 def page(client, user, query=None):
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
@@ -100,13 +113,7 @@ def test_the_kept_figures_at_every_moment_until_the_horizon_are_those_computed_t
         lapses=health.lapses(channels, now=NOW, until=until),
     )
 
-    assert len(kept.lapses) >= 20
-    moments = [NOW, *(when for when, *_ in kept.lapses)]
-    for moment in moments:
-        for instant in (moment - MICROSECOND, moment):
-            if instant >= NOW:
-                for limit in (None, 2):
-                    assert _found(kept.at(instant, limit)) == _found(live(lead, instant, limit))
+    moments = assert_served_as_computed_then(kept, lead)
     # The officers change places as the day goes on.
     first, last = kept.at(NOW, None).by_officer, kept.at(moments[-1], None).by_officer
     assert [row["officer_id"] for row in first] != [row["officer_id"] for row in last]
