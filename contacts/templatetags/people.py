@@ -9,6 +9,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from contacts.duplicates import reasons_shown
+from contacts.models import Sensitivity
 from contacts.people import display_name
 
 register = template.Library()
@@ -44,8 +45,8 @@ def sensitivity_badge(contact) -> str:
     """A contact's sensitivity as a badge (its class styles protected and restricted apart):
     a tag rather than an included template, which cost as much as the rest of a row of
     the contacts list."""
-    if contact.sensitivity == "protected":
+    if contact.sensitivity == Sensitivity.PROTECTED:
         return format_html('<span class="badge protected">{}</span>', _("Protected"))
-    if contact.sensitivity == "restricted":
+    if contact.sensitivity == Sensitivity.RESTRICTED:
         return format_html('<span class="badge restricted">{}</span>', _("Restricted"))
     return format_html('<span class="badge">{}</span>', _("Standard"))

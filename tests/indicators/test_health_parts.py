@@ -342,3 +342,31 @@ def test_many_parts_changed_are_read_with_all_the_others(
         assert "= ANY(ARRAY" not in read  # every part, not those three
         assert not again.part_reads
         assert shown(after) == shown(again) == page_of(lead, NOW)
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
+    parts_in_place, client, lead, admin_user, outsider
+):
+    """The parts read through ``visible_to`` like the whole: a protected contact of the
+    outsider's, alone in its organization, never reaches the lead's figures (its
+    organization would be a single-channel one), where the superuser's show it."""
+    hidden = factories.ContactFactory(
+        owner=outsider,
+        sensitivity=Sensitivity.PROTECTED,
+        organization=factories.OrganizationFactory(name="Hidden Press Club"),
+    )
+    factories.ChannelFactory(officer=outsider, contact=hidden)
+    with time_machine.travel(NOW, tick=False):
+        for user in (lead, admin_user):
+            health_page(client, user)  # every part read and kept
+        # A change in the hidden contact's part: that part alone is read again.
+        Contact.objects.filter(pk=hidden.pk).update(layer="narrative")
+        seen = {user: health_page(client, user) for user in (lead, admin_user)}
+
+    (read,) = seen[lead].part_reads
+    assert "= ANY(ARRAY" in read
+    for user, response in seen.items():
+        assert shown(response) == page_of(user, NOW)
+    assert b"Hidden Press Club" not in seen[lead].content
+    assert b"Hidden Press Club" in seen[admin_user].content
