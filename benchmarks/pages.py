@@ -433,6 +433,7 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
     from contacts import services
     from contacts.models import Channel, Notification, Reminder
     from contacts.notifications import send_escalations
+    from indicators import tasks
 
     # Not setup_test_environment(): it instruments every template rendering.
     with connection.cursor() as cursor:
@@ -511,6 +512,20 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("UPDATE contacts_climate SET note = note WHERE false")
 
+    def a_change_then_the_refresh():
+        """The climate's change, then what the worker does at once after one that commits
+        (indicators.receivers): the parts every reader shares read again."""
+        a_change()
+        tasks.refresh_health_parts()
+
+    def a_change_no_part_holds():
+        """A change to a table the reader's figures read but no part does (a team's
+        members: who sees which restricted contacts; also a grant, a user's name): the
+        reader's own channels are read again and added to the parts kept. What a reader's
+        first visit costs too, the shared parts being kept."""
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE contacts_team_members SET team_id = team_id WHERE false")
+
     contact, event = extras["big_contact"], extras["big_event"]
 
     def a_touch():
@@ -579,10 +594,17 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
          get(ANALYST, "/floor/health/")),
         # The two above read the figures kept after the warm-up request (indicators.cache.
         # network_health); these are the first request after a change, which computes them
-        # (and the moments channels fall due until their horizon) again: all of their parts
-        # after the climate's, one part after an exchange's.
-        ("/health/, lead, first after a change", LEAD, get(LEAD, "/health/"), page,
-         get(LEAD, "/floor/health/"), None, None, a_change),
+        # (and the moments channels fall due until their horizon) again: every part shared
+        # by all readers after the climate's, unless the refresh it queues has run; the
+        # reader's own channels after a team's; one part and the reader's after an exchange.
+        ("/health/, lead, first after a change of climate, before the refresh", LEAD,
+         get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None, a_change),
+        ("/health/, lead, first after a change of climate, once refreshed", LEAD,
+         get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
+         a_change_then_the_refresh),
+        ("/health/, lead, first after a team's change (or a first visit)", LEAD,
+         get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
+         a_change_no_part_holds),
         ("/health/, lead, first after an exchange is logged", LEAD, get(LEAD, "/health/"), page,
          get(LEAD, "/floor/health/"), None, None, a_touch),
         ("/indicators/ default, lead", LEAD, get(LEAD, "/indicators/"),

@@ -71,6 +71,12 @@ def _for_user_in(user_field: str, rule: Q) -> Q:
     return Q(**{f"{user_field}__is_active": True}) & (is_superuser | rule)
 
 
+def seen_by_all_staff(prefix: str = "") -> Q:
+    """The contacts (reached through ``prefix``) that every user who may see anything may
+    see: the standard ones, the first branch of every user's rule."""
+    return Q(**{f"{prefix}sensitivity": "standard"})
+
+
 def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
     """The rule for a user who is not a superuser: standard; owned by the user; granted to
     them; restricted and owned by one of their teammates. ``user`` is a user or a column,
@@ -79,7 +85,7 @@ def _sensitivity_rule(prefix: str, *, user, user_in_subquery) -> Q:
     granted = grant_model.objects.filter(user=user_in_subquery).values("contact_id")
     teammates = get_user_model().objects.filter(teams__members=user_in_subquery).values("pk")
     return (
-        Q(**{f"{prefix}sensitivity": "standard"})
+        seen_by_all_staff(prefix)
         | Q(**{f"{prefix}owner": user})
         | Q(**{f"{prefix}pk__in": granted})
         | Q(**{f"{prefix}sensitivity": "restricted", f"{prefix}owner__in": teammates})
@@ -358,6 +364,30 @@ class ExposesContactQuerySet(models.QuerySet):
             )
         # On the joined contact, which the caller often joins anyway for its fields.
         return self.filter(contact_visible_to(user, prefix=f"{self.contact_field}__"))
+
+    def visible_apart(self, user) -> tuple:
+        """``visible_to(user)`` as two querysets without a row in common: the rows every
+        user who may see anything may see (their contact is standard), the same for all
+        such users, so that figures over them can be shared between readers; and the
+        user's others (their contact restricted or protected, found through the contacts'
+        index on their sensitivity). Both empty for a user who may see nothing."""
+        if not _can_see_anything(user):
+            return self.none(), self.none()
+        contact_model = _related_model(self.model, self.contact_field)
+        field = contact_model._meta.get_field("sensitivity")
+        others = [value for value, _ in field.choices if value != "standard"]
+        seen = contact_model.objects.visible_to(user).filter(sensitivity__in=others)
+        # The contacts first, as one array (search.InRows), whose rows the index on the
+        # contact column finds: as a join, the planner read every row to test its contact.
+        return (
+            self.seen_by_all_staff(),
+            self.filter(search.InRows(self.contact_field, seen.values("pk"))),
+        )
+
+    def seen_by_all_staff(self):
+        """The rows every user who may see anything may see (``visible_apart``): to read
+        figures shared by such users only, never to show rows to a user."""
+        return self.filter(seen_by_all_staff(f"{self.contact_field}__"))
 
 
 class AffiliationQuerySet(ExposesContactQuerySet):

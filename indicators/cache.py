@@ -125,10 +125,13 @@ class Entry:
 def key(stamp: tuple, user, name: str, filters: dict, today: dt.date) -> str:
     """The cache key of one indicator's figures: the generation (and the reader's own
     uncommitted mark), the reader (their id, whether active or a superuser, their roles:
-    what they may see and whether they get the breakdown by officer), the indicator, the
-    window and filters, the mission's date, the language, and what computes the figures
-    (the code, the settings it reads, the database)."""
-    reader = (user.pk, user.is_active, user.is_superuser, tuple(sorted(roles_of(user))))
+    what they may see and whether they get the breakdown by officer; None for figures any
+    user who may see anything may read: ``shared_parts``), the indicator, the window and
+    filters, the mission's date, the language, and what computes the figures (the code, the
+    settings it reads, the database)."""
+    reader = None
+    if user is not None:
+        reader = (user.pk, user.is_active, user.is_superuser, tuple(sorted(roles_of(user))))
     computed_by = (
         code_fingerprint(),
         settings.TIME_ZONE,
@@ -210,8 +213,8 @@ def network_health(user, *, now: dt.datetime, limit: int | None) -> health.Healt
     channels = Channel.objects.visible_to(user)
     if not enabled():
         return health.health_figures(channels, now=now, limit=limit)
-    if connection.vendor == "postgresql" and (versions := part_versions()) is not None:
-        return _health_in_parts(user, channels, versions, now=now, limit=limit)
+    if connection.vendor == "postgresql" and (stamp := part_versions()) is not None:
+        return _health_in_parts(user, stamp, now=now, limit=limit)
     if (stamp := generation()) is None:
         return health.health_figures(channels, now=now, limit=limit)
     today = measures.mission_today(now)
@@ -230,36 +233,62 @@ def network_health(user, *, now: dt.datetime, limit: int | None) -> health.Healt
 
 
 def part_versions() -> tuple | None:
-    """The number of each part of the network-health figures (``HealthPart``, by part),
-    read before any figure: one query. None when this transaction has changes of its own
-    not committed yet (the parts' numbers move at commit only) or when the rows are not
-    all there (emptied, as a test's flush does)."""
+    """The figure generation and the number of each part of the network-health figures
+    (``HealthPart``, by part), read before any figure: one query. None when this
+    transaction has changes of its own not committed yet (the numbers move at commit only)
+    or when the rows are not all there (emptied, as a test's flush does)."""
     table = connection.ops.quote_name(HealthPart._meta.db_table)
+    generation_table = connection.ops.quote_name(FigureGeneration._meta.db_table)
     sql = (
         f"SELECT array_agg(id ORDER BY id), array_agg(value ORDER BY id), "  # noqa: S608
-        f"current_setting('{MARK_SETTING}', true) FROM {table}"
+        f"current_setting('{MARK_SETTING}', true), "
+        f"(SELECT value FROM {generation_table} WHERE id = 1) FROM {table}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        ids, values, mark = cursor.fetchone()
-    if mark or ids != list(range(health.PARTS)):
+        ids, values, mark, generation_now = cursor.fetchone()
+    if mark or generation_now is None or ids != list(range(health.PARTS)):
         return None
-    return tuple(values)
+    return generation_now, tuple(values)
 
 
-def _health_in_parts(user, channels, versions: tuple, *, now, limit) -> health.HealthFigures:
-    """The figures of every part kept per reader under the part's number (so a change
-    makes only the parts it touched be read again), added up and kept whole under all the
-    parts' numbers. The figures depend on the data and the moment only (not on the
-    mission's date, which the other entries' keys hold), so each entry serves from the
-    moment it was read until its horizon or a day later (the channels falling due by then
-    kept with it): parts read at different moments expire apart, not all at midnight."""
-    whole_key = key(("parts", versions), user, "network_health", {}, None)
+def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
+    """The figures of the channels every reader sees (their contacts standard) kept in
+    parts shared by all readers, each under its part's number (so that a change makes only
+    the parts it touched be read again: ``shared_parts``); the reader's others (the
+    restricted and protected contacts' channels they may see, a few) read with them, never
+    shared; the sum kept per reader under the figure generation (which every table the
+    reader's figures read moves on, teams, grants and users' names too). The figures depend on the
+    data and the moment only (not on the mission's date, which the other entries' keys
+    hold), so each entry serves from the moment it was read until its horizon or a day
+    later (the channels falling due by then kept with it)."""
+    generation_now, versions = stamp
+    whole_key = key(("parts", generation_now), user, "network_health", {}, None)
     whole = cache.get(whole_key)
     if isinstance(whole, Entry) and whole.serves(now):
         return whole.figures.at(now, limit)
+    everyone, own = Channel.objects.visible_apart(user)
+    if everyone.query.is_empty():  # a reader who may see nothing shares nothing
+        return health.merged([], now=now).at(now, limit)
+    until = _parts_until(now)
+    entries, _ = shared_parts(everyone, versions, now=now, until=until)
+    own_parts = health.part_figures(own, now=now, until=until, parts=None, apart=False)
+    figures = health.merged(
+        [*(entry.figures for entry in entries.values()), *own_parts.values()], now=now
+    )
+    until = min(until, *(entry.valid_until for entry in entries.values()))
+    cache.set(whole_key, Entry(now, until, figures), _timeout(now, until))
+    return figures.at(now, limit)
+
+
+def shared_parts(everyone, versions: tuple, *, now, until, fresh_until=None) -> tuple:
+    """The parts of the channels every reader sees (``everyone``:
+    ``Channel.objects.seen_by_all_staff()``), kept under their numbers for any reader, by
+    part, and the parts read: those missing, or serving no longer than ``fresh_until`` when
+    that is before ``until`` (for the task that keeps them fresh), read at ``now`` and kept
+    until ``until``."""
     keys = {
-        part: key((version,), user, "network_health_part", {"part": part}, None)
+        part: key((version,), None, "network_health_part", {"part": part}, None)
         for part, version in enumerate(versions)
     }
     found = cache.get_many(list(keys.values()))
@@ -268,21 +297,44 @@ def _health_in_parts(user, channels, versions: tuple, *, now, limit) -> health.H
         part
         for part, entry in entries.items()
         if not (isinstance(entry, Entry) and entry.serves(now))
+        # About to stop serving, and read now would serve longer (not up to a horizon
+        # still ahead: those parts are read once it has passed).
+        or (fresh_until is not None and entry.valid_until <= fresh_until < until)
     ]
     if missing:
-        until = min(when for when in (now + dt.timedelta(days=1), network.horizon(now)) if when)
         if len(missing) > health.PARTS_READ_APART:
             missing = list(keys)  # as cheap to read them all (and keep them all fresh)
         read = health.part_figures(
-            channels, now=now, until=until, parts=None if len(missing) == len(keys) else missing
+            everyone, now=now, until=until, parts=None if len(missing) == len(keys) else missing
         )
         fresh = {part: Entry(now, until, read.get(part, health.EMPTY_PART)) for part in missing}
         cache.set_many({keys[part]: entry for part, entry in fresh.items()}, _timeout(now, until))
         entries.update(fresh)
-    figures = health.merged([entry.figures for entry in entries.values()], now=now)
-    until = min(entry.valid_until for entry in entries.values())
-    cache.set(whole_key, Entry(now, until, figures), _timeout(now, until))
-    return figures.at(now, limit)
+    return entries, missing
+
+
+def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
+    """Read again the shared parts of the network-health figures that are missing or will
+    stop serving within ``ahead`` (the task, run every few minutes and after a change of
+    climate: so that the first reader after a change that bears on every part, or after a
+    quiet night, finds them read): how many were read. Nothing on SQLite, without the
+    parts' rows or with the cache off."""
+    if not enabled() or connection.vendor != "postgresql":
+        return 0
+    stamp = part_versions()
+    if stamp is None:
+        return 0
+    _, versions = stamp
+    everyone = Channel.objects.seen_by_all_staff()
+    _, read = shared_parts(
+        everyone, versions, now=now, until=_parts_until(now), fresh_until=now + ahead
+    )
+    return len(read)
+
+
+def _parts_until(now: dt.datetime) -> dt.datetime:
+    """Until when parts read at ``now`` may be kept: the horizon or a day later."""
+    return min(when for when in (now + dt.timedelta(days=1), network.horizon(now)) if when)
 
 
 def _until(now: dt.datetime, today: dt.date) -> dt.datetime:

@@ -29,6 +29,7 @@ from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce, Mod
@@ -76,7 +77,10 @@ class HealthFigures:
 def health_figures(channels, *, now, limit: int | None) -> HealthFigures:
     """The page's figures over ``channels`` (visible ones) at ``now``, each list cut to
     ``limit`` rows (None: every row)."""
-    inner, params = _channel_rows(channels, now).query.sql_with_params()
+    try:
+        inner, params = _channel_rows(channels, now).query.sql_with_params()
+    except EmptyResultSet:  # none to read (a reader who may see nothing)
+        return _figures([])
     with connection.cursor() as cursor:
         cursor.execute(statement(inner, limit=limit, vendor=connection.vendor), params)
         rows = cursor.fetchall()
@@ -297,47 +301,52 @@ def part_of_contact(prefix: str = ""):
 class Part:
     """One part's figures at the moment they were read: ``by_status`` {status: channels};
     ``by_layer``, ``by_category`` {key: (channels, kept)} and ``by_officer`` {officer id:
-    (channels, kept)} over active channels; ``single_channel``: the organizations whose
-    contacts hold exactly one active channel (an organization lies in one part); ``lapses``
-    as ``lapses`` gives them for the part."""
+    (channels, kept)} over active channels; ``single_channel`` and ``several``: the
+    organizations whose contacts hold exactly one active channel, and more than one (an
+    organization lies in one part, but may be counted in parts of two readings: ``merged``
+    adds them up); ``lapses`` as ``lapses`` gives them for the part."""
 
     by_status: dict
     by_layer: dict
     by_category: dict
     by_officer: dict
     single_channel: tuple
+    several: tuple = ()
     lapses: tuple = ()
 
 
 EMPTY_PART = Part({}, {}, {}, {}, ())
 
 
-def part_figures(channels, *, now, until, parts) -> dict[int, Part]:
+def part_figures(channels, *, now, until, parts, apart: bool = True) -> dict[int, Part]:
     """The figures of these ``parts`` (all when None) of ``channels`` (visible ones) at
     ``now``, with the channels falling due before ``until``: two statements. A part
-    without a visible channel is ``EMPTY_PART``."""
+    without a visible channel is ``EMPTY_PART``. Not ``apart``: as few parts as may be
+    (part 0, and the organizations' in their own), to be added up with others at once."""
     if parts is not None:
         # The parts' contacts, found through the index on their part (indicators.0006).
         in_parts = Contact.objects.alias(part=part_of_contact()).filter(part__in=sorted(parts))
         # As one array read first (search.InRows), which the channels' index on their
         # contact answers; as a join, the planner read every contact to match them.
         channels = channels.filter(search.InRows("contact", in_parts.values("pk")))
-    channels = channels.annotate(part_key=part_of_contact("contact__"))
+    part_key = part_of_contact("contact__") if apart else Value(0, IntegerField())
+    channels = channels.annotate(part_key=part_key)
     rows = _channel_rows(channels, now, "part_key")
-    inner, params = rows.query.sql_with_params()
+    try:
+        inner, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # none to read
+        return {}
     # An organization lies in one part, its own id's: grouped by it alone.
     sets = ", ".join(
         f"({', '.join((*(() if name == 'organization' else ('part_key',)), 'status_key', *keys))})"
         for name, keys in GROUPINGS
     )
     # Only this module's names are interpolated; values travel as the compiled queryset's
-    # parameters. Kept: every status group; of the others, active channels only, and of
-    # the organizations those holding exactly one.
+    # parameters. Kept: every status group; of the others, active channels only.
     sql = f"""
 SELECT GROUPING({", ".join(KEYS)}), part_key, status_key, {", ".join(KEYS)}, COUNT(*), SUM(kept)
 FROM ({inner}) channel_rows GROUP BY GROUPING SETS ({sets})
-HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR (status_key = '{ACTIVE}' AND (
-    GROUPING(organization_key) = 1 OR COUNT(*) = 1))"""  # noqa: S608
+HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR status_key = '{ACTIVE}'"""  # noqa: S608
     every = parts is None
     with transaction.atomic() if every else nullcontext(), connection.cursor() as cursor:
         if every:
@@ -355,14 +364,15 @@ HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR (status_key = '{ACT
                 continue
             part = keys[-1] % PARTS
         part_of = figures.setdefault(
-            part, {"status": {}, "layer": {}, "category": {}, "officer": {}, "organization": []}
+            part,
+            {"status": {}, "layer": {}, "category": {}, "officer": {}, "single": [], "several": []},
         )
         counts = (int(channels_in), int(kept or 0))
         values = dict(zip(KEYS, keys, strict=True))
         if name == "status":
             part_of["status"][status] = counts[0]
         elif name == "organization":
-            part_of["organization"].append(values["organization_key"])
+            part_of["single" if counts[0] == 1 else "several"].append(values["organization_key"])
         else:
             part_of[name][values[grouped_by[0]]] = counts
     falling = {}
@@ -374,7 +384,8 @@ HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR (status_key = '{ACT
             by_layer=found["layer"],
             by_category=found["category"],
             by_officer=found["officer"],
-            single_channel=tuple(sorted(found["organization"])),
+            single_channel=tuple(sorted(found["single"])),
+            several=tuple(sorted(found["several"])),
             lapses=tuple(falling.get(part, ())),
         )
         for part, found in figures.items()
@@ -382,13 +393,13 @@ HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR (status_key = '{ACT
 
 
 def merged(parts, *, now) -> Kept:
-    """The page's figures from the parts' (``Part``\\ s read at or before ``now``), added
-    up, with every part's lapses (``Kept.at`` counts out those fallen due by the moment it
-    serves); the officers and organizations put in the database's order (one statement),
-    every list in full."""
+    """The page's figures from the parts' (``Part``\\ s read at or before ``now``, of
+    channels no two of them hold), added up, with every part's lapses (``Kept.at`` counts
+    out those fallen due by the moment it serves); the officers and organizations put in
+    the database's order (one statement), every list in full."""
     by_status = Counter({value: 0 for value in Channel.Status.values})
     layers, categories, officers = {}, {}, {}
-    single, falling = [], []
+    organizations, falling = Counter(), []
     for part in parts:
         by_status.update(part.by_status)
         for sums, counts in (
@@ -400,8 +411,10 @@ def merged(parts, *, now) -> Kept:
                 total = sums.setdefault(key, [0, 0])
                 total[0] += channels
                 total[1] += kept
-        single.extend(part.single_channel)
+        organizations.update(part.single_channel)
+        organizations.update({organization: 2 for organization in part.several})
         falling.extend(part.lapses)
+    single = [organization for organization, channels in organizations.items() if channels == 1]
     by_officer, single_channel = _in_database_order(officers, single)
     falling.sort(key=lambda row: row[0])
     return Kept(

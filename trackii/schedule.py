@@ -21,6 +21,7 @@ SCHEDULE_MIGRATIONS = (
     "events.migrations.0006_nudge_stuck_messages",
     "trackii.migrations.0001_initial",
     "trackii.migrations.0003_operations_schedule",
+    "indicators.migrations.0008_refresh_health_parts_schedule",
 )
 
 

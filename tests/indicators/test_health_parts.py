@@ -1,8 +1,10 @@
-"""Network health's figures kept in parts (migration ``indicators.0006``,
-``indicators.cache._health_in_parts``): the parts added up are the figures read whole at
+"""Network health's figures kept in parts (migrations ``indicators.0006`` and ``0007``,
+``indicators.cache._health_in_parts``): the parts of the standard contacts' channels,
+shared by every reader, and the reader's own others added up are the figures read whole at
 every moment they serve; a committed change moves on exactly the parts it touches (every
-part for a table that bears on all of them), so that the next request reads those parts
-again, through the contacts' index on their part, and shows the figures computed then.
+part for the climate), so that the next request reads those parts again, through the
+contacts' index on their part, and shows the figures computed then; the task that keeps the
+shared parts read runs in a real worker after a change of climate.
 
 The parts are PostgreSQL's; they serve a reader only outside a transaction with changes of
 its own, so the tests of the page commit (``transactional_db``)."""
@@ -14,12 +16,15 @@ import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Channel, Climate, Contact, Organization, Sensitivity
 from indicators import cache as figure_cache
 from indicators import health
 from indicators.models import HealthPart
+from indicators.tasks import AHEAD, REFRESH_HEALTH_PARTS
 from tests import factories
+from tests.events.test_tasks import broker_url  # noqa: F401 (the fixture)
 from tests.indicators.test_cache import tables_read, tables_triggered
 from tests.indicators.test_health_cache import (
     DAY,
@@ -33,6 +38,7 @@ from tests.indicators.test_health_cache import (
     shown,
 )
 from tests.indicators.test_health_figures import _found
+from tests.workers import running_worker, worker_environment
 
 pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
@@ -112,6 +118,66 @@ def test_the_parts_added_up_are_the_figures_read_whole_at_every_moment(reader, r
 
 
 @pytest.mark.usefixtures("spread")
+@pytest.mark.parametrize("reader", ["lead", "analyst", "admin_user", "owner", "outsider"])
+def test_the_shared_parts_and_the_readers_own_added_up_are_the_whole(reader, request):
+    user = request.getfixturevalue(reader)
+    factories.GrantFactory(  # a standard contact granted: counted once, in the shared parts
+        user=user, contact=Channel.objects.filter(contact__sensitivity="standard")[0].contact
+    )
+    everyone, own = Channel.objects.visible_apart(user)
+    until = NOW + DAY
+    shared = health.part_figures(everyone, now=NOW, until=until, parts=None)
+    others = health.part_figures(own, now=NOW, until=until, parts=None, apart=False)
+    kept = health.merged([*shared.values(), *others.values()], now=NOW)
+
+    assert others or reader in ("analyst", "outsider")
+    assert_served_as_computed_then(kept, user)
+
+
+@pytest.mark.usefixtures("spread")
+@pytest.mark.parametrize("reader", ["lead", "analyst", "admin_user", "owner", "outsider"])
+def test_visible_apart_splits_what_the_reader_sees_in_two(reader, request, lead):
+    user = request.getfixturevalue(reader)
+    protected = Contact.objects.get(sensitivity=Sensitivity.PROTECTED)
+    factories.GrantFactory(user=user, contact=protected)
+    factories.GrantFactory(user=lead, contact=Contact.objects.filter(sensitivity="standard")[0])
+    everyone, own = Channel.objects.visible_apart(user)
+    shared_rows, own_rows = set(everyone), set(own)
+
+    assert shared_rows.isdisjoint(own_rows)
+    assert shared_rows | own_rows == set(Channel.objects.visible_to(user))
+    assert {row.contact.sensitivity for row in shared_rows} == {"standard"}
+    assert shared_rows == set(Channel.objects.seen_by_all_staff())
+    assert protected.pk in {row.contact_id for row in own_rows}
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_user_who_may_see_nothing_reads_nothing_and_shares_nothing(parts_in_place, lead, owner):
+    type(lead).objects.filter(pk=lead.pk).update(is_active=False)
+    lead.refresh_from_db()
+    everyone, own = Channel.objects.visible_apart(lead)
+    assert not everyone.exists()
+    assert not own.exists()
+    with time_machine.travel(NOW, tick=False):
+        in_parts = figure_cache.network_health(lead, now=NOW, limit=None)
+        with transaction.atomic():  # changes of its own: read whole
+            Channel.objects.filter(officer=owner).update(cadence_days=2)
+            whole = figure_cache.network_health(lead, now=NOW, limit=None)
+            transaction.set_rollback(True)
+    for figures in (in_parts, whole):
+        assert set(figures.by_status.values()) == {0}
+        assert figures.by_officer == figures.single_channel == []
+        assert figures.by_layer == figures.by_category == []
+    # Nothing was kept for any reader on their account.
+    _, versions = figure_cache.part_versions()
+    keys = [
+        figure_cache.key((version,), None, "network_health_part", {"part": part}, None)
+        for part, version in enumerate(versions)
+    ]
+    assert figure_cache.cache.get_many(keys) == {}
+
+
+@pytest.mark.usefixtures("spread")
 def test_parts_read_later_add_up_with_parts_read_before(lead):
     until = NOW + DAY
     before = parts_read(lead, NOW, until)
@@ -168,28 +234,29 @@ def test_a_contact_moved_to_another_organization_moves_both_parts(parts_in_place
     assert moved(before) == {first.pk % health.PARTS, second.pk % health.PARTS}
 
 
-def test_grants_and_organizations_move_their_parts(parts_in_place, lead):
+@pytest.mark.parametrize("change", ["grant", "organization", "team_member", "username"])
+def test_what_the_shared_parts_do_not_read_moves_no_part_but_the_generation(
+    parts_in_place, change, lead
+):
     organization = factories.OrganizationFactory()
     contact = factories.ContactFactory(organization=None, sensitivity=Sensitivity.PROTECTED)
-    before = versions()
-    factories.GrantFactory(contact=contact, user=lead)
-    granted = moved(before)
-    before = versions()
-    Organization.objects.filter(pk=organization.pk).update(name="Renamed")
-
-    assert granted == {contact.pk % health.PARTS}
-    assert moved(before) == {organization.pk % health.PARTS}
-
-
-@pytest.mark.parametrize("change", ["team_member", "climate", "username"])
-def test_a_change_that_bears_on_every_part_moves_them_all(parts_in_place, change, lead):
-    before = versions()
-    if change == "team_member":
+    before, generation = versions(), figure_cache.generation()
+    if change == "grant":
+        factories.GrantFactory(contact=contact, user=lead)
+    elif change == "organization":
+        Organization.objects.filter(pk=organization.pk).update(name="Renamed")
+    elif change == "team_member":
         factories.TeamFactory(name="new").members.add(lead)
-    elif change == "climate":
-        factories.ClimateFactory(level="crisis", started_at=NOW)
     else:
         type(lead).objects.filter(pk=lead.pk).update(username="lead2")
+
+    assert moved(before) == set()
+    assert figure_cache.generation() != generation
+
+
+def test_a_change_of_climate_moves_every_part(parts_in_place):
+    before = versions()
+    factories.ClimateFactory(level="crisis", started_at=NOW)
 
     assert moved(before) == set(range(health.PARTS))
 
@@ -228,14 +295,19 @@ def test_parts_emptied_come_back_under_a_new_number(parts_in_place, owner):
 # The page: a change reads its parts again; the figures are always those computed now
 
 
+STANDARD_ONLY = """"contacts_contact"."sensitivity" = 'standard'"""
+
+
 def health_page(client, user):
+    """The page, its statements that read shared parts (``part_reads``: the standard
+    contacts' channels) and those that read the reader's own (``own_reads``)."""
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("network_health"))
     assert response.status_code == 200
-    response.part_reads = [
-        q["sql"] for q in queries.captured_queries if "GROUPING SETS" in q["sql"]
-    ]
+    reads = [q["sql"] for q in queries.captured_queries if "GROUPING SETS" in q["sql"]]
+    response.part_reads = [sql for sql in reads if STANDARD_ONLY in sql]
+    response.own_reads = [sql for sql in reads if STANDARD_ONLY not in sql]
     return response
 
 
@@ -260,23 +332,39 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
         expected = page_of(lead, later)
 
     assert first.part_reads
-    assert not before.part_reads
-    assert not again.part_reads
-    assert after.part_reads
+    assert first.own_reads
+    assert not (before.part_reads)
+    assert not (before.own_reads)
+    assert not (again.part_reads)
+    assert not (again.own_reads)
     assert shown(after) == shown(again) == expected
     assert shown(after) != shown(before)
-    every_part = change in {"team", "climate"}
-    # One part read again, filtered to it; or all of them, unfiltered.
-    (read,) = after.part_reads
-    assert ("= ANY(ARRAY" in read) is not every_part, read
+    # The reader's own channels read again; of the shared parts, one (filtered to it), every
+    # one (unfiltered) after the climate's change, none after a grant's.
+    assert len(after.own_reads) == 1
+    if change == "grant":
+        assert after.part_reads == []
+    else:
+        (read,) = after.part_reads
+        assert ("= ANY(ARRAY" in read) is (change != "climate"), read
 
 
 @pytest.mark.usefixtures("spread")
-def test_readers_never_share_parts(parts_in_place, client, analyst, lead):
+def test_readers_share_the_standard_contacts_parts_and_never_their_own(
+    parts_in_place, client, analyst, lead, admin_user
+):
     with time_machine.travel(NOW, tick=False):
-        for user in (lead, analyst, lead, analyst):
-            assert shown(health_page(client, user)) == page_of(user, NOW)
+        pages = [health_page(client, user) for user in (lead, analyst, admin_user, lead)]
+        for response, user in zip(pages, (lead, analyst, admin_user, lead), strict=True):
+            assert shown(response) == page_of(user, NOW)
         assert page_of(analyst, NOW) != page_of(lead, NOW)  # the restricted contact
+
+    (read,) = pages[0].part_reads
+    assert "= ANY(ARRAY" not in read  # every shared part, the first reader's
+    # The others read their own channels only (the analyst sees no restricted contact
+    # here: the statement reads none).
+    assert [len(response.part_reads) for response in pages] == [1, 0, 0, 0]
+    assert [len(response.own_reads) for response in pages] == [1, 1, 1, 0]
 
 
 @pytest.mark.usefixtures("spread")
@@ -294,32 +382,42 @@ def test_inside_a_transaction_with_changes_of_its_own_the_parts_are_not_used(
 
 @pytest.mark.usefixtures("spread")
 def test_every_table_the_parts_read_moves_them(lead, analyst, admin_user):
-    with CaptureQueriesContext(connection) as queries:
+    """The shared parts are kept under their parts' numbers; a reader's sum of them and of
+    their own channels under the figure generation: each table read moves what keys it."""
+    everyone = Channel.objects.seen_by_all_staff()
+    with CaptureQueriesContext(connection) as shared:
+        health.part_figures(everyone, now=NOW, until=NOW + DAY, parts=None)
+        health.part_figures(everyone, now=NOW, until=NOW + DAY, parts=[1])
+    with CaptureQueriesContext(connection) as per_reader:
         for reader in (lead, analyst, admin_user):
-            read = parts_read(reader, NOW, NOW + DAY)
-            health.merged(list(read.values()), now=NOW)
-            health.part_figures(Channel.objects.visible_to(reader), now=NOW, until=NOW, parts=[1])
-    read, triggered = tables_read(queries), tables_triggered("indicators_health_")
-    assert {"contacts_channel", "contacts_contact", "contacts_grant", "auth_user"} <= read
+            figure_cache.network_health(reader, now=NOW, limit=None)
+    read = tables_read(shared)
+    assert read == {"contacts_channel", "contacts_contact", "contacts_climate"}
+    assert read <= tables_triggered("indicators_health_")
+    read = tables_read(per_reader)
+    assert {"contacts_grant", "contacts_team_members", "auth_user"} <= read
     # The reader's roles are part of every key instead.
-    assert read - triggered <= {"auth_group", "auth_user_groups"}
+    allowed = {"auth_group", "auth_user_groups", "indicators_healthpart"}
+    assert read - tables_triggered("indicators_figures_") <= allowed | {
+        "indicators_figuregeneration"
+    }
 
 
 def test_the_first_and_the_last_part_move_alone_and_together(parts_in_place):
     # The parts noted are the bits of a bigint: part 63 is its sign bit.
     by_part = {}
     while len(by_part) < 2:
-        organization = factories.OrganizationFactory()
-        if organization.pk % health.PARTS in (0, health.PARTS - 1):
-            by_part.setdefault(organization.pk % health.PARTS, organization)
-    for part, organization in by_part.items():
+        contact = factories.ContactFactory(organization=None)
+        if part_of(contact) in (0, health.PARTS - 1):
+            by_part.setdefault(part_of(contact), contact)
+    for part, contact in by_part.items():
         before = versions()
-        Organization.objects.filter(pk=organization.pk).update(name=f"Part {part}")
+        Contact.objects.filter(pk=contact.pk).update(layer="narrative")
         assert moved(before) == {part}
     before = versions()
     with transaction.atomic():
-        for organization in by_part.values():
-            Organization.objects.filter(pk=organization.pk).update(name=f"Both {organization.pk}")
+        for contact in by_part.values():
+            Contact.objects.filter(pk=contact.pk).update(layer="security")
 
     assert moved(before) == {0, health.PARTS - 1}
 
@@ -348,9 +446,10 @@ def test_many_parts_changed_are_read_with_all_the_others(
 def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
     parts_in_place, client, lead, admin_user, outsider
 ):
-    """The parts read through ``visible_to`` like the whole: a protected contact of the
-    outsider's, alone in its organization, never reaches the lead's figures (its
-    organization would be a single-channel one), where the superuser's show it."""
+    """The shared parts hold standard contacts only, a reader's own channels are read
+    through ``visible_to``: a protected contact of the outsider's, alone in its
+    organization, never reaches the lead's figures (its organization would be a
+    single-channel one), where the superuser's show it."""
     hidden = factories.ContactFactory(
         owner=outsider,
         sensitivity=Sensitivity.PROTECTED,
@@ -370,3 +469,72 @@ def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
         assert shown(response) == page_of(user, NOW)
     assert b"Hidden Press Club" not in seen[lead].content
     assert b"Hidden Press Club" in seen[admin_user].content
+    # The parts every reader shares never hold it, whoever read them.
+    _, versions = figure_cache.part_versions()
+    shared = figure_cache.shared_parts(
+        Channel.objects.seen_by_all_staff(), versions, now=NOW, until=NOW + DAY
+    )[0]
+    for entry in shared.values():
+        assert hidden.organization_id not in entry.figures.single_channel + entry.figures.several
+
+
+# The refresh: the shared parts read before a reader needs them
+
+
+def refreshed(moment) -> int:
+    return figure_cache.refresh_health_parts(now=moment, ahead=AHEAD)
+
+
+def test_the_refresh_reads_the_shared_parts_missing_or_about_to_stop_serving(parts_in_place, owner):
+    contact = factories.ContactFactory()
+    factories.ChannelFactory(officer=owner, contact=contact, last_touch_at=NOW - DAY)
+
+    assert refreshed(NOW) == health.PARTS
+    assert refreshed(NOW + HOUR) == 0
+    Channel.objects.filter(contact=contact).update(cadence_days=3)
+    assert refreshed(NOW + HOUR) == 1  # the part moved on
+    # Read at NOW (kept a day): about to stop serving within AHEAD, read again (all of
+    # them, being more than PARTS_READ_APART).
+    assert refreshed(NOW + DAY - AHEAD + MICROSECOND) == health.PARTS
+    assert refreshed(NOW + DAY) == 0
+
+
+def test_parts_kept_up_to_a_horizon_are_read_again_once_it_has_passed(parts_in_place, owner):
+    horizon = NOW + 2 * HOUR
+    factories.ChannelFactory(officer=owner, created_at=horizon)  # counted from then on
+
+    assert refreshed(NOW) == health.PARTS
+    # Read again before the horizon they would serve no longer: left alone.
+    assert refreshed(horizon - MICROSECOND) == 0
+    assert refreshed(horizon) == health.PARTS
+
+
+def test_the_refresh_reads_nothing_with_the_cache_off(parts_in_place, settings):
+    settings.INDICATOR_CACHE_SECONDS = 0
+    assert refreshed(NOW) == 0
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_change_of_climate_has_a_real_worker_read_the_shared_parts_before_any_reader(
+    parts_in_place,
+    client,
+    lead,
+    analyst,
+    broker_url,  # noqa: F811 (the fixture)
+):
+    """The climate's change, committed through the service, queues the refresh
+    (indicators.receivers); a real worker reads every shared part again into the cache
+    the web reads, so that the lead's next page reads their own channels only."""
+    from contacts import services
+
+    health_page(client, analyst)  # every shared part kept under its number
+    with running_worker(environment=worker_environment(broker_url=broker_url)) as worker:
+        services.record_climate_level(level="crisis", started_at=NOW - HOUR, note="test")
+        received = worker.wait_for(f"Task {REFRESH_HEALTH_PARTS}[", timeout=30)
+        task_id = received.split(f"{REFRESH_HEALTH_PARTS}[", 1)[1].split("]", 1)[0]
+        worker.wait_for_task(REFRESH_HEALTH_PARTS, task_id)
+        after = health_page(client, lead)
+
+    assert after.part_reads == []
+    assert len(after.own_reads) == 1
+    assert shown(after) == page_of(lead, timezone.now())

@@ -1,0 +1,35 @@
+"""Install the refresh of the network-health parts in django-celery-beat (editable in the
+admin): every five minutes, the parts shared by every reader that are missing (after a
+change of climate, which moves them all on, or a quiet night) or about to stop serving are
+read again, so that readers seldom read them themselves."""
+
+from django.db import migrations
+
+REFRESH = "Refresh the network-health parts"
+
+
+def install_schedule(apps, schema_editor):
+    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_five, _ = interval_model.objects.get_or_create(every=5, period="minutes")
+    task_model.objects.get_or_create(
+        name=REFRESH,
+        defaults={
+            "task": "indicators.refresh_health_parts",
+            "interval": every_five,
+            "enabled": True,
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=REFRESH).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("indicators", "0007_shared_health_parts"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(install_schedule, remove_schedule)]
