@@ -233,10 +233,11 @@ def network_health(user, *, now: dt.datetime, limit: int | None) -> health.Healt
 
 
 def part_versions() -> tuple | None:
-    """The figure generation and the number of each part of the network-health figures
-    (``HealthPart``, by part), read before any figure: one query. None when this
-    transaction has changes of its own not committed yet (the numbers move at commit only)
-    or when the rows are not all there (emptied, as a test's flush does)."""
+    """The figure generation, the number of each part of the network-health figures
+    (``HealthPart``, by part) and the private number (of the channels of restricted and
+    protected contacts: row ``health.PARTS``), read before any figure: one query. None when
+    this transaction has changes of its own not committed yet (the numbers move at commit
+    only) or when the rows are not all there (emptied, as a test's flush does)."""
     table = connection.ops.quote_name(HealthPart._meta.db_table)
     generation_table = connection.ops.quote_name(FigureGeneration._meta.db_table)
     sql = (
@@ -247,9 +248,9 @@ def part_versions() -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         ids, values, mark, generation_now = cursor.fetchone()
-    if mark or generation_now is None or ids != list(range(health.PARTS)):
+    if mark or generation_now is None or ids != list(range(health.PARTS + 1)):
         return None
-    return generation_now, tuple(values)
+    return generation_now, tuple(values[: health.PARTS]), values[health.PARTS]
 
 
 def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
@@ -257,12 +258,13 @@ def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
     parts shared by all readers, each under its part's number (so that a change makes only
     the parts it touched be read again: ``shared_parts``); the reader's others (the
     restricted and protected contacts' channels they may see, a few) read with them, never
-    shared; the sum kept per reader under the figure generation (which every table the
-    reader's figures read moves on, teams, grants and users' names too). The figures depend on the
-    data and the moment only (not on the mission's date, which the other entries' keys
-    hold), so each entry serves from the moment it was read until its horizon or a day
-    later (the channels falling due by then kept with it)."""
-    generation_now, versions = stamp
+    shared, kept per reader under the private number (which a change to those contacts,
+    their channels, grants, teams and their members or the climate moves on); the sum kept
+    per reader under the figure generation (which users' and organizations' names move on
+    too). The figures depend on the data and the moment only (not on the mission's date,
+    which the other entries' keys hold), so each entry serves from the moment it was read
+    until its horizon or a day later (the channels falling due by then kept with it)."""
+    generation_now, versions, private = stamp
     whole_key = key(("parts", generation_now), user, "network_health", {}, None)
     whole = cache.get(whole_key)
     if isinstance(whole, Entry) and whole.serves(now):
@@ -272,11 +274,16 @@ def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
         return health.merged([], now=now).at(now, limit)
     until = _parts_until(now)
     entries, _ = shared_parts(everyone, versions, now=now, until=until)
-    own_parts = health.part_figures(own, now=now, until=until, parts=None, apart=False)
+    own_key = key(("own", private), user, "network_health_own", {}, None)
+    own_entry = cache.get(own_key)
+    if not (isinstance(own_entry, Entry) and own_entry.serves(now)):
+        read = health.part_figures(own, now=now, until=until, parts=None, apart=False)
+        own_entry = Entry(now, until, tuple(read.values()))
+        cache.set(own_key, own_entry, _timeout(now, until))
     figures = health.merged(
-        [*(entry.figures for entry in entries.values()), *own_parts.values()], now=now
+        [*(entry.figures for entry in entries.values()), *own_entry.figures], now=now
     )
-    until = min(until, *(entry.valid_until for entry in entries.values()))
+    until = min(own_entry.valid_until, *(entry.valid_until for entry in entries.values()))
     cache.set(whole_key, Entry(now, until, figures), _timeout(now, until))
     return figures.at(now, limit)
 
@@ -324,7 +331,7 @@ def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
     stamp = part_versions()
     if stamp is None:
         return 0
-    _, versions = stamp
+    _, versions, _ = stamp
     everyone = Channel.objects.seen_by_all_staff()
     _, read = shared_parts(
         everyone, versions, now=now, until=_parts_until(now), fresh_until=now + ahead

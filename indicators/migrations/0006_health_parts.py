@@ -148,6 +148,28 @@ def _name(table: str, suffix: str) -> str:
     return f"indicators_health_{table}_{suffix}"[:63]
 
 
+def create_triggers(execute, table: str, found_by: str, columns) -> None:
+    """The parts triggers of one table of ``TABLES`` (indicators.0007 makes some again when
+    going back)."""
+    if found_by == "all":
+        update = "UPDATE" if columns is None else f"UPDATE OF {', '.join(columns)}"
+        execute(
+            f"CREATE TRIGGER {_name(table, 'all')} AFTER INSERT OR {update} OR DELETE OR "
+            f"TRUNCATE ON {table} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION indicators_note_health_parts('all')"
+        )
+        return
+    for suffix, event, referencing in EVENTS:
+        execute(
+            f"CREATE TRIGGER {_name(table, suffix)} AFTER {event} ON {table} {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION indicators_note_health_parts('{found_by}')"
+        )
+    execute(
+        f"CREATE TRIGGER {_name(table, 't')} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION indicators_note_health_parts('all')"
+    )
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -155,23 +177,7 @@ def create(apps, schema_editor):
     execute(NOTE)
     execute(MOVE)
     for table, found_by, columns in TABLES:
-        if found_by == "all":
-            update = "UPDATE" if columns is None else f"UPDATE OF {', '.join(columns)}"
-            execute(
-                f"CREATE TRIGGER {_name(table, 'all')} AFTER INSERT OR {update} OR DELETE OR "
-                f"TRUNCATE ON {table} FOR EACH STATEMENT "
-                f"EXECUTE FUNCTION indicators_note_health_parts('all')"
-            )
-            continue
-        for suffix, event, referencing in EVENTS:
-            execute(
-                f"CREATE TRIGGER {_name(table, suffix)} AFTER {event} ON {table} {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION indicators_note_health_parts('{found_by}')"
-            )
-        execute(
-            f"CREATE TRIGGER {_name(table, 't')} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION indicators_note_health_parts('all')"
-        )
+        create_triggers(execute, table, found_by, columns)
     execute(f"CREATE INDEX {INDEX} ON contacts_contact (({PART}))")
     # The index's expression gets its statistics now (the planner would guess otherwise).
     execute("ANALYZE contacts_contact")

@@ -43,6 +43,10 @@ from tests.workers import running_worker, worker_environment
 pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
 
 
+PRIVATE = health.PARTS  # the private number's row (indicators.0007)
+EVERY_NUMBER = {*range(health.PARTS), PRIVATE}
+
+
 def part_of(contact) -> int:
     return (contact.organization_id or contact.pk) % health.PARTS
 
@@ -60,7 +64,7 @@ def parts_in_place(transactional_db):
     """The parts' rows, which a transactional test's flush empties: a committed change
     that bears on every part brings them back (the generation's trigger writes them)."""
     Climate.objects.filter(pk=-1).update(note="")
-    assert len(versions()) == health.PARTS
+    assert len(versions()) == health.PARTS + 1
 
 
 @pytest.fixture
@@ -169,7 +173,7 @@ def test_a_user_who_may_see_nothing_reads_nothing_and_shares_nothing(parts_in_pl
         assert figures.by_officer == figures.single_channel == []
         assert figures.by_layer == figures.by_category == []
     # Nothing was kept for any reader on their account.
-    _, versions = figure_cache.part_versions()
+    _, versions, _ = figure_cache.part_versions()
     keys = [
         figure_cache.key((version,), None, "network_health_part", {"part": part}, None)
         for part, version in enumerate(versions)
@@ -234,9 +238,36 @@ def test_a_contact_moved_to_another_organization_moves_both_parts(parts_in_place
     assert moved(before) == {first.pk % health.PARTS, second.pk % health.PARTS}
 
 
-@pytest.mark.parametrize("change", ["grant", "organization", "team_member", "username"])
+@pytest.mark.parametrize("sensitivity", [Sensitivity.RESTRICTED, Sensitivity.PROTECTED])
+def test_a_change_to_a_private_contact_or_its_channel_moves_its_part_and_the_private_number(
+    parts_in_place, owner, sensitivity
+):
+    contact = factories.ContactFactory(sensitivity=sensitivity)
+    channel = factories.ChannelFactory(officer=owner, contact=contact)
+    standard = factories.ChannelFactory(officer=owner)
+    before = versions()
+    Channel.objects.filter(pk=channel.pk).update(cadence_days=3)
+    by_channel = moved(before)
+    before = versions()
+    Contact.objects.filter(pk=contact.pk).update(layer="narrative")
+    by_contact = moved(before)
+    before = versions()
+    Contact.objects.filter(pk=standard.contact_id).update(sensitivity=sensitivity)
+    made_private = moved(before)
+    before = versions()
+    Channel.objects.filter(pk=standard.pk).update(cadence_days=3)  # of a private one now
+
+    assert by_channel == by_contact == {part_of(contact), PRIVATE}
+    assert made_private == {part_of(standard.contact), PRIVATE}
+    assert moved(before) == {part_of(standard.contact), PRIVATE}
+
+
+@pytest.mark.parametrize(
+    ("change", "private"),
+    [("grant", True), ("team_member", True), ("organization", False), ("username", False)],
+)
 def test_what_the_shared_parts_do_not_read_moves_no_part_but_the_generation(
-    parts_in_place, change, lead
+    parts_in_place, change, private, lead
 ):
     organization = factories.OrganizationFactory()
     contact = factories.ContactFactory(organization=None, sensitivity=Sensitivity.PROTECTED)
@@ -250,15 +281,15 @@ def test_what_the_shared_parts_do_not_read_moves_no_part_but_the_generation(
     else:
         type(lead).objects.filter(pk=lead.pk).update(username="lead2")
 
-    assert moved(before) == set()
+    assert moved(before) == ({PRIVATE} if private else set())
     assert figure_cache.generation() != generation
 
 
-def test_a_change_of_climate_moves_every_part(parts_in_place):
+def test_a_change_of_climate_moves_every_number(parts_in_place):
     before = versions()
     factories.ClimateFactory(level="crisis", started_at=NOW)
 
-    assert moved(before) == set(range(health.PARTS))
+    assert moved(before) == EVERY_NUMBER
 
 
 def test_a_sign_in_a_rollback_and_a_rolled_back_savepoint_move_nothing(parts_in_place, owner):
@@ -289,7 +320,7 @@ def test_parts_emptied_come_back_under_a_new_number(parts_in_place, owner):
     factories.ChannelFactory(officer=owner)
 
     assert figure_cache.part_versions() is not None
-    assert moved(before) == set(range(health.PARTS))
+    assert moved(before) == EVERY_NUMBER
 
 
 # The page: a change reads its parts again; the figures are always those computed now
@@ -339,9 +370,10 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
     assert not (again.own_reads)
     assert shown(after) == shown(again) == expected
     assert shown(after) != shown(before)
-    # The reader's own channels read again; of the shared parts, one (filtered to it), every
-    # one (unfiltered) after the climate's change, none after a grant's.
-    assert len(after.own_reads) == 1
+    # The reader's own channels read again after a change to what they read; of the shared
+    # parts, one (filtered to it), every one (unfiltered) after the climate's, none after a
+    # grant's.
+    assert len(after.own_reads) == (change in {"grant", "team", "climate"})
     if change == "grant":
         assert after.part_reads == []
     else:
@@ -470,7 +502,7 @@ def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
     assert b"Hidden Press Club" not in seen[lead].content
     assert b"Hidden Press Club" in seen[admin_user].content
     # The parts every reader shares never hold it, whoever read them.
-    _, versions = figure_cache.part_versions()
+    _, versions, _ = figure_cache.part_versions()
     shared = figure_cache.shared_parts(
         Channel.objects.seen_by_all_staff(), versions, now=NOW, until=NOW + DAY
     )[0]
