@@ -507,22 +507,49 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
     def a_change():
         """What any change to a table the indicators read does to their cached figures (a
         statement that changes no row: its trigger moves the figure generation on all the
-        same), so that the next request computes them again: the page "cold". The climate
-        bears on every part of /health/'s figures (indicators.0006): all are read again."""
+        same), so that the next request computes them again: the page "cold"."""
         with connection.cursor() as cursor:
             cursor.execute("UPDATE contacts_climate SET note = note WHERE false")
 
-    def a_change_then_the_refresh():
-        """The climate's change, then what the worker does at once after one that commits
-        (indicators.receivers): the parts every reader shares read again."""
-        a_change()
+    def steady_state():
+        """What the task every five minutes keeps (indicators.0008): the parts every
+        reader shares read under each climate level."""
         tasks.refresh_health_parts()
+
+    def toggle_the_climate():
+        """A change of climate level at ``NOW`` (a crisis from half an hour before, or its
+        removal), which changes the figures of every informal channel, and a statement
+        that moves the private number (a reader's own channels are then read under the new
+        level, as at the first request after a real change)."""
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM contacts_climate WHERE note = 'bench toggle'")
+            if not cursor.rowcount:
+                cursor.execute(
+                    "INSERT INTO contacts_climate (level, note, started_at, created_at) "
+                    "VALUES ('crisis', 'bench toggle', %s, %s)",
+                    [timezone.now() - dt.timedelta(minutes=30), timezone.now()],
+                )
+            cursor.execute("UPDATE contacts_grant SET user_id = user_id WHERE false")
+
+    def back_to_the_climate_before():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM contacts_climate WHERE note = 'bench toggle'")
+
+    def every_part_moved():
+        """A statement touching a contact in each of the 64 parts (a bulk edit), with no
+        refresh since: the first reader reads every shared part."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE contacts_contact SET updated_at = updated_at WHERE id IN ("
+                "SELECT DISTINCT ON (mod(COALESCE(organization_id, id), 64)) id "
+                "FROM contacts_contact WHERE sensitivity = 'standard')"
+            )
 
     def a_change_no_part_holds():
         """A change to a table the reader's figures read but no part does (a team's
-        members: who sees which restricted contacts; also a grant, a user's name): the
-        reader's own channels are read again and added to the parts kept. What a reader's
-        first visit costs too, the shared parts being kept."""
+        members: who sees which restricted contacts; also a grant): the reader's own
+        channels are read again and added to the parts kept. What a reader's first visit
+        costs too, the shared parts being kept."""
         with connection.cursor() as cursor:
             cursor.execute("UPDATE contacts_team_members SET team_id = team_id WHERE false")
 
@@ -594,14 +621,17 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
          get(ANALYST, "/floor/health/")),
         # The two above read the figures kept after the warm-up request (indicators.cache.
         # network_health); these are the first request after a change, which computes them
-        # (and the moments channels fall due until their horizon) again: every part shared
-        # by all readers after the climate's, unless the refresh it queues has run; the
-        # reader's own channels after a team's; one part and the reader's after an exchange.
-        ("/health/, lead, first after a change of climate, before the refresh", LEAD,
-         get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None, a_change),
-        ("/health/, lead, first after a change of climate, once refreshed", LEAD,
+        # (and the moments channels fall due until their horizon) again: the reader's own
+        # channels under the new level after a change of climate (the shared parts read
+        # under every level by the task, as every five minutes); every shared part after a
+        # change touching all of them with no refresh since (the worst case); the reader's
+        # own after a team's; one shared part after an exchange with a standard contact.
+        ("/health/, lead, first after a change of climate", LEAD, get(LEAD, "/health/"),
+         page, get(LEAD, "/floor/health/"), steady_state, back_to_the_climate_before,
+         toggle_the_climate),
+        ("/health/, lead, first after every part moved, before the refresh", LEAD,
          get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
-         a_change_then_the_refresh),
+         every_part_moved),
         ("/health/, lead, first after a team's change (or a first visit)", LEAD,
          get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
          a_change_no_part_holds),

@@ -574,11 +574,13 @@ class ChannelQuerySet(ExposesContactQuerySet):
         """Channels that must be kept alive (not paused, not closed)."""
         return self.filter(status="active")
 
-    def with_due(self, now) -> ChannelQuerySet:
+    def with_due(self, now, *, factor: float | None = None) -> ChannelQuerySet:
         """Annotate ``counted_from_at`` (the latest touch, else creation, or a later
         dismissal), ``next_due_at`` (that plus the effective cadence under the climate in
-        force at ``now``) and ``overdue`` (active and due at or before ``now``)."""
-        factor = informal_factor(now)
+        force at ``now``, or under the informal channels' cadence ``factor`` given) and
+        ``overdue`` (active and due at or before ``now``)."""
+        if factor is None:
+            factor = informal_factor(now)
         counted_from = _counted_from()
         return self.annotate(
             counted_from_at=counted_from,

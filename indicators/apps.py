@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = "Indicators and signals"
-
-    def ready(self):
-        from indicators import receivers  # noqa: F401 (refreshes /health/'s parts on a climate change)

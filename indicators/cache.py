@@ -255,15 +255,18 @@ def part_versions() -> tuple | None:
 
 def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
     """The figures of the channels every reader sees (their contacts standard) kept in
-    parts shared by all readers, each under its part's number (so that a change makes only
-    the parts it touched be read again: ``shared_parts``); the reader's others (the
+    parts shared by all readers, each under its part's number and the informal channels'
+    cadence factor (the climate level's: ``shared_parts``), so that a change makes only the
+    parts it touched be read again, and a change of climate none that the task keeping them
+    read (``refresh_health_parts``) has read under the new level; the reader's others (the
     restricted and protected contacts' channels they may see, a few) read with them, never
     shared, kept per reader under the private number (which a change to those contacts,
-    their channels, grants, teams and their members or the climate moves on); the sum kept
-    per reader under the figure generation (which users' and organizations' names move on
-    too). The figures depend on the data and the moment only (not on the mission's date,
-    which the other entries' keys hold), so each entry serves from the moment it was read
-    until its horizon or a day later (the channels falling due by then kept with it)."""
+    their channels, grants, teams and their members moves on) and the factor; the sum kept
+    per reader under the figure generation (which users' and organizations' names and the
+    climate move on too). The figures depend on the data and the moment only (not on the
+    mission's date, which the other entries' keys hold), so each entry serves from the
+    moment it was read until its horizon (which a later climate level's start bounds) or a
+    day later, with the channels falling due by then."""
     generation_now, versions, private = stamp
     whole_key = key(("parts", generation_now), user, "network_health", {}, None)
     whole = cache.get(whole_key)
@@ -272,12 +275,14 @@ def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
     everyone, own = Channel.objects.visible_apart(user)
     if everyone.query.is_empty():  # a reader who may see nothing shares nothing
         return health.merged([], now=now).at(now, limit)
-    until = _parts_until(now)
-    entries, _ = shared_parts(everyone, versions, now=now, until=until)
-    own_key = key(("own", private), user, "network_health_own", {}, None)
+    until, factor = _parts_until(now), querysets.informal_factor(now)
+    entries, _ = shared_parts(everyone, versions, factor=factor, now=now, until=until)
+    own_key = key(("own", private, factor), user, "network_health_own", {}, None)
     own_entry = cache.get(own_key)
     if not (isinstance(own_entry, Entry) and own_entry.serves(now)):
-        read = health.part_figures(own, now=now, until=until, parts=None, apart=False)
+        read = health.part_figures(
+            own, now=now, until=until, parts=None, apart=False, factor=factor
+        )
         own_entry = Entry(now, until, tuple(read.values()))
         cache.set(own_key, own_entry, _timeout(now, until))
     figures = health.merged(
@@ -288,14 +293,16 @@ def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
     return figures.at(now, limit)
 
 
-def shared_parts(everyone, versions: tuple, *, now, until, fresh_until=None) -> tuple:
+def shared_parts(
+    everyone, versions: tuple, *, factor: float, now, until, fresh_until=None
+) -> tuple:
     """The parts of the channels every reader sees (``everyone``:
-    ``Channel.objects.seen_by_all_staff()``), kept under their numbers for any reader, by
-    part, and the parts read: those missing, or serving no longer than ``fresh_until`` when
-    that is before ``until`` (for the task that keeps them fresh), read at ``now`` and kept
-    until ``until``."""
+    ``Channel.objects.seen_by_all_staff()``) under the informal channels' cadence
+    ``factor``, kept under their numbers for any reader, by part, and the parts read: those
+    missing, or serving no longer than ``fresh_until`` when that is before ``until`` (for
+    the task that keeps them read), read at ``now`` and kept until ``until``."""
     keys = {
-        part: key((version,), None, "network_health_part", {"part": part}, None)
+        part: key((version, factor), None, "network_health_part", {"part": part}, None)
         for part, version in enumerate(versions)
     }
     found = cache.get_many(list(keys.values()))
@@ -312,7 +319,11 @@ def shared_parts(everyone, versions: tuple, *, now, until, fresh_until=None) -> 
         if len(missing) > health.PARTS_READ_APART:
             missing = list(keys)  # as cheap to read them all (and keep them all fresh)
         read = health.part_figures(
-            everyone, now=now, until=until, parts=None if len(missing) == len(keys) else missing
+            everyone,
+            now=now,
+            until=until,
+            parts=None if len(missing) == len(keys) else missing,
+            factor=factor,
         )
         fresh = {part: Entry(now, until, read.get(part, health.EMPTY_PART)) for part in missing}
         cache.set_many({keys[part]: entry for part, entry in fresh.items()}, _timeout(now, until))
@@ -321,10 +332,10 @@ def shared_parts(everyone, versions: tuple, *, now, until, fresh_until=None) -> 
 
 
 def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
-    """Read again the shared parts of the network-health figures that are missing or will
-    stop serving within ``ahead`` (the task, run every few minutes and after a change of
-    climate: so that the first reader after a change that bears on every part, or after a
-    quiet night, finds them read): how many were read. Nothing on SQLite, without the
+    """Read the shared parts of the network-health figures that are missing or will stop
+    serving within ``ahead``, under every climate level's cadence factor (the task, every
+    few minutes: so that the first reader after a change of climate, a change of many parts
+    or a quiet night finds them read): how many were read. Nothing on SQLite, without the
     parts' rows or with the cache off."""
     if not enabled() or connection.vendor != "postgresql":
         return 0
@@ -332,11 +343,14 @@ def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
     if stamp is None:
         return 0
     _, versions, _ = stamp
-    everyone = Channel.objects.seen_by_all_staff()
-    _, read = shared_parts(
-        everyone, versions, now=now, until=_parts_until(now), fresh_until=now + ahead
-    )
-    return len(read)
+    everyone, until = Channel.objects.seen_by_all_staff(), _parts_until(now)
+    read = 0
+    for factor in sorted(set(settings.CLIMATE_FACTORS.values())):
+        _, parts = shared_parts(
+            everyone, versions, factor=factor, now=now, until=until, fresh_until=now + ahead
+        )
+        read += len(parts)
+    return read
 
 
 def _parts_until(now: dt.datetime) -> dt.datetime:

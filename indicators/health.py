@@ -87,14 +87,15 @@ def health_figures(channels, *, now, limit: int | None) -> HealthFigures:
     return _figures(rows)
 
 
-def lapses(channels, *, now, until, by_part: bool = False) -> tuple:
+def lapses(channels, *, now, until, by_part: bool = False, factor=None) -> tuple:
     """The active channels kept within cadence at ``now`` that fall due before ``until``
     (excluded), if nothing is touched, restarted or created and no climate level starts
     meanwhile: (moment, layer, category, officer id, channels) by moment, one statement;
-    ``by_part``: each row led by the part (``part_key``, annotated on ``channels``)."""
+    ``by_part``: each row led by the part (``part_key``, annotated on ``channels``);
+    ``factor``: under that cadence factor of informal channels, not the climate's now."""
     part = ("part_key",) if by_part else ()
     rows = (
-        channels.with_due(now)
+        channels.with_due(now, factor=factor)
         .filter(status=ACTIVE, next_due_at__gt=now, next_due_at__lt=until)
         .order_by()
         .values(
@@ -151,15 +152,15 @@ def _counted_out(groups: list[dict], fallen_due: Counter) -> list[dict]:
     return [{**group, "kept": group["kept"] - fallen_due[group["key"]]} for group in groups]
 
 
-def _channel_rows(channels, now, *also):
+def _channel_rows(channels, now, *also, factor=None):
     """One row per channel: its officer, status, contact's layer, category and
-    organization, and ``kept`` (1 when not due yet at ``now``, under the climate then);
-    and the annotations named in ``also``."""
+    organization, and ``kept`` (1 when not due yet at ``now``, under the climate then or
+    the cadence ``factor`` given); and the annotations named in ``also``."""
     kept = Case(
         When(next_due_at__gt=now, then=Value(1)), default=Value(0), output_field=IntegerField()
     )
     return (
-        channels.with_due(now)
+        channels.with_due(now, factor=factor)
         .order_by()
         .annotate(
             officer_key=F("officer_id"),
@@ -318,11 +319,15 @@ class Part:
 EMPTY_PART = Part({}, {}, {}, {}, ())
 
 
-def part_figures(channels, *, now, until, parts, apart: bool = True) -> dict[int, Part]:
+def part_figures(
+    channels, *, now, until, parts, apart: bool = True, factor=None
+) -> dict[int, Part]:
     """The figures of these ``parts`` (all when None) of ``channels`` (visible ones) at
     ``now``, with the channels falling due before ``until``: two statements. A part
     without a visible channel is ``EMPTY_PART``. Not ``apart``: as few parts as may be
-    (part 0, and the organizations' in their own), to be added up with others at once."""
+    (part 0, and the organizations' in their own), to be added up with others at once.
+    ``factor``: under that cadence factor of informal channels (a climate level's), not
+    the climate's at ``now``."""
     if parts is not None:
         # The parts' contacts, found through the index on their part (indicators.0006).
         in_parts = Contact.objects.alias(part=part_of_contact()).filter(part__in=sorted(parts))
@@ -331,7 +336,7 @@ def part_figures(channels, *, now, until, parts, apart: bool = True) -> dict[int
         channels = channels.filter(search.InRows("contact", in_parts.values("pk")))
     part_key = part_of_contact("contact__") if apart else Value(0, IntegerField())
     channels = channels.annotate(part_key=part_key)
-    rows = _channel_rows(channels, now, "part_key")
+    rows = _channel_rows(channels, now, "part_key", factor=factor)
     try:
         inner, params = rows.query.sql_with_params()
     except EmptyResultSet:  # none to read
@@ -376,7 +381,7 @@ HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR status_key = '{ACTI
         else:
             part_of[name][values[grouped_by[0]]] = counts
     falling = {}
-    for row in lapses(channels, now=now, until=until, by_part=True):
+    for row in lapses(channels, now=now, until=until, by_part=True, factor=factor):
         falling.setdefault(row[0], []).append(row[1:])
     return {
         part: Part(

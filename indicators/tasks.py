@@ -16,6 +16,7 @@ AHEAD = dt.timedelta(minutes=10)
 
 @shared_task(name=REFRESH_HEALTH_PARTS, autoretry_for=TRANSIENT_ERRORS, **TASK_OPTIONS)
 def refresh_health_parts() -> int:
-    """Read again the network-health parts shared by every reader that are missing or
-    about to stop serving (see indicators.cache.refresh_health_parts): how many."""
+    """Read the network-health parts shared by every reader that are missing or about to
+    stop serving, under every climate level (see indicators.cache.refresh_health_parts):
+    how many."""
     return cache.refresh_health_parts(now=timezone.now(), ahead=AHEAD)

@@ -3,17 +3,18 @@ channels of standard contacts only, which every user who may see anything sees a
 (``ChannelQuerySet.visible_apart``); a reader's own channels (those of the restricted and
 protected contacts they may see) are kept apart, per reader, under one more number, the
 *private* one (``HealthPart`` row 64), and the sum of both per reader under the figure
-generation.
+generation. Both are kept under the climate level's cadence factor too, and read under
+every level by a task, so that a change of climate needs no number moved.
 
-So the parts read channels and contacts only, under the climate. The triggers of
-indicators.0006 now also note, in the transaction-local setting ``trackii.health_private``,
-whether a statement touched what a reader's own channels read: a restricted or protected
-contact (before or after), a channel of one, a grant, a team or its members; the climate and
-any ``TRUNCATE`` note it with every part. At commit the private number moves on with the
-parts (same lock, same new generation). Grants, teams and their members note no part any
-more; organizations and users' names and flags neither part nor the private number (the
-names are read when a reader's sum is made, under the generation): their parts triggers are
-dropped or changed here.
+So the parts read channels and contacts only. The triggers of indicators.0006 now also
+note, in the transaction-local setting ``trackii.health_private``, whether a statement
+touched what a reader's own channels read: a restricted or protected contact (before or
+after), a channel of one, a grant, a team or its members; any ``TRUNCATE`` notes it with
+every part. At commit the private number moves on with the parts (same lock, same new
+generation). Grants, teams and their members note no part any more; organizations, users'
+names and flags and the climate neither a part nor the private number (names are read when
+a reader's sum is made, under the generation; the climate level is in the keys): their
+parts triggers are dropped or changed here.
 """
 
 import importlib
@@ -128,6 +129,7 @@ CHANGED = [
     ("contacts_team", ["all"], "private"),
     ("contacts_team_members", ["all"], "private"),
     ("contacts_organization", ["i", "u", "d", "t"], None),
+    ("contacts_climate", ["all"], None),
     ("auth_user", ["all"], None),
 ]
 

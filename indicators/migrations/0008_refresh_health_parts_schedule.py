@@ -1,7 +1,7 @@
 """Install the refresh of the network-health parts in django-celery-beat (editable in the
-admin): every five minutes, the parts shared by every reader that are missing (after a
-change of climate, which moves them all on, or a quiet night) or about to stop serving are
-read again, so that readers seldom read them themselves."""
+admin): every five minutes, the parts shared by every reader that are missing (moved on by
+a change, under each climate level) or about to stop serving are read, so that readers
+seldom read them themselves, and a change of climate finds its level's parts read."""
 
 from django.db import migrations
 
