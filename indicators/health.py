@@ -16,10 +16,12 @@ moments, up to the figures' horizon, at which channels kept within cadence fall 
 reading the channels again.
 
 On PostgreSQL the figures are also read and kept in parts (``part_figures``, ``merged``): a
-channel's part is its contact's ``mod(COALESCE(organization_id, id), PARTS)`` (migration
-``indicators.0006``, whose triggers move on only the parts a change touches), so that after
-an exchange is logged only its channel's part is read again, through an index of the
-contacts, and the parts' figures are added up.
+channel's part is its contact's ``mod(COALESCE(organization_id, id), PARTS)`` (migrations
+``indicators.0006`` and ``0007``, whose triggers move on only the parts a change touches),
+so that after an exchange is logged only its channel's part is read again, through an index
+of the contacts, and the parts' figures are added up. The parts hold the standard
+contacts' channels, shared by every reader; a reader's others are read as one more set of
+parts (``apart=False``) and added up with them (``indicators.cache._health_in_parts``).
 """
 
 from __future__ import annotations
