@@ -512,7 +512,7 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
             cursor.execute("UPDATE contacts_climate SET note = note WHERE false")
 
     def steady_state():
-        """What the task every five minutes keeps (indicators.0008): the parts every
+        """What the task every minute keeps (indicators.0008): the parts every
         reader shares read under each climate level."""
         tasks.refresh_health_parts()
 
@@ -623,7 +623,7 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         # network_health); these are the first request after a change, which computes them
         # (and the moments channels fall due until their horizon) again: the reader's own
         # channels under the new level after a change of climate (the shared parts read
-        # under every level by the task, as every five minutes); every shared part after a
+        # under every level by the task, as every minute); every shared part after a
         # change touching all of them with no refresh since (the worst case); the reader's
         # own after a team's; one shared part after an exchange with a standard contact.
         ("/health/, lead, first after a change of climate", LEAD, get(LEAD, "/health/"),
