@@ -1,10 +1,11 @@
 """Network health's figures kept in parts (migrations ``indicators.0006`` and ``0007``,
 ``indicators.cache._health_in_parts``): the parts of the standard contacts' channels,
 shared by every reader, and the reader's own others added up are the figures read whole at
-every moment they serve; a committed change moves on exactly the parts it touches (every
-part for the climate), so that the next request reads those parts again, through the
-contacts' index on their part, and shows the figures computed then; the task that keeps the
-shared parts read runs in a real worker after a change of climate.
+every moment they serve; a committed change moves on exactly the numbers it touches (the
+parts of its contacts, the private number of the restricted and protected ones'), so that
+the next request reads those again, through the contacts' index on their part, and shows
+the figures computed then; the climate level is in the keys, and the task that reads the
+shared parts under every level runs in a real worker.
 
 The parts are PostgreSQL's; they serve a reader only outside a transaction with changes of
 its own, so the tests of the page commit (``transactional_db``)."""
