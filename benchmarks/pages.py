@@ -513,7 +513,9 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
 
     def steady_state():
         """What the task every minute keeps (indicators.0008): the parts every
-        reader shares read under each climate level."""
+        reader shares read under each climate level (after a toggle an interrupted run may
+        have left)."""
+        back_to_the_climate_before()
         tasks.refresh_health_parts()
 
     def toggle_the_climate():
