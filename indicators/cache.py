@@ -288,7 +288,9 @@ def _health_in_parts(user, stamp: tuple, *, now, limit) -> health.HealthFigures:
     figures = health.merged(
         [*(entry.figures for entry in entries.values()), *own_entry.figures], now=now
     )
-    until = min(own_entry.valid_until, *(entry.valid_until for entry in entries.values()))
+    # Not past the horizon now either: a climate level recorded since the parts were read
+    # (which moved the generation, so the sum is made again here) starts there.
+    until = min(until, own_entry.valid_until, *(e.valid_until for e in entries.values()))
     cache.set(whole_key, Entry(now, until, figures), _timeout(now, until))
     return figures.at(now, limit)
 

@@ -211,12 +211,14 @@ class FigureChange(ChoiceLabels, models.Model):
 
 class HealthPart(ChoiceLabels, models.Model):
     """One row per part of the network-health page's figures (``id`` 0 to 63: a channel's
-    part is its contact's ``mod(COALESCE(organization_id, id), 64)``): a number that
-    changes whenever a committed change may alter that part's figures, so that
-    ``indicators.cache.network_health`` computes again only the parts a change touched.
+    part is its contact's ``mod(COALESCE(organization_id, id), 64)``; ``id`` 64: the
+    *private* number, of the restricted and protected contacts' channels): a number that
+    changes whenever a committed change may alter those figures, so that
+    ``indicators.cache.network_health`` computes again only what a change touched.
 
-    Written only by database triggers (migration ``indicators.0006``, PostgreSQL; empty on
-    SQLite): at commit, the parts a transaction touched take the new figure generation."""
+    Written only by database triggers (migrations ``indicators.0006`` and ``0007``,
+    PostgreSQL; empty on SQLite): at commit, the numbers a transaction touched take the new
+    figure generation."""
 
     id = models.PositiveSmallIntegerField(_("id"), primary_key=True)
     value = models.BigIntegerField(_("value"))

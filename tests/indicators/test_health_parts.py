@@ -598,3 +598,26 @@ def test_a_real_worker_runs_the_refresh_so_a_change_of_climate_finds_its_parts_r
     assert after.part_reads == []
     assert len(after.own_reads) == 1
     assert shown(after) == page_of(lead, timezone.now())
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_climate_level_recorded_to_start_later_ends_what_was_kept_when_it_starts(
+    parts_in_place, client, lead
+):
+    """Parts and a reader's own channels kept before the level was recorded serve until
+    their own horizon; the reader's sum made after it, from them, serves only until the
+    level starts (the horizon now), then the figures under the new level show."""
+    starts = NOW + 2 * HOUR
+    with time_machine.travel(NOW, tick=False):
+        health_page(client, lead)  # parts and own channels kept for a day
+        factories.ClimateFactory(level="crisis", started_at=starts)
+    with time_machine.travel(NOW + HOUR, tick=False):
+        before = health_page(client, lead)  # the sum made again, from what was kept
+    with time_machine.travel(starts + HOUR, tick=False):
+        after = health_page(client, lead)
+        expected = page_of(lead, starts + HOUR)
+
+    assert before.part_reads == []
+    assert before.own_reads == []
+    assert shown(after) == expected
+    assert shown(after) != shown(before)
