@@ -336,8 +336,8 @@ def shared_parts(
 def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
     """Read the shared parts of the network-health figures that are missing or will stop
     serving within ``ahead``, under every climate level's cadence factor (the task, every
-    minute: so that the first reader after a change of climate, a change of many parts or a
-    quiet night finds them read): how many were read. Nothing on SQLite, without the
+    15 seconds: so that the first reader after a change of climate, a change of many parts
+    or a quiet night finds them read): how many were read. Nothing on SQLite, without the
     parts' rows or with the cache off."""
     if not enabled() or connection.vendor != "postgresql":
         return 0

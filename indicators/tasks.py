@@ -9,9 +9,9 @@ from contacts.tasks import TASK_OPTIONS, TRANSIENT_ERRORS
 from indicators import cache
 
 REFRESH_HEALTH_PARTS = "indicators.refresh_health_parts"
-# The schedule runs it every minute (indicators.0008): the parts that would stop serving
-# within the next few runs are read again now.
-AHEAD = dt.timedelta(minutes=3)
+# The schedule runs it every 15 seconds (indicators.0009): the parts that would stop
+# serving within the next few runs are read again now.
+AHEAD = dt.timedelta(minutes=1)
 
 
 @shared_task(name=REFRESH_HEALTH_PARTS, autoretry_for=TRANSIENT_ERRORS, **TASK_OPTIONS)

@@ -22,6 +22,7 @@ SCHEDULE_MIGRATIONS = (
     "trackii.migrations.0001_initial",
     "trackii.migrations.0003_operations_schedule",
     "indicators.migrations.0008_refresh_health_parts_schedule",
+    "indicators.migrations.0009_refresh_health_parts_every_15_seconds",
 )
 
 

@@ -11,15 +11,18 @@ The parts are PostgreSQL's; they serve a reader only outside a transaction with 
 its own, so the tests of the page commit (``transactional_db``)."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
 from celery import current_app
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from contacts.models import Channel, Climate, Contact, Organization, Sensitivity
 from indicators import cache as figure_cache
@@ -558,6 +561,31 @@ def test_parts_kept_up_to_a_horizon_are_read_again_once_it_has_passed(parts_in_p
 def test_the_refresh_reads_nothing_with_the_cache_off(parts_in_place, settings):
     settings.INDICATOR_CACHE_SECONDS = 0
     assert refreshed(NOW) == 0
+
+
+def refresh_interval() -> tuple:
+    task = PeriodicTask.objects.select_related("interval").get(task=REFRESH_HEALTH_PARTS)
+    return task.interval.every, task.interval.period
+
+
+def test_the_refresh_runs_every_15_seconds_and_an_operators_interval_stays(db):
+    every_15 = importlib.import_module(
+        "indicators.migrations.0009_refresh_health_parts_every_15_seconds"
+    )
+    assert refresh_interval() == (15, "seconds")  # as migrated
+
+    every_15.remove_schedule(django_apps, None)  # migrated backwards
+    assert refresh_interval() == (1, "minutes")
+    every_15.install_schedule(django_apps, None)
+    assert refresh_interval() == (15, "seconds")
+
+    # An interval an operator chose in the admin is theirs, either way.
+    PeriodicTask.objects.filter(task=REFRESH_HEALTH_PARTS).update(
+        interval=IntervalSchedule.objects.create(every=5, period="minutes")
+    )
+    every_15.install_schedule(django_apps, None)
+    every_15.remove_schedule(django_apps, None)
+    assert refresh_interval() == (5, "minutes")
 
 
 @pytest.mark.usefixtures("spread")
