@@ -18,8 +18,11 @@ MEANINGS = {
 
 
 def climate(request):
-    """The climate in force and what it means for cadence, for the banner."""
-    if not request.user.is_authenticated:
+    """The climate in force and what it means for cadence, for the banner. Nothing for a
+    request without a signed-in user, or that never reached authentication (an error page
+    for a request refused before it: no ``request.user``)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {}
     level = Climate.objects.level_at(timezone.now())
     factor = settings.CLIMATE_FACTORS[level]
@@ -30,5 +33,5 @@ def climate(request):
             "factor": factor,
             "meaning": MEANINGS[level] % {"percent": f"{round(factor * 100)}%"},
         },
-        "can_read_network_health": has_any_role(request.user, NETWORK_READERS),
+        "can_read_network_health": has_any_role(user, NETWORK_READERS),
     }
