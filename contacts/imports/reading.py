@@ -1,6 +1,6 @@
-"""Reading an uploaded file into rows of field values: CSV and XLSX through tablib (XLSX
-through openpyxl), vCard 3.0 and 4.0 through vobject. Nothing here knows the rules of a
-contact; ``contacts.imports.rows`` checks the values.
+"""Reading an uploaded file into rows of field values: CSV through Python's csv module,
+XLSX through tablib and openpyxl, vCard 3.0 and 4.0 through vobject. Nothing here knows
+the rules of a contact; ``contacts.imports.rows`` checks the values.
 
 Any file, however broken, ends in a ``ReadError`` with a sentence for its importer, never
 in another exception.
@@ -20,10 +20,10 @@ import vobject
 from django.utils.translation import gettext_noop
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from tablib.formats._csv import CSVFormat
 from tablib.formats._xlsx import XLSXFormat
 
 from contacts.imports.columns import SAMPLE_HEADERS, Mapping, known_count, mapping_for
+from trackii.spreadsheets import starts_formula
 
 # The header is the first row naming at least this many known columns, among the first
 # HEADER_SEARCH_ROWS rows (a title row, merged across the columns, may come before it).
@@ -47,6 +47,9 @@ FAR_TOO_LONG = gettext_noop(
     "Split it into several files."
 )
 NOT_CSV = gettext_noop("The file is not a readable CSV file (%(error)s).")
+TOO_MANY_CELLS = gettext_noop(
+    "A row has more cells than the header row has columns: give every column a header."
+)
 TOO_WIDE = gettext_noop("The sheet has more than %(limit)s columns.")
 NO_HEADER = gettext_noop(
     "No header row found: none of the first %(limit)s rows names two known columns "
@@ -167,20 +170,22 @@ def _read_csv(raw: bytes, *, max_rows: int) -> Table:
     delimiter = _delimiter(text)
     head = list(_first_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
     header_at = _header_position(head)
-    dataset = tablib.Dataset()
+    # Read here rather than by tablib, which drops a wholly empty line: the rows after one
+    # would be reported under the number of the row before them.
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        CSVFormat.import_set(
-            dataset, io.StringIO(text, newline=""), skip_lines=header_at, delimiter=delimiter
-        )
+        header, rows = None, []
+        for index, record in enumerate(records):
+            if index == header_at:
+                header = record
+            elif index > header_at:
+                if len(record) > len(header):
+                    raise ReadError(TOO_MANY_CELLS)
+                cells = [_unguarded(cell) for cell in record]
+                rows.append(cells + [""] * (len(header) - len(cells)))
     except csv.Error as error:
         raise ReadError(NOT_CSV % {"error": error}) from error
-    except tablib.InvalidDimensions as error:
-        raise ReadError(
-            gettext_noop(
-                "A row has more cells than the header row has columns: give every column a header."
-            )
-        ) from error
-    return _table(dataset, "csv", encoding, header_at)
+    return _table(header, rows, "csv", encoding, header_at)
 
 
 def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
@@ -201,17 +206,12 @@ def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
         try:
             XLSXFormat.import_sheet(dataset, sheet, headers=True, skip_lines=header_at)
         except tablib.InvalidDimensions as error:
-            raise ReadError(
-                gettext_noop(
-                    "A row has more cells than the header row has columns: give every column a "
-                    "header."
-                )
-            ) from error
+            raise ReadError(TOO_MANY_CELLS) from error
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
             raise ReadError(gettext_noop("The workbook's first sheet cannot be read.")) from error
     finally:
         workbook.close()
-    return _table(dataset, "xlsx", "", header_at)
+    return _table(dataset.headers or [], list(dataset), "xlsx", "", header_at)
 
 
 def _delimiter(text: str) -> str:
@@ -242,10 +242,13 @@ def _header_position(rows) -> int:
     raise ReadError(NO_HEADER % {"limit": HEADER_SEARCH_ROWS, "sample": SAMPLE_HEADERS})
 
 
-def _table(dataset: tablib.Dataset, file_format: str, encoding: str, header_at: int) -> Table:
-    rows = [[text_of(value) for value in row] for row in dataset]
+def _table(header: list, rows: list, file_format: str, encoding: str, header_at: int) -> Table:
+    """The rows under ``header`` (the file's row ``header_at + 1``), one per row of the
+    file, empty ones included (they keep the numbers of those after them; none is
+    imported)."""
+    rows = [[text_of(value) for value in row] for row in rows]
     filled = {position for row in rows for position, value in enumerate(row) if value}
-    mapping = mapping_for(list(dataset.headers or []), filled=filled)
+    mapping = mapping_for(list(header), filled=filled)
     table = Table(file_format=file_format, encoding=encoding, mapping=mapping)
     first_number = header_at + 2  # the file's rows count from 1, the header included
     for offset, cells in enumerate(rows):
@@ -253,6 +256,15 @@ def _table(dataset: tablib.Dataset, file_format: str, encoding: str, header_at: 
         if any(values.values()):
             table.rows.append((first_number + offset, values))
     return table
+
+
+def _unguarded(cell: str) -> str:
+    """A CSV cell without the apostrophe a spreadsheet export (Track II's own:
+    ``trackii.spreadsheets.text``) puts before a value that starts like a formula, such as
+    a phone number's "+": the value, not the guard, is imported."""
+    if cell.startswith("'") and starts_formula(cell[1:]):
+        return cell[1:]
+    return cell
 
 
 def text_of(value) -> str:

@@ -18,10 +18,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from contacts import exports
-from contacts.models import AccessLog, Contact, Sensitivity
+from contacts.models import AccessLog, Contact, ImportRow, Sensitivity
 from tests import factories
 from tests.conftest import api
 from tests.contacts.api_support import API, assert_error
+from tests.contacts.imports_support import previewed
 from trackii import privacy
 from trackii.tokens import create_token
 
@@ -336,6 +337,25 @@ def test_vcard_keeps_hostile_names_as_text(client, owner, hostile):
     assert sorted(card.fn.value for card in cards) == sorted(
         name.replace("\r", "\n") for name in HOSTILE.values()
     )
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_file_imports_back_with_its_values_not_their_guards(
+    client, owner, hostile, file_format
+):
+    client.force_login(owner)
+    content = _body(_export(client, file_format))
+
+    batch = previewed(owner, f"contacts.{file_format}", content)
+
+    names = {
+        found.cells["email"]: found.cells["full_name"]
+        for found in batch.rows.filter(kind=ImportRow.Kind.CONTACT)
+    }
+    # An import trims each cell's ends (the tab and the line break before "=1+1").
+    assert names == {
+        f"{key}@example.org": name.replace("\r", "\n").strip() for key, name in HOSTILE.items()
+    }
 
 
 # Access log

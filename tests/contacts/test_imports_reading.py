@@ -11,6 +11,7 @@ from contacts import imports
 from contacts.imports import reading
 from contacts.models import ImportBatch
 from tests.contacts.imports_support import previewed, row, upload_file
+from trackii import spreadsheets
 
 Status = ImportBatch.Status
 
@@ -50,6 +51,37 @@ def test_the_header_is_the_first_row_naming_two_known_columns(owner):
         "email": "anna@example.org",
         "notes": "x",
     }
+
+
+def test_an_empty_line_keeps_the_numbers_of_the_rows_after_it(owner):
+    content = "Full name,E-mail\nAnna Levi,anna@example.org\n\nBoris Pasternak,boris@example.org\n"
+
+    batch = previewed(owner, "gap.csv", content.encode())
+
+    # As a spreadsheet numbers them: the empty line is row 3.
+    assert [number for (number,) in batch.rows.values_list("number")] == [2, 4]
+    assert row(batch, 4).cells["full_name"] == "Boris Pasternak"
+
+
+def test_the_apostrophe_an_export_puts_before_a_formula_start_is_not_imported(owner):
+    """A CSV exported by Track II (or a spreadsheet) guards a cell that starts like a
+    formula with an apostrophe; the value comes back, not the guard. Another apostrophe
+    is part of the value."""
+    cells = [
+        "Anna Levi",
+        spreadsheets.text("+44 20 7946 0000"),
+        spreadsheets.text("=not a formula"),
+        "'Nuff said",
+    ]
+    assert cells[1].startswith("'+")  # what the export writes
+    content = "Full name,Phone,Notes,Role\n" + ",".join(cells) + "\n"
+
+    batch = previewed(owner, "exported.csv", content.encode())
+
+    found = row(batch, 2).cells
+    assert found["phone"] == "+44 20 7946 0000"
+    assert found["notes"] == "=not a formula"
+    assert found["role"] == "'Nuff said"
 
 
 def test_headers_match_in_any_case_and_spacing(owner):
