@@ -39,7 +39,7 @@ from django.utils.translation import gettext, ngettext
 from contacts import metrics
 from contacts.access import Role, roles_of
 from contacts.languages import officer_language
-from contacts.models import Channel, Notification, OfficerProfile, Reminder
+from contacts.models import AccessLog, Channel, Notification, OfficerProfile, Reminder
 from contacts.people import display_name
 from contacts.querysets import contact_visible_to_user_in, exchange_readable_by_user_in
 
@@ -58,13 +58,15 @@ SUBJECT_NAMES = 2
 # (lead, reminder) pairs recorded as told per statement on SQLite (500 SELECTs at most in
 # a UNION there); PostgreSQL takes them all in one (arrays).
 TOLD_BATCH = 400
-# What an escalation e-mail shows of each reminder.
+# What an escalation e-mail shows of each reminder (and the contact's sensitivity, for the
+# access log of those it names).
 ESCALATION_FIELDS = (
     "due_at",
     "recipient__username",
     "recipient__first_name",
     "recipient__last_name",
     "channel__contact__full_name",
+    "channel__contact__sensitivity",
 )
 
 
@@ -187,7 +189,19 @@ def _send_digest_in_language(user, reminders, escalations, *, zone, day: dt.date
     if sent:
         Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(notified_at=now)
         _mark_told([(user, reminder) for reminder in escalations], now=now)
+        _log_named([(user, reminder) for reminder in [*reminders, *escalations]], now=now)
     return sent
+
+
+def _log_named(told, *, now) -> None:
+    """The access log of the protected contacts the e-mails that left name: (recipient,
+    reminder) pairs, a channel's contact by name (a follow-up names its exchange's summary,
+    an event reminder its event)."""
+    AccessLog.objects.record_each(
+        [(user, reminder.channel.contact) for user, reminder in told if reminder.channel_id],
+        surface=AccessLog.Surface.EMAIL,
+        now=now,
+    )
 
 
 # Escalations
@@ -257,7 +271,9 @@ def send_escalations(*, now: dt.datetime) -> int:
             claims.filter(recipient_id__in=unsent, sent_at__isnull=True).delete()
         if sent:
             claims.filter(recipient__in=sent).update(sent_at=now)
-            _mark_told([(lead, reminder) for lead in sent for reminder in untold[lead]], now=now)
+            told = [(lead, reminder) for lead in sent for reminder in untold[lead]]
+            _mark_told(told, now=now)
+            _log_named(told, now=now)
     return len(sent)
 
 

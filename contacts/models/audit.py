@@ -16,18 +16,22 @@ class AccessLogManager(models.Manager):
     def record(self, *, user, contacts, surface: str, now) -> list:
         """Record that ``user`` viewed these contacts on ``surface`` (one response): only
         protected contacts are logged, each once however often the response names it."""
+        return self.record_each([(user, contact) for contact in contacts], surface=surface, now=now)
+
+    def record_each(self, views, *, surface: str, now) -> list:
+        """Record ``views``, (user, contact) pairs, on ``surface`` in one statement (the
+        e-mails of one run, each to its reader): protected contacts only, each pair once."""
         shown = {
-            contact.pk: contact
-            for contact in contacts
+            (user.pk, contact.pk): AccessLog(
+                user=user, contact=contact, surface=surface, viewed_at=now
+            )
+            for user, contact in views
             if contact.sensitivity == Sensitivity.PROTECTED
         }
         if not shown:
             # bulk_create() would open and commit a transaction for nothing.
             return []
-        return self.bulk_create(
-            AccessLog(user=user, contact=contact, surface=surface, viewed_at=now)
-            for contact in shown.values()
-        )
+        return self.bulk_create(shown.values())
 
 
 class AccessLog(ChoiceLabels, models.Model):
@@ -38,6 +42,8 @@ class AccessLog(ChoiceLabels, models.Model):
         WEB = "web", pgettext_lazy("where a contact was viewed", "Web app")
         API = "api", pgettext_lazy("where a contact was viewed", "API")
         EXPORT = "export", pgettext_lazy("where a contact was viewed", "Export")
+        # A digest or an escalation e-mail naming the contact, to its recipient.
+        EMAIL = "email", pgettext_lazy("where a contact was viewed", "E-mail")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

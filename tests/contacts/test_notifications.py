@@ -6,7 +6,14 @@ import pytest
 from django.core import mail
 
 from contacts import notifications, services
-from contacts.models import Channel, Notification, OfficerProfile, Reminder, Sensitivity
+from contacts.models import (
+    AccessLog,
+    Channel,
+    Notification,
+    OfficerProfile,
+    Reminder,
+    Sensitivity,
+)
 from tests import factories
 
 UTC = dt.UTC
@@ -207,3 +214,54 @@ def test_a_claim_left_unsent_by_a_dead_task_is_taken_over_and_sent_once(officer)
     orphan.refresh_from_db()
     assert orphan.sent_at == MORNING + dt.timedelta(minutes=15)
     assert (orphan.subject, orphan.reminder_count) == ("Track II: 1 open reminder", 1)
+
+
+# The access log: an e-mail that names a protected contact is a view by its recipient
+
+
+def _email_views():
+    entries = AccessLog.objects.filter(surface=AccessLog.Surface.EMAIL).order_by("pk")
+    return list(entries.values_list("user", "contact", "viewed_at"))
+
+
+def test_a_digest_naming_a_protected_contact_is_in_the_access_log_once(officer):
+    source = factories.ContactFactory(owner=officer, sensitivity=Sensitivity.PROTECTED)
+    _overdue_channel(officer, 3, contact=source)
+    _overdue_channel(officer, 4)  # a standard contact: no entry
+    services.sweep_reminders(now=MORNING)
+
+    notifications.send_due_digests(now=MORNING)
+    notifications.send_due_digests(now=MORNING + dt.timedelta(minutes=15))  # sent already
+
+    assert len(mail.outbox) == 1
+    assert source.full_name in mail.outbox[0].body
+    assert _email_views() == [(officer.pk, source.pk, MORNING)]
+
+
+def test_an_escalation_naming_a_protected_contact_is_in_the_leads_access_log(
+    officer, officers_lead
+):
+    source = factories.ContactFactory(owner=officer, sensitivity=Sensitivity.PROTECTED)
+    factories.GrantFactory(contact=source, user=officers_lead)
+    _overdue_channel(officer, 10, priority=Channel.Priority.KEY, contact=source)
+    _overdue_channel(officer, 9, priority=Channel.Priority.KEY)
+    services.sweep_reminders(now=MORNING)
+
+    assert notifications.send_escalations(now=MORNING) == 1
+    notifications.send_escalations(now=MORNING + HOUR)  # told already
+
+    assert source.full_name in mail.outbox[0].body
+    assert _email_views() == [(officers_lead.pk, source.pk, MORNING)]
+
+
+def test_an_e_mail_that_did_not_leave_is_not_in_the_access_log(officer, settings):
+    source = factories.ContactFactory(owner=officer, sensitivity=Sensitivity.PROTECTED)
+    _overdue_channel(officer, 3, contact=source)
+    services.sweep_reminders(now=MORNING)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+
+    with pytest.raises(ConnectionRefusedError):
+        notifications.send_due_digests(now=MORNING)
+
+    assert _email_views() == []
