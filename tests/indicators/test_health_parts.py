@@ -12,6 +12,7 @@ its own, so the tests of the page commit (``transactional_db``)."""
 
 import datetime as dt
 import importlib
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -568,7 +569,7 @@ def refresh_interval() -> tuple:
     return task.interval.every, task.interval.period
 
 
-def test_the_refresh_runs_every_15_seconds_and_an_operators_interval_stays(db):
+def test_the_refresh_runs_every_15_seconds_on_postgresql_and_an_operators_interval_stays(db):
     every_15 = importlib.import_module(
         "indicators.migrations.0009_refresh_health_parts_every_15_seconds"
     )
@@ -578,6 +579,13 @@ def test_the_refresh_runs_every_15_seconds_and_an_operators_interval_stays(db):
     assert refresh_interval() == (1, "minutes")
     every_15.install_schedule(django_apps, None)
     assert refresh_interval() == (15, "seconds")
+
+    # Elsewhere than on PostgreSQL (the embedded default's SQLite keeps no parts): a minute.
+    every_15.remove_schedule(django_apps, None)
+    on_sqlite = SimpleNamespace(connection=SimpleNamespace(vendor="sqlite"))
+    every_15.install_schedule(django_apps, on_sqlite)
+    assert refresh_interval() == (1, "minutes")
+    every_15.install_schedule(django_apps, None)
 
     # An interval an operator chose in the admin is theirs, either way.
     PeriodicTask.objects.filter(task=REFRESH_HEALTH_PARTS).update(
