@@ -2,6 +2,7 @@
 rule-carrying write goes through contacts.services."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -244,7 +245,7 @@ class ChannelViewSet(ModelViewSet):
 
     def _check_holder(self, channel):
         if not may_manage_channel(self.request.user, channel):
-            raise PermissionDenied("Officers manage their own channels.")
+            raise PermissionDenied(gettext("Officers manage their own channels."))
 
 
 class LogsExchanges(ReadOrRoles):
@@ -304,8 +305,10 @@ class ExchangeViewSet(ModelViewSet):
         data = serializer.validated_data
         if not may_log_exchange(self.request.user, data["contacts"]):
             raise PermissionDenied(
-                "Only officers, leads and admins log exchanges with contacts they hold no "
-                "channel with."
+                gettext(
+                    "Only officers, leads and admins log exchanges with contacts they hold no "
+                    "channel with."
+                )
             )
         now = timezone.now()
         serializer.instance = services.log_exchange(
@@ -338,7 +341,7 @@ class ExchangeViewSet(ModelViewSet):
 
     def _check_participant(self, exchange):
         if not may_change_exchange(self.request.user, exchange):
-            raise PermissionDenied("Only the exchange's officers change it.")
+            raise PermissionDenied(gettext("Only the exchange's officers change it."))
 
 
 class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
@@ -382,7 +385,7 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _own(self, reminder):
         if not may_act_on_reminder(self.request.user, reminder):
-            raise PermissionDenied("Only its recipient acts on a reminder.")
+            raise PermissionDenied(gettext("Only its recipient acts on a reminder."))
         return reminder
 
 

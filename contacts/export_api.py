@@ -10,6 +10,7 @@ session must have confirmed who it is within ``REAUTHENTICATION_TIMEOUT``.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -38,7 +39,7 @@ FORMAT_HELP = (
 
 class TooManyRows(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The list holds more contacts than one export may."
+    default_detail = gettext_lazy("The list holds more contacts than one export may.")
     default_code = "too_many_rows"
 
 
@@ -59,13 +60,13 @@ def requested_format(request, format_suffix: str | None) -> str:
     chosen = request.query_params.get("format") or format_suffix
     if chosen:
         if chosen not in exports.FORMATS:
-            raise exceptions.ValidationError({"format": ["Choose vcf, csv or xlsx."]})
+            raise exceptions.ValidationError({"format": [gettext("Choose vcf, csv or xlsx.")]})
         return chosen
     for media_type in _accepted(request.headers.get("Accept", "")):
         if media_type in ACCEPTED:
             return ACCEPTED[media_type]
     raise exceptions.ValidationError(
-        {"format": ["Choose vcf, csv or xlsx (?format=, or an Accept header naming one)."]}
+        {"format": [gettext("Choose vcf, csv or xlsx (?format=, or an Accept header naming one).")]}
     )
 
 
@@ -93,8 +94,10 @@ def require_confirmed(request) -> None:
     by_session = isinstance(request.successful_authenticator, SessionAuthentication)
     if by_session and not recently_confirmed(request):
         raise exceptions.PermissionDenied(
-            "Confirm who you are first (the web app asks when you export there), "
-            "or use an API token.",
+            gettext(
+                "Confirm who you are first (the web app asks when you export there), "
+                "or use an API token."
+            ),
             code="reauthentication_required",
         )
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from contacts.forms import ContactChoiceField
@@ -41,7 +42,9 @@ def _answer(results) -> JsonResponse:
 
 
 def _refused() -> JsonResponse:
-    return JsonResponse({"results": [], "error": "Type at most 200 characters."}, status=400)
+    return JsonResponse(
+        {"results": [], "error": gettext("Type at most 200 characters.")}, status=400
+    )
 
 
 @login_required

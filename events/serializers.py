@@ -6,6 +6,7 @@ naming a missing one.
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -71,7 +72,7 @@ class EventSerializer(serializers.ModelSerializer):
         starts_at = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
         ends_at = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
         if starts_at and ends_at and ends_at <= starts_at:
-            raise serializers.ValidationError({"ends_at": ["Must be after starts_at."]})
+            raise serializers.ValidationError({"ends_at": [gettext("Must be after starts_at.")]})
         return attrs
 
     def create(self, validated_data):
@@ -216,7 +217,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
         ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
         if starts_on and ends_on and ends_on < starts_on:
-            raise serializers.ValidationError({"ends_on": ["Must be on or after starts_on."]})
+            message = gettext("Must be on or after starts_on.")
+            raise serializers.ValidationError({"ends_on": [message]})
         return attrs
 
     def create(self, validated_data):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from contacts.access import Role, has_role, roles_of
@@ -104,7 +105,7 @@ class MFAEnrolmentMiddleware:
                 {
                     "status": STATUS_SECOND_FACTOR_REQUIRED,
                     "code": "second_factor_required",
-                    "detail": "Add a second factor on the web (Sign-in security) first.",
+                    "detail": gettext("Add a second factor on the web (Sign-in security) first."),
                     "fields": {},
                 },
                 status=STATUS_SECOND_FACTOR_REQUIRED,
@@ -128,7 +129,7 @@ def reset_factors(*, user, actor, request=None) -> int:
     the policy then sends them to enrol again); recorded as ``factors_reset`` with the
     actor. Returns how many factors were deleted (0 records nothing)."""
     if not may_reset_factors(actor):
-        raise PermissionDenied("Only admins reset a user's second factors.")
+        raise PermissionDenied(gettext("Only admins reset a user's second factors."))
     factors = Authenticator.objects.select_for_update().filter(user_id=user.pk)
     types = sorted({factor.type for factor in factors})
     deleted, _ = factors.delete()

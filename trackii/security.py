@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from rest_framework.throttling import BaseThrottle
 
@@ -189,7 +190,7 @@ def require_recent_confirmation(request: HttpRequest) -> None:
     if request.user.is_authenticated and not get_adapter().get_reauthentication_methods(
         request.user
     ):
-        raise PermissionDenied("Sign out and sign in again to confirm it is you.")
+        raise PermissionDenied(gettext("Sign out and sign in again to confirm it is you."))
     raise ReauthenticationRequired()
 
 

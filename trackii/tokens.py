@@ -22,6 +22,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -32,7 +33,7 @@ KEY_BYTES = 20  # 40 hexadecimal characters, as Django REST framework's keys
 DEFAULT_NAME = "API token"
 # last_used_at is written when it is older than this, not on every request.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
-EXPIRED_MESSAGE = "Token expired."
+EXPIRED_MESSAGE = gettext_noop("Token expired.")
 
 
 def digest(key: str) -> str:
@@ -157,12 +158,12 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             .first()
         )
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid token."))
         now = timezone.now()
         if token.expires_at <= now:
-            raise exceptions.AuthenticationFailed(EXPIRED_MESSAGE)
+            raise exceptions.AuthenticationFailed(gettext(EXPIRED_MESSAGE))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            raise exceptions.AuthenticationFailed(gettext("User inactive or deleted."))
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

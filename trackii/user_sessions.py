@@ -244,7 +244,7 @@ def sign_out_everywhere(user, *, actor, request=None) -> SignOutResult:
     """End every session of ``user`` and revoke every API token of theirs, for ``actor``
     (``may_sign_out``); each in the security trail with the actor."""
     if not may_sign_out(actor, user):
-        raise PermissionDenied("Only the user's lead or an admin signs a user out everywhere.")
+        raise PermissionDenied(_("Only the user's lead or an admin signs a user out everywhere."))
     reason = "ended_by_admin" if has_role(actor, Role.ADMIN) else "ended_by_lead"
     sessions = end_all_sessions(user, actor=actor, request=request, reason=reason)
     revoked = tokens.revoke_all(user, actor=actor, request=request, reason=reason)

@@ -23,6 +23,7 @@ from rest_framework import (
 from contacts.models import Contact, OfficerProfile
 from tests.conftest import api
 from tests.contacts.api_support import API, assert_error
+from tests.trackii.test_settings import REPO
 from trackii import drf_messages, tokens
 
 pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
@@ -162,3 +163,102 @@ def test_the_marked_messages_are_the_ones_drf_looks_up():
         }
 
     assert looked_up <= set(drf_messages.MESSAGES)
+
+
+# Track II's own error texts: in the reader's language too, none raised unmarked
+
+
+def _in(language: str, text: str) -> str:
+    """``text`` from the catalogue in ``language``, checked to be translated there."""
+    with translation.override(language):
+        translated = translation.gettext(text)
+    assert translated != text, f"{text!r} has no {language} translation"
+    return translated
+
+
+@pytest.mark.parametrize("language", ["ru", "he"])
+def test_the_error_shapes_own_texts_are_in_the_accept_language(owner, language):
+    client = api(owner)
+
+    invalid = client.post(f"{API}/contacts/", {}, format="json", HTTP_ACCEPT_LANGUAGE=language)
+    malformed = client.post(
+        f"{API}/contacts/",
+        "{not json",
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    too_big_a_page = client.get(f"{API}/contacts/?page_size=999", HTTP_ACCEPT_LANGUAGE=language)
+    bad_token = Client().get(
+        f"{API}/contacts/",
+        HTTP_AUTHORIZATION="Token 0123456789abcdef",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert assert_error(invalid, 400, code="invalid")["detail"] == _in(
+        language, "The request has invalid fields."
+    )
+    # DRF's own account of the error (the decoder's, English) inside ours.
+    reading = _in(language, "The request body cannot be read (%(error)s).")
+    detail = assert_error(malformed, 400, code="parse_error", fields={})["detail"]
+    assert detail.startswith(reading.split("%(error)s")[0])
+    assert "JSON parse error" in detail
+    assert assert_error(too_big_a_page, 400, code="invalid")["fields"] == {
+        "page_size": [_in(language, "Between 1 and %(most)s.") % {"most": 200}]
+    }
+    assert assert_error(bad_token, 401)["detail"] == _in(language, "Invalid token.")
+    assert Contact.objects.exists() is False
+
+
+# The exceptions whose text reaches a reader (the API's body, the 403 page), by name.
+RAISED_TO_READERS = {
+    "AuthenticationFailed",
+    "Conflict",
+    "DomainError",
+    "MethodNotAllowed",
+    "NotAcceptable",
+    "NotFound",
+    "ParseError",
+    "PermissionDenied",
+    "PreconditionFailed",
+    "Throttled",
+    "ValidationError",
+}
+
+
+def _holds_text(node) -> bool:
+    """A literal text, or a list, tuple or dict holding one directly."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.List | ast.Tuple):
+        return any(_holds_text(element) for element in node.elts)
+    if isinstance(node, ast.Dict):
+        return any(_holds_text(value) for value in node.values)
+    return False
+
+
+def test_no_error_a_reader_sees_is_raised_with_a_text_left_out_of_the_catalogue():
+    """A text given to such an exception, or as an API exception's ``default_detail``, goes
+    through gettext (a literal would stay English in every language)."""
+    unmarked = []
+    for root in ("contacts", "events", "indicators", "trackii"):
+        for path in sorted((REPO / root).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if _unmarked(node):
+                    unmarked.append(f"{path.relative_to(REPO)}:{node.lineno}")
+
+    assert unmarked == []
+
+
+def _unmarked(node) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in RAISED_TO_READERS and any(_holds_text(arg) for arg in node.args)
+    if isinstance(node, ast.Assign):
+        named = any(getattr(target, "id", "") == "default_detail" for target in node.targets)
+        return named and _holds_text(node.value)
+    return False
