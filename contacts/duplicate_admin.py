@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from contacts import merging, services
+from contacts import duplicates, merging, services
 from contacts.admin import ReadOnlyAdminMixin, VisibleToAdminMixin
 from contacts.duplicate_views import preview_context
 from contacts.errors import DomainError
@@ -111,7 +111,19 @@ class DuplicatePairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The review queue as the nightly finder left it: pairs both of whose contacts the
     user may see."""
 
-    list_display = ["contact_a", "contact_b", "score", "reasons", "status", "found_at"]
+    list_display = ["contact_a", "contact_b", "score", "reasons_shown", "status", "found_at"]
+    # The pair's page too names the reasons, not their codes.
+    fields = [
+        "contact_a",
+        "contact_b",
+        "score",
+        "reasons_shown",
+        "status",
+        "found_at",
+        "decided_by",
+        "decided_at",
+    ]
+    readonly_fields = ["reasons_shown"]
     list_filter = ["status"]
     list_select_related = ["contact_a", "contact_b"]
     ordering = ["-score", "pk"]
@@ -119,3 +131,9 @@ class DuplicatePairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         visible = Contact.objects.visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(contact_a__in=visible, contact_b__in=visible)
+
+    @admin.display(description=_("reasons"))
+    def reasons_shown(self, pair):
+        """The rules the pair met in the reader's language, as the web's review page names
+        them (stored as codes)."""
+        return duplicates.reasons_shown(pair.reasons)

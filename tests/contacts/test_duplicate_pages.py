@@ -5,7 +5,9 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from contacts import duplicates
 from contacts.models import AccessLog, Contact, ContactMerge, DuplicatePair, Sensitivity
 from tests import factories
 from tests.pages import messages_of, page_text
@@ -320,3 +322,32 @@ def test_the_admin_refuses_to_merge_anything_but_two_contacts(client, admin_user
 
     assert "Select exactly two contacts to merge." in page_text(response)
     assert Contact.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "name, e-mail"), ("ru", None), ("he", None)]
+)
+def test_the_admins_pair_list_and_page_name_the_reasons_in_the_readers_language(
+    client, admin_user, two, language, shown
+):
+    keep, other = two
+    pair = DuplicatePair.objects.create(
+        contact_a=keep, contact_b=other, score=90, reasons=["name", "email"], found_at=NOW
+    )
+    with translation.override(language):
+        expected = shown or duplicates.reasons_shown(pair.reasons)
+    assert expected != "name, email"
+    client.force_login(admin_user)
+
+    listed = client.get(
+        reverse("admin:contacts_duplicatepair_changelist"), HTTP_ACCEPT_LANGUAGE=language
+    )
+    page = client.get(
+        reverse("admin:contacts_duplicatepair_change", args=[pair.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    for response in (listed, page):
+        assert response.status_code == 200
+        assert expected in page_text(response)
+        assert '"email"' not in response.content.decode()
