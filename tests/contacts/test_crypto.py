@@ -6,6 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection, transaction
 from django.urls import reverse
 
@@ -275,7 +276,7 @@ def test_system_check_reports_notes_the_keys_cannot_decrypt(owner, keys, setting
     _noted_contact_and_exchange(owner)
 
     settings.FIELD_ENCRYPTION_KEYS = [keys["new"]]
-    errors = check_encryption_keys(None)
+    errors = check_encryption_keys(None, databases=["default"])
 
     assert sorted((error.id, error.msg.split(" ")[0]) for error in errors) == [
         ("contacts.E001", "contacts.Contact.notes"),
@@ -297,7 +298,7 @@ def test_system_check_finds_an_unreadable_note_behind_a_readable_first_one(owner
     with pytest.raises(crypto.UndecryptableNote), transaction.atomic():
         Contact.objects.get(pk=untouched.pk)
 
-    errors = check_encryption_keys(None)
+    errors = check_encryption_keys(None, databases=["default"])
 
     assert [(error.id, error.msg.split(" ")[0]) for error in errors] == [
         ("contacts.E001", "contacts.Contact.notes")
@@ -309,7 +310,24 @@ def test_system_check_passes_with_the_right_keys(owner, keys, settings):
 
     settings.FIELD_ENCRYPTION_KEYS = [keys["new"], keys["old"]]
 
-    assert check_encryption_keys(None) == []
+    assert check_encryption_keys(None, databases=["default"]) == []
+
+
+def test_migrate_and_a_database_check_stop_on_unreadable_notes_other_commands_skip_it(
+    owner, keys, settings
+):
+    """Every deploy runs migrate before the restart: it stops there. The other commands
+    (runserver, a shell, the tasks' commands) run the checks without a database and do not
+    read every note."""
+    _noted_contact_and_exchange(owner)
+    settings.FIELD_ENCRYPTION_KEYS = [keys["new"]]
+
+    call_command("check", stdout=io.StringIO())  # no database: skipped
+    call_command("sweep_reminders", skip_checks=False, stdout=io.StringIO())
+    with pytest.raises(SystemCheckError, match=r"contacts\.E001"):
+        call_command("check", databases=["default"], stdout=io.StringIO())
+    with pytest.raises(SystemCheckError, match=r"contacts\.E001"):
+        call_command("migrate", verbosity=0, skip_checks=False, stdout=io.StringIO())
 
 
 def test_system_check_passes_with_no_notes_stored(owner, keys, settings):
@@ -317,7 +335,7 @@ def test_system_check_passes_with_no_notes_stored(owner, keys, settings):
 
     settings.FIELD_ENCRYPTION_KEYS = [keys["new"]]
 
-    assert check_encryption_keys(None) == []
+    assert check_encryption_keys(None, databases=["default"]) == []
 
 
 def test_a_key_that_is_not_a_fernet_key_is_refused(owner, settings):
