@@ -36,6 +36,7 @@ from contacts.access import may_import
 from contacts.errors import DomainError
 from contacts.imports import columns, commit, preview, reading, revert
 from contacts.models import Contact, ImportBatch, Sensitivity
+from contacts.signals import contacts_written_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,8 @@ def commit_batch(*, batch_id: int, now) -> None:
         batch.status = Status.IMPORTED
         batch.imported_at = now
         batch.save(update_fields=["status", "imported_at", "report"])
+    # Also after a failure midway: the chunks before it are committed.
+    contacts_written_in_bulk.send(sender=ImportBatch, batch=batch)
 
 
 def revert_import(batch: ImportBatch, *, user, now) -> ImportBatch:
@@ -188,6 +191,7 @@ def revert_batch(*, batch_id: int, now) -> None:
         batch.status = Status.REVERTED
         batch.reverted_at = now
         batch.save(update_fields=["status", "reverted_at", "report"])
+    contacts_written_in_bulk.send(sender=ImportBatch, batch=batch)
 
 
 def may_confirm(batch: ImportBatch) -> bool:

@@ -12,6 +12,8 @@ its own, so the tests of the page commit (``transactional_db``)."""
 
 import datetime as dt
 import importlib
+import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -25,12 +27,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from contacts.models import Channel, Climate, Contact, Organization, Sensitivity
+from contacts import imports
+from contacts.models import Channel, Climate, Contact, ImportBatch, Organization, Sensitivity
 from indicators import cache as figure_cache
 from indicators import health
 from indicators.models import HealthPart
 from indicators.tasks import AHEAD, REFRESH_HEALTH_PARTS
 from tests import factories
+from tests.contacts.imports_support import upload_file
 from tests.events.test_tasks import broker_url  # noqa: F401 (the fixture)
 from tests.indicators.test_cache import tables_read, tables_triggered
 from tests.indicators.test_health_cache import (
@@ -634,6 +638,72 @@ def test_a_real_worker_runs_the_refresh_so_a_change_of_climate_finds_its_parts_r
     assert after.part_reads == []
     assert len(after.own_reads) == 1
     assert shown(after) == page_of(lead, timezone.now())
+
+
+def _batch_in(batch: ImportBatch, status: str, worker) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.status == status:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"Import {batch.pk} is {batch.status}, not {status}:\n{worker.output}")
+
+
+def _refreshes_run(worker, count: int) -> None:
+    """Wait until the worker has run the refresh ``count`` times (none sent by beat: the
+    test's worker runs none)."""
+    succeeded = re.compile(rf"Task {re.escape(REFRESH_HEALTH_PARTS)}\[[^\]]+\] succeeded")
+    deadline = time.monotonic() + 60
+    while len(succeeded.findall(worker.output)) < count:
+        assert time.monotonic() < deadline, f"{count} refreshes not run:\n{worker.output}"
+        time.sleep(0.1)
+
+
+@pytest.mark.usefixtures("spread")
+def test_a_real_worker_reads_the_parts_again_right_after_an_import_and_after_its_revert(
+    parts_in_place,
+    client,
+    lead,
+    owner,
+    broker_url,  # noqa: F811 (the fixture)
+):
+    """An import of standard contacts into more parts than are read apart, run by a real
+    worker, is followed on it by the refresh (no schedule runs here), so the lead's first
+    page after it reads no shared part and shows the figures computed then; its revert too."""
+    rows = "".join(f"Guest {n},academic\n" for n in range(health.PARTS_READ_APART + 4))
+    upload = upload_file("guests.csv", f"Full name,Category\n{rows}".encode())
+    with running_worker(environment=worker_environment(broker_url=broker_url)) as worker:
+        refreshed(timezone.now())
+        assert health_page(client, lead).part_reads == []  # every part read before
+        batch = imports.start_import(
+            user=owner, file=upload, sensitivity=Sensitivity.STANDARD, now=timezone.now()
+        )
+        _batch_in(batch, ImportBatch.Status.PREVIEW_READY, worker)
+        before = versions()
+
+        imports.confirm_import(batch, user=owner, only_valid=False, now=timezone.now())
+        _batch_in(batch, ImportBatch.Status.IMPORTED, worker)
+        _refreshes_run(worker, 1)
+        moved_by_import, imported = moved(before), versions()
+        after_import = health_page(client, lead)
+        expected_after_import = page_of(lead, timezone.now())
+
+        imports.revert_import(batch, user=owner, now=timezone.now())
+        _batch_in(batch, ImportBatch.Status.REVERTED, worker)
+        _refreshes_run(worker, 2)
+        moved_by_revert = moved(imported)
+        after_revert = health_page(client, lead)
+        expected_after_revert = page_of(lead, timezone.now())
+
+    # The import moved more parts than a reader would read apart, the revert them again.
+    assert len(moved_by_import - {PRIVATE}) > health.PARTS_READ_APART
+    assert len(moved_by_revert - {PRIVATE}) > health.PARTS_READ_APART
+    assert Contact.objects.filter(full_name__startswith="Guest ").count() == 0
+    assert after_import.part_reads == []
+    assert shown(after_import) == expected_after_import
+    assert after_revert.part_reads == []
+    assert shown(after_revert) == expected_after_revert
 
 
 @pytest.mark.usefixtures("spread")
