@@ -251,7 +251,13 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 @functools.cache
 def _patterns() -> list[tuple[re.Pattern, str]]:
     found = []
-    for message in (*reading.PATTERNS, *preview.PATTERNS, columns.UNNAMED, *DRF_PATTERNS):
+    for message in (
+        *reading.PATTERNS,
+        *preview.PATTERNS,
+        columns.UNNAMED,
+        columns.SECOND_COLUMN,
+        *DRF_PATTERNS,
+    ):
         pattern, start = [], 0
         for match in PLACEHOLDER.finditer(message):
             pattern.append(re.escape(message[start : match.start()]))
@@ -273,12 +279,29 @@ def shown_text(text: str) -> str:
     for pattern, message in _patterns():
         match = pattern.fullmatch(text)
         if match:
-            values = match.groupdict()
-            translated = gettext(message)
-            if "%(" in message:
-                return translated % values
-            return translated.format(**values)
+            return _translated(message, match.groupdict())
     return text
+
+
+def shown_column(label: str) -> str:
+    """A column the preview did not import, as it stored it: the file's own header as it
+    is, the import's words about it ("(no header, column F)", "… (a second column for
+    full name)") in the reader's language."""
+    for pattern, message in _patterns():
+        if message in (columns.UNNAMED, columns.SECOND_COLUMN):
+            match = pattern.fullmatch(label)
+            if match:
+                return _translated(message, match.groupdict())
+    return label
+
+
+def _translated(message: str, values: dict) -> str:
+    if "field" in values and values["field"] in columns.FIELD_NAMES:
+        values = {**values, "field": gettext(values["field"])}
+    translated = gettext(message)
+    if "%(" in message:
+        return translated % values
+    return translated.format(**values)
 
 
 def _fail(batch_id: int, message: str) -> None:
@@ -298,6 +321,7 @@ __all__ = [
     "preview_batch",
     "revert_batch",
     "revert_import",
+    "shown_column",
     "shown_text",
     "start_import",
 ]

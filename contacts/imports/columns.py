@@ -177,14 +177,43 @@ def mapping_for(headers: list, *, filled: set[int]) -> Mapping:
             mapping.fields[position] = target
             mapping.headers[position] = label
         elif target is not None:
-            mapping.unknown.append(f"{label} (a second column for {target.replace('_', ' ')})")
+            field_name = target.replace("_", " ")
+            mapping.unknown.append(SECOND_COLUMN % {"label": label, "field": field_name})
         else:
             mapping.unknown.append(label)
     return mapping
 
 
-# Stored in English, shown in the reader's language (see contacts.imports.reading).
+# Stored in English, shown in the reader's language (contacts.imports.shown_column).
 UNNAMED = gettext_noop("(no header, column %(letter)s)")
+SECOND_COLUMN = gettext_noop("%(label)s (a second column for %(field)s)")
+# The fields as SECOND_COLUMN names them (the field's name, "_" as a space), for the
+# catalogues.
+FIELD_NAMES = (
+    gettext_noop("id"),
+    gettext_noop("full name"),
+    gettext_noop("first name"),
+    gettext_noop("middle name"),
+    gettext_noop("last name"),
+    gettext_noop("native name"),
+    gettext_noop("category"),
+    gettext_noop("organization"),
+    gettext_noop("organization kind"),
+    gettext_noop("role"),
+    gettext_noop("email"),
+    gettext_noop("phone"),
+    gettext_noop("country"),
+    gettext_noop("languages"),
+    gettext_noop("layer"),
+    gettext_noop("tags"),
+    gettext_noop("notes"),
+    gettext_noop("birth year"),
+    gettext_noop("name"),
+    gettext_noop("kind"),
+    gettext_noop("city"),
+    gettext_noop("website"),
+    gettext_noop("description"),
+)
 
 
 def _unnamed(position: int) -> str:

@@ -96,7 +96,9 @@ def import_detail(request, pk):
         "organizations": _new_organizations(batch),
         "error": imports.shown_text(batch.report.get("error", "")),
         "notes": [imports.shown_text(note) for note in batch.report.get("notes", [])],
-        "unknown_columns": [_column(column) for column in batch.report.get("unknown_columns", [])],
+        "unknown_columns": [
+            imports.shown_column(column) for column in batch.report.get("unknown_columns", [])
+        ],
         "revert_left": _left(batch),
         "may_act": may_import(request.user)
         and (request.user.is_superuser or batch.importer_id == request.user.pk),
@@ -174,7 +176,7 @@ def _shown_row(row: ImportRow, named: dict[int, Contact]) -> dict:
         # Stored in English: the problems and why the row was left or skipped.
         "errors": [
             {
-                "column": _column(error["column"]),
+                "column": imports.shown_column(error["column"]),
                 "message": imports.shown_text(error["message"]),
             }
             for error in row.errors
@@ -182,11 +184,6 @@ def _shown_row(row: ImportRow, named: dict[int, Contact]) -> dict:
         "left": imports.shown_text(row.data.get("left", "")),
         "skipped": imports.shown_text(row.data.get("skipped", "")),
     }
-
-
-def _column(label: str) -> str:
-    """A column as the file names it, but the import's own "(no header, column F)"."""
-    return imports.shown_text(label) if label and label.startswith("(") else label
 
 
 def _named_contacts(request, rows) -> dict[int, Contact]:

@@ -164,3 +164,33 @@ def test_a_batch_is_seen_by_its_importer_and_admins_only(client, owner, lead, ad
     assert client.post(reverse("contacts:import_revert", args=[batch.pk])).status_code == 404
     batch.refresh_from_db()
     assert batch.status == Status.IMPORTED
+
+
+@pytest.mark.parametrize(
+    ("language", "second", "unnamed"),
+    [
+        ("en", "Full name (a second column for full name)", "(no header, column D)"),
+        ("ru", "Full name (второй столбец для поля «полное имя»)", "(без заголовка, столбец D)"),
+        ("he", "Full name (עמודה שנייה לשדה „שם מלא”)", "(ללא כותרת, עמודה D)"),
+    ],
+)
+def test_the_columns_left_out_are_named_in_the_readers_language(
+    client, owner, language, second, unnamed
+):
+    """The file's own headers as they are; the import's words about them translated."""
+    content = "ФИО,Full name,Семейное положение,\nИрина Петрова,Irina Petrova,замужем,x\n"
+    batch = previewed(owner, "columns.csv", content.encode())
+    client.force_login(owner)
+
+    page = page_text(
+        client.get(
+            reverse("contacts:import_detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE=language
+        )
+    )
+
+    assert batch.report["unknown_columns"] == [
+        "Full name (a second column for full name)",
+        "Семейное положение",
+        "(no header, column D)",
+    ]
+    assert f"{second}, Семейное положение, {unnamed}." in page
