@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.utils import translation
 
@@ -108,6 +110,12 @@ def enabled() -> bool:
     if settings.INDICATOR_CACHE_SECONDS <= 0:
         return False
     return connection.vendor == "postgresql" or not connection.in_atomic_block
+
+
+def shared_between_processes() -> bool:
+    """Whether the cache is one every process reads (Redis), not each its own memory: only
+    then do the parts the task reads reach the web's processes."""
+    return not isinstance(caches["default"], LocMemCache | DummyCache)
 
 
 @dataclass(frozen=True)
@@ -339,7 +347,7 @@ def refresh_health_parts(*, now: dt.datetime, ahead: dt.timedelta) -> int:
     15 seconds: so that the first reader after a change of climate, a change of many parts
     or a quiet night finds them read): how many were read. Nothing on SQLite, without the
     parts' rows or with the cache off."""
-    if not enabled() or connection.vendor != "postgresql":
+    if not enabled() or connection.vendor != "postgresql" or not shared_between_processes():
         return 0
     stamp = part_versions()
     if stamp is None:

@@ -12,11 +12,13 @@ its own, so the tests of the page commit (``transactional_db``)."""
 
 import datetime as dt
 import importlib
+import json
 import re
 import time
 from types import SimpleNamespace
 
 import pytest
+import redis
 import time_machine
 from celery import current_app
 from django.apps import apps as django_apps
@@ -566,6 +568,57 @@ def test_parts_kept_up_to_a_horizon_are_read_again_once_it_has_passed(parts_in_p
 def test_the_refresh_reads_nothing_with_the_cache_off(parts_in_place, settings):
     settings.INDICATOR_CACHE_SECONDS = 0
     assert refreshed(NOW) == 0
+
+
+def queued(url: str) -> list[str]:
+    """The names of the tasks waiting in the broker's default queue."""
+    client = redis.Redis.from_url(url)
+    try:
+        messages = client.lrange("celery", 0, -1)
+        return [json.loads(message)["headers"]["task"] for message in messages]
+    finally:
+        client.close()
+
+
+def _import_standard_contacts(owner) -> None:
+    rows = "".join(f"Guest {n},academic\n" for n in range(3))
+    batch = imports.start_import(
+        user=owner,
+        file=upload_file("guests.csv", f"Full name,Category\n{rows}".encode()),
+        sensitivity=Sensitivity.STANDARD,
+        now=timezone.now(),
+    )
+    imports.preview_batch(batch_id=batch.pk)
+    imports.confirm_import(batch, user=owner, only_valid=False, now=timezone.now())
+    imports.commit_batch(batch_id=batch.pk, now=timezone.now())
+
+
+def test_an_import_committed_queues_the_refresh_once(
+    parts_in_place,
+    owner,
+    broker_url,  # noqa: F811 (the fixture)
+):
+    _import_standard_contacts(owner)
+
+    waiting = queued(broker_url)
+    assert waiting.count(REFRESH_HEALTH_PARTS) == 1
+    assert Contact.objects.filter(full_name__startswith="Guest ").count() == 3
+
+
+def test_with_a_cache_of_each_processs_own_the_refresh_reads_nothing_and_is_not_queued(
+    parts_in_place,
+    owner,
+    settings,
+    broker_url,  # noqa: F811 (the fixture)
+):
+    """What a worker keeps in its own memory no web process reads (PostgreSQL without
+    REDIS_URL): the task does not read it, an import does not queue it."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert figure_cache.shared_between_processes() is False
+
+    assert refreshed(NOW) == 0
+    _import_standard_contacts(owner)
+    assert REFRESH_HEALTH_PARTS not in queued(broker_url)
 
 
 def refresh_interval() -> tuple:

@@ -4,6 +4,7 @@ These tests start real processes (manage.py, runserver, a Celery worker) with an
 environment of their own, so they prove what a newcomer on a fresh machine gets.
 """
 
+import ast
 import os
 import shutil
 import socket
@@ -245,6 +246,24 @@ def test_embedded_default_computes_every_indicator_on_sqlite(tmp_path, migrated_
         "breakdowns ['category', 'layer', 'officer']",
         "recorded True",
     ]
+
+
+def test_without_redis_the_cache_holds_the_health_parts_of_every_climate_level(tmp_path):
+    """Each process's own memory, large enough for the 64 parts under each of the four
+    levels and the readers' sums, where Django's default (300 entries) would drop them."""
+    printed = _manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['OPTIONS'])",
+        environment=_embedded_env(tmp_path),
+    )
+
+    assert printed.returncode == 0, printed.stderr
+    backend, options = printed.stdout.strip().split(" ", 1)
+    assert backend == "django.core.cache.backends.locmem.LocMemCache"
+    assert ast.literal_eval(options)["MAX_ENTRIES"] >= 64 * 4 * 10
 
 
 @pytest.mark.django_db
