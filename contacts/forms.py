@@ -275,6 +275,13 @@ class ContactForm(forms.ModelForm):
                 for name in ("owner", "sensitivity"):
                     self.fields[name].disabled = True
                     self.fields[name].help_text = gettext("Only the contact's owner changes this.")
+            elif self.instance.sensitivity != Sensitivity.STANDARD:
+                # contacts.receivers seals the past exchanges on either change.
+                self.fields["owner"].help_text = gettext(
+                    "A new owner or sensitivity leaves each past exchange readable only by "
+                    "those who read it now; to hand the history over, grant the new owner "
+                    "access first."
+                )
         if self.instance.pk is None and may_open_channel(user):
             self.initial.setdefault("keep_in_touch_days", DEFAULT_CADENCE_DAYS)
         else:

@@ -292,6 +292,7 @@ def merge(user, keep: Contact, other: Contact, *, choices: dict, surface: str, n
     other._history_user = user
     other.delete()
     keep._history_user = user
+    keep._seals_decided = True  # _seal_widened below, over both contacts' exchanges
     keep.save()
     _after_moves(keep, now)
     snapshot["kept_after"] = _values(keep, DECIDED_FIELDS)
@@ -393,9 +394,18 @@ def undo(user, merge_record: ContactMerge, *, surface: str, now) -> ContactMerge
         raise DomainError(gettext("The merged contact's id is in use again; it cannot come back."))
     snapshot = record.snapshot
     keep = Contact.objects.select_for_update().get(pk=record.kept_id)
+    # The kept contact's access goes back to what it was: its exchanges from before the
+    # merge are read as they were then; those logged since by no one more than now.
+    since = set(
+        Exchange.objects.filter(contacts=keep, created_at__gt=record.merged_at).values_list(
+            "pk", flat=True
+        )
+    )
+    readers_since = _readers(since)
     other, left = _restore_contact(snapshot["merged"], record.merged_notes, user)
     left += _restore_kept_fields(keep, snapshot, record.kept_notes)
     keep._history_user = user
+    keep._seals_decided = True
     keep.save()
     moves = snapshot["moves"]
     for label, relation in reversed(_relations_by_label()):
@@ -408,6 +418,7 @@ def undo(user, merge_record: ContactMerge, *, surface: str, now) -> ContactMerge
         )
     _after_moves(keep, now)
     _after_moves(other, now)
+    _seal_widened(readers_since, _readers(since))
     AccessLog.objects.record(user=user, contacts=[keep, other], surface=surface, now=now)
     record.undone_at, record.undone_by = now, user
     record.undo_report = {"left": left}

@@ -4,8 +4,9 @@ or its deletion.
 
 - ``Exchange.names_journalist``; code that writes the through table in bulk calls
   ``refresh_names_journalist`` itself (the demo data does).
-- Its seal: before a restricted or protected contact is taken off an exchange, who may read
-  it is fixed (``services.seal_exchanges``), so no edit or deletion widens it. This is a
+- Its seal: before a restricted or protected contact is taken off an exchange, or changes
+  owner or sensitivity, who may read it is fixed (``services.seal_exchanges``), so no edit
+  or deletion widens it. This is a
   receiver, not a call in each service, because the invariant must hold on every path,
   Django's own included (the admin's forms, cascades, the reverse relation).
 
@@ -19,7 +20,7 @@ And the roles kept on a user object (``access.roles_of``) follow its own group c
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from contacts.access import forget_roles
@@ -43,6 +44,26 @@ def exchange_contacts_changed(sender, instance, action, reverse, pk_set, **kwarg
     elif action == "post_clear":
         exchange_ids = instance.__dict__.pop("_exchanges_before_clear", [])
         Exchange.objects.filter(pk__in=exchange_ids).refresh_names_journalist()
+
+
+@receiver(pre_save, sender=Contact)
+def contact_saving(sender, instance, raw, **kwargs):
+    """Before a restricted or protected contact changes owner or sensitivity, its exchanges
+    are sealed to who reads them now: the contact is seen by whom the edit names, its past
+    exchanges by no one more (a merge and its undo decide their own seals, and say so)."""
+    if raw or instance.pk is None or getattr(instance, "_seals_decided", False):
+        return
+    stored = Contact.objects.filter(pk=instance.pk).values("owner_id", "sensitivity").first()
+    if stored is None or stored == {
+        "owner_id": instance.owner_id,
+        "sensitivity": instance.sensitivity,
+    }:
+        return
+    exchange_ids = Exchange.contacts.through.objects.filter(contact_id=instance.pk)
+    seal_exchanges(
+        exchange_ids=exchange_ids.values_list("exchange_id", flat=True),
+        removed_contact_ids=[instance.pk],
+    )
 
 
 @receiver(post_save, sender=Contact)

@@ -364,6 +364,37 @@ def test_a_merge_never_widens_who_reads_an_exchange(people):
 
 
 @pytest.mark.django_db
+def test_an_undo_gives_the_kept_contacts_past_exchanges_back_and_widens_none_logged_since(
+    people,
+):
+    """Merged with a protected contact, the kept restricted one is protected; the undo
+    makes it restricted again: its team reads its exchanges from before the merge again,
+    not one logged on it while it was protected."""
+    keep, other = _pair(people, RESTRICTED, PROTECTED)
+    before_merge = factories.ExchangeFactory(contacts=[keep], officers=[people["owner"]])
+    Exchange.objects.filter(pk=before_merge.pk).update(created_at=NOW - dt.timedelta(days=1))
+    record = _merge(people["admin"], keep, other)  # at NOW
+    keep.refresh_from_db()
+    assert keep.sensitivity == PROTECTED
+    while_merged = factories.ExchangeFactory(contacts=[keep], officers=[people["outsider"]])
+    readers_while_merged = _names_reading(people, while_merged)
+
+    _undo(people["admin"], record)
+
+    keep.refresh_from_db()
+    assert keep.sensitivity == RESTRICTED
+    assert {"owner", "teammate"} <= _names_reading(people, before_merge)
+    assert _names_reading(people, while_merged) <= readers_while_merged
+    assert "teammate" not in _names_reading(people, while_merged)
+
+
+def _names_reading(people, exchange) -> set[str]:
+    return {
+        name for name in ALL if Exchange.objects.visible_to(people[name]).filter(pk=exchange.pk)
+    }
+
+
+@pytest.mark.django_db
 def test_the_access_log_keeps_the_merged_contacts_views_and_logs_the_merge(people):
     keep, other = _pair(people, PROTECTED, PROTECTED)
     viewed = AccessLog.objects.create(

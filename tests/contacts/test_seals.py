@@ -5,6 +5,7 @@ import random
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from contacts import services
@@ -125,6 +126,73 @@ def test_saving_an_instance_read_before_the_seal_does_not_unseal(owner, shared):
     assert _readers(exchange) == {"owner", "grantee"}
 
 
+# A contact's owner or sensitivity changed: the contact is seen as the edit says, its past
+# exchanges by no one more than before (issue 21's attacker, finding 1).
+
+
+def test_a_new_owner_sees_the_contact_but_not_its_past_exchanges_they_could_not_read(
+    owner, teammate, outsider
+):
+    restricted = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.RESTRICTED)
+    past = factories.ExchangeFactory(contacts=[restricted], officers=[owner], notes="Before")
+    before = _readers(past)
+
+    response = api(owner).patch(
+        f"{API}/contacts/{restricted.pk}/", {"owner": outsider.pk}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert "teammate" in before
+    assert api(outsider).get(f"{API}/contacts/{restricted.pk}/").status_code == 200
+    assert api(outsider).get(f"{API}/exchanges/{past.pk}/").status_code == 404
+    assert api(outsider).get(f"{API}/exchanges/?contact={restricted.pk}").json()["results"] == []
+    assert _readers(past) <= before
+    # What the new owner logs from now on is theirs to read.
+    later = factories.ExchangeFactory(contacts=[restricted], officers=[outsider])
+    assert api(outsider).get(f"{API}/exchanges/{later.pk}/").status_code == 200
+
+
+def test_a_protected_contact_made_restricted_shows_its_team_no_past_exchange(
+    client, owner, teammate, grantee
+):
+    protected = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
+    factories.GrantFactory(contact=protected, user=grantee)
+    past = factories.ExchangeFactory(contacts=[protected], officers=[owner], notes="Secret")
+    client.force_login(owner)
+    form = client.get(reverse("contacts:edit", args=[protected.pk])).content.decode()
+    assert "grant the new owner access first" in form  # the owner is told before
+
+    response = client.post(
+        reverse("contacts:edit", args=[protected.pk]),
+        {
+            "full_name": protected.full_name,
+            "category": protected.category,
+            "country": "IL",
+            "sensitivity": Sensitivity.RESTRICTED,
+            "owner": owner.pk,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    protected.refresh_from_db()
+    assert protected.sensitivity == Sensitivity.RESTRICTED
+    assert api(teammate).get(f"{API}/contacts/{protected.pk}/").status_code == 200
+    assert api(teammate).get(f"{API}/exchanges/{past.pk}/").status_code == 404
+    assert _readers(past) == {"owner", "grantee"}
+
+
+def test_a_standard_contact_made_restricted_seals_nothing(owner, outsider):
+    standard = factories.ContactFactory(owner=owner)
+    exchange = factories.ExchangeFactory(contacts=[standard], officers=[owner])
+
+    standard.sensitivity = Sensitivity.RESTRICTED
+    standard.save()
+
+    exchange.refresh_from_db()
+    assert exchange.is_sealed is False
+    assert "outsider" not in _readers(exchange)  # narrowed with the contact
+
+
 # A property: random edits, removals and deletions never let anyone read more.
 
 STEPS = 12
@@ -161,10 +229,12 @@ def _readable(users) -> dict[int, set[int]]:
     }
 
 
-def _random_step(rng, exchanges) -> str:
+def _random_step(rng, users, exchanges) -> str:
     exchange = rng.choice(exchanges)
     exchange_contacts = list(exchange.contacts.all())
-    action = rng.choice(["edit", "remove", "reverse", "clear", "delete", "summary"])
+    action = rng.choice(
+        ["edit", "remove", "reverse", "clear", "delete", "summary", "owner", "sensitivity"]
+    )
     if action == "summary":
         services.update_exchange(exchange, summary="edited", now=timezone.now())
     elif not exchange_contacts:
@@ -178,6 +248,13 @@ def _random_step(rng, exchanges) -> str:
         rng.choice(exchange_contacts).exchanges.remove(exchange)
     elif action == "clear":
         exchange.contacts.clear()
+    elif action in ("owner", "sensitivity"):
+        contact = rng.choice(exchange_contacts)
+        if action == "owner":
+            contact.owner = rng.choice(users)
+        else:
+            contact.sensitivity = rng.choice(list(Sensitivity))
+        contact.save()
     else:
         rng.choice(exchange_contacts).delete()
     return action
@@ -189,7 +266,7 @@ def test_random_edits_removals_and_deletions_never_widen_who_reads_an_exchange(d
     readable = _readable(users)
 
     for step in range(STEPS):
-        action = _random_step(rng, exchanges)
+        action = _random_step(rng, users, exchanges)
         now_readable = _readable(users)
 
         for user in users:
