@@ -103,6 +103,16 @@ class DuplicatePair(ChoiceLabels, models.Model):
 class ContactMergeQuerySet(ExposesContactQuerySet):
     contact_field = "kept"
 
+    def visible_to(self, user, *, few: bool = False) -> "ContactMergeQuerySet":
+        """Merges whose kept contact the user may see, and whose merged contact too when it
+        is back (an undo gives it its id again): its id alone would tell of a contact the
+        user may not see."""
+        rows = super().visible_to(user, few=few)
+        if user.is_superuser:
+            return rows
+        hidden = Contact.objects.exclude(pk__in=Contact.objects.visible_to(user).values("pk"))
+        return rows.exclude(merged_contact_id__in=hidden.values("pk"))
+
 
 class ContactMerge(ChoiceLabels, models.Model):
     """One merge (``contacts.merging``): which contact was kept, which one went, who did it,

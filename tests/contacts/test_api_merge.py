@@ -152,3 +152,29 @@ def test_a_birth_year_outside_1900_to_this_year_is_a_400_naming_the_field(owner)
         assert list(body["fields"]) == ["birth_year"]
     created = client.post(f"{API}/contacts/", {**base, "birth_year": 1971}, format="json")
     assert created.json()["birth_year"] == 1971
+
+
+def test_an_undone_merge_whose_contact_is_back_hidden_is_shown_to_no_one_who_may_not_see_it(
+    owner, grantee, teammate
+):
+    """The helper's attack: a standard contact merged with the owner's protected one, the
+    merge undone; the record names the protected contact's id again."""
+    standard = factories.ContactFactory(owner=owner)
+    protected = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
+    factories.GrantFactory(contact=protected, user=grantee)
+    client = api(owner)
+    merged = client.post(
+        f"{API}/contacts/{standard.pk}/merge/", {"other": protected.pk}, format="json"
+    )
+    assert merged.status_code == 200, merged.content
+    record = ContactMerge.objects.get()
+    assert client.post(f"{API}/merges/{record.pk}/undo/").status_code == 200
+
+    standard.refresh_from_db()
+    assert standard.sensitivity == Sensitivity.STANDARD  # seen by every officer again
+    assert api(teammate).get(f"{API}/contacts/{standard.pk}/").status_code == 200
+    for reader, shown in ((teammate, False), (grantee, True), (owner, True)):
+        listed = [row["id"] for row in api(reader).get(f"{API}/merges/").json()["results"]]
+        assert (record.pk in listed) is shown, reader
+        detail = api(reader).get(f"{API}/merges/{record.pk}/")
+        assert detail.status_code == (200 if shown else 404), reader
