@@ -257,6 +257,7 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["organization"].queryset = Organization.objects.order_by("name", "pk")
         self.fields["language"].choices = language_choices()
         # Officers own contacts; the current owner stays a valid choice whoever it is.
@@ -315,7 +316,9 @@ class ContactForm(forms.ModelForm):
 
     def _save_m2m(self):
         super()._save_m2m()
-        self.instance.tags.set([Tag.objects.named(name) for name in self.cleaned_data["tags"]])
+        self.instance.tags.set(
+            [Tag.objects.named(name, user=self.user) for name in self.cleaned_data["tags"]]
+        )
 
     def clean_languages(self):
         codes = [code.strip() for code in self.cleaned_data["languages"].split(",")]

@@ -861,8 +861,11 @@ class TagQuerySet(models.QuerySet):
         carried_visibly = links.filter(contact_visible_to(user, prefix="contact__"))
         return self.filter(Exists(carried_visibly) | ~Exists(links))
 
-    def named(self, name: str):
-        """The tag of this name in any case (the oldest), created when there is none: the
-        web form and the API tag alike, so "Press" and "press" stay one tag."""
-        existing = self.filter(name__iexact=name).order_by("pk").first()
+    def named(self, name: str, *, user):
+        """The tag of this name in any case that ``user`` may see (the oldest), else the tag
+        of exactly this name, created when there is none: the web form, the API and an
+        import tag alike, so "Press" and "press" stay one tag. A tag carried only by contacts
+        hidden from the user is taken only under the very name typed, so that the name read
+        back is never a hidden tag's own spelling, which would tell it exists."""
+        existing = self.visible_to(user).filter(name__iexact=name).order_by("pk").first()
         return existing or self.get_or_create(name=name)[0]

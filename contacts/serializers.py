@@ -129,19 +129,19 @@ class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializ
         tags = validated_data.pop("tags", [])
         validated_data.setdefault("owner", _user(self.context))
         contact = super().create(validated_data)
-        contact.tags.set(_tags(tags))
+        contact.tags.set(_tags(tags, _user(self.context)))
         return contact
 
     def update(self, instance, validated_data):
         tags = validated_data.pop("tags", None)
         contact = super().update(instance, validated_data)
         if tags is not None:
-            contact.tags.set(_tags(tags))
+            contact.tags.set(_tags(tags, _user(self.context)))
         return contact
 
 
-def _tags(names):
-    return [Tag.objects.named(name.strip()) for name in names if name.strip()]
+def _tags(names, user):
+    return [Tag.objects.named(name.strip(), user=user) for name in names if name.strip()]
 
 
 class ChannelSerializer(serializers.ModelSerializer):

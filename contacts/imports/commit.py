@@ -316,7 +316,7 @@ class _ContactWriter:
         for name in names:
             key = name.casefold()
             if key not in self.tags:
-                self.tags[key] = Tag.objects.named(name)
+                self.tags[key] = Tag.objects.named(name, user=self.importer)
             found.append(self.tags[key].name)
         return list(dict.fromkeys(found))
 

@@ -3,9 +3,12 @@ or while no contact carries it (it says nothing about anyone)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from contacts.models import Sensitivity, Tag
 from tests import factories
+from tests.conftest import api
+from tests.contacts.imports_support import imported, previewed
 
 
 @pytest.fixture
@@ -87,3 +90,50 @@ def test_a_tag_still_carried_by_someone_stays(owner):
     leaving.delete()
 
     assert Tag.objects.filter(name="kept").exists() is True
+
+
+# Naming a tag (the web form, the API and an import alike, Tag.objects.named): a tag hidden
+# from the user is never read back in its own spelling (an attacker's finding).
+
+
+@pytest.mark.parametrize("surface", ["api", "web", "import"])
+def test_typing_a_hidden_tags_name_in_another_case_tells_nothing_of_it(
+    client, owner, outsider, tags, surface
+):
+    standard = factories.ContactFactory(owner=outsider, full_name="Dana Common")
+
+    typed = ["SECRET", "Public", "NOSUCHTAG"]
+    if surface == "api":
+        response = api(outsider).patch(
+            f"/api/v1/contacts/{standard.pk}/", {"tags": typed}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        read_back = sorted(response.json()["tags"])
+    elif surface == "web":
+        client.force_login(outsider)
+        response = client.post(
+            reverse("contacts:edit", args=[standard.pk]),
+            {
+                "full_name": standard.full_name,
+                "category": standard.category,
+                "country": "IL",
+                "sensitivity": "standard",
+                "owner": outsider.pk,
+                "tags": ", ".join(typed),
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        read_back = sorted(standard.tags.values_list("name", flat=True))
+    else:
+        content = f"ID,Tags\n{standard.pk},{'; '.join(typed)}\n".encode()
+        imported(previewed(outsider, "tags.csv", content), outsider)
+        read_back = sorted(standard.tags.values_list("name", flat=True))
+
+    # "SECRET" as typed, like an unknown tag; "public" (seen) in its own spelling.
+    assert read_back == ["NOSUCHTAG", "SECRET", "public"]
+    assert Tag.objects.get(name="secret").contacts.count() == 1  # the hidden one's, alone
+
+
+def test_a_hidden_tags_very_name_is_the_same_tag(owner, outsider, tags):
+    assert Tag.objects.named("secret", user=outsider) == tags["secret"]
+    assert Tag.objects.named("Secret", user=owner) == tags["secret"]
