@@ -17,6 +17,7 @@ from contacts.models import Channel, Contact, Exchange, Layer, Organization, Sen
 from contacts.people import display_name, officers
 from contacts.services import MAX_CADENCE_DAYS
 from contacts.widgets import PickerSelect, PickerSelectMultiple
+from trackii.dates import within_range
 
 User = get_user_model()
 
@@ -370,7 +371,9 @@ class ExchangeForm(forms.Form):
         help_text=_("One or more contacts: type part of a name or organization."),
         widget=PickerSelectMultiple("contacts:pick_contacts", placeholder=_("Type a name…")),
     )
-    occurred_at = forms.DateTimeField(label=_("When"), widget=DateTimeLocalInput())
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=DateTimeLocalInput(), validators=[within_range]
+    )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Exchange.Kind.choices, initial=Exchange.Kind.MEETING
     )
@@ -400,7 +403,9 @@ class ExchangeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Encrypted at rest; never shown to analysts."),
     )
-    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DateInput())
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"), required=False, widget=DateInput(), validators=[within_range]
+    )
 
     def __init__(self, *args, user, now, exchange=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -524,7 +529,10 @@ class SnoozeForm(forms.Form):
     """Snooze until a moment, or by a number of days from now."""
 
     until = forms.DateTimeField(
-        label=_("Snooze until"), required=False, widget=DateTimeLocalInput()
+        label=_("Snooze until"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        validators=[within_range],
     )
     days = forms.TypedChoiceField(
         label=_("Days"),

@@ -22,6 +22,7 @@ from contacts.models import (
     Reminder,
     Tag,
 )
+from trackii.dates import within_range
 
 User = get_user_model()
 
@@ -261,7 +262,7 @@ class ReminderSerializer(serializers.ModelSerializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    until = serializers.DateTimeField()
+    until = serializers.DateTimeField(validators=[within_range])
 
 
 class ClimateSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from contacts.models import Contact, Layer, Organization, Tag
 from contacts.widgets import PickerSelect, PickerSelectMultiple
 from events.models import Event, Invitation, Programme
+from trackii.dates import within_range
 
 User = get_user_model()
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -156,6 +157,8 @@ class WallClockField(forms.DateTimeField):
     event's own zone, which is another field."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+    # Before clean() puts the reading in its zone (out of range there, it would overflow).
+    default_validators = [within_range]
 
     def to_python(self, value):
         # Parsed in UTC, which has no gaps or folds, then stripped back to the clock reading.

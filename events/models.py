@@ -15,6 +15,7 @@ from contacts.models import Contact, Exchange, Layer, Organization, Reminder
 from contacts.models.choices import ChoiceLabels
 from contacts.querysets import ExposesContactQuerySet
 from events import mail_templates
+from trackii.dates import within_range
 
 
 def new_nonce() -> str:
@@ -65,8 +66,8 @@ class Event(ChoiceLabels, models.Model):
     title = models.CharField(pgettext_lazy("of an event or a programme", "title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("description"), blank=True)
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
+    starts_at = models.DateTimeField(_("starts at"), validators=[within_range])
+    ends_at = models.DateTimeField(_("ends at"), validators=[within_range])
     timezone = TimeZoneField(
         _("timezone"), default="UTC", help_text=_("The zone the event is held in.")
     )
@@ -394,8 +395,8 @@ class Programme(ChoiceLabels, models.Model):
         blank=True,
         verbose_name=_("officers"),
     )
-    starts_on = models.DateField(_("starts on"))
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), validators=[within_range])
+    ends_on = models.DateField(_("ends on"), null=True, blank=True, validators=[within_range])
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )

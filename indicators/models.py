@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from contacts.models import Layer, Organization
 from contacts.models.choices import ChoiceLabels
+from trackii.dates import within_range
 
 
 class Signal(ChoiceLabels, models.Model):
@@ -48,7 +49,7 @@ class Signal(ChoiceLabels, models.Model):
         FAILED = "failed", pgettext_lazy("coordination outcome", "Failed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    occurred_on = models.DateField(_("occurred on"))
+    occurred_on = models.DateField(_("occurred on"), validators=[within_range])
     organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contacts.fields import EncryptedTextField
+from trackii.dates import within_range
 
 
 class Draft(models.Model):
@@ -122,7 +123,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(_("expires at"), validators=[within_range])
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from contacts.querysets import (
     ChannelQuerySet,
     ExchangeQuerySet,
 )
+from trackii.dates import within_range
 
 
 class Channel(ChoiceLabels, models.Model):
@@ -55,11 +56,14 @@ class Channel(ChoiceLabels, models.Model):
         _("last touch at"),
         null=True,
         blank=True,
+        validators=[within_range],
         help_text=_("The latest exchange or attendance with both."),
     )
     # Dismissing the channel's reminder without an exchange restarts the count from then.
     count_restarted_at = models.DateTimeField(_("count restarted at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, validators=[within_range]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = models.Manager.from_queryset(ChannelQuerySet)()
@@ -141,7 +145,9 @@ class Exchange(ChoiceLabels, models.Model):
     MAX_TOPICS = 50
     TOPIC_MAX_LENGTH = 100
 
-    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    occurred_at = models.DateTimeField(
+        _("occurred at"), default=timezone.now, validators=[within_range]
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     contacts = models.ManyToManyField(Contact, related_name="exchanges", verbose_name=_("contacts"))
     officers = models.ManyToManyField(
@@ -152,7 +158,9 @@ class Exchange(ChoiceLabels, models.Model):
         verbose_name=_("notes"), blank=True, help_text=_("Private notes, encrypted at rest.")
     )
     topics = models.JSONField(_("topics"), default=list, blank=True)
-    follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    follow_up_on = models.DateField(
+        _("follow up on"), null=True, blank=True, validators=[within_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -21,6 +21,7 @@ from contacts.querysets import (
     OrganizationQuerySet,
     TagQuerySet,
 )
+from trackii.dates import within_range
 
 BIRTH_YEAR_MIN = 1900
 # The database's bound; the forms and the API refuse a year after the current one.
@@ -353,8 +354,8 @@ class Affiliation(ChoiceLabels, models.Model):
         verbose_name=_("organization"),
     )
     role = models.CharField(_("role"), max_length=200, blank=True)
-    starts_on = models.DateField(_("starts on"), null=True, blank=True)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True, validators=[within_range])
+    ends_on = models.DateField(_("ends on"), null=True, blank=True, validators=[within_range])
 
     objects = models.Manager.from_queryset(AffiliationQuerySet)()
     history = HistoricalRecords()

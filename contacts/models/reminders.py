@@ -14,6 +14,7 @@ from contacts.querysets import (
     ClimateQuerySet,
     ReminderQuerySet,
 )
+from trackii.dates import within_range
 
 
 class Climate(ChoiceLabels, models.Model):
@@ -27,7 +28,9 @@ class Climate(ChoiceLabels, models.Model):
 
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     note = models.TextField(_("note"), blank=True)
-    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    started_at = models.DateTimeField(
+        _("started at"), default=timezone.now, validators=[within_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -92,7 +95,9 @@ class Reminder(ChoiceLabels, models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
-    snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
+    snoozed_until = models.DateTimeField(
+        _("snoozed until"), null=True, blank=True, validators=[within_range]
+    )
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
