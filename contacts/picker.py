@@ -1,7 +1,8 @@
 """The pickers' endpoints: JSON lists of the contacts, officers, staff and organizations
 whose names match what the user types, for the type-ahead pickers (``contacts/widgets.py``).
 
-Each answers at most ``PICK_LIMIT`` results, by name, over the same reads as the pages:
+Each answers at most ``PICK_LIMIT`` results, by name (contacts whose names begin with what
+was typed first), over the same reads as the pages:
 contacts through ``visible_to`` and the contacts list's own search, so a picker never
 offers a contact that its user may not see, and each protected contact it offers is an
 access-logged view, as on any page that names it.
@@ -59,7 +60,7 @@ def pick_contacts(request):
         .search(query["q"])
         .filter(erased_at__isnull=True)
         .select_related("organization")
-        .order_by("full_name", "pk")[:PICK_LIMIT]
+        .by_relevance(query["q"])[:PICK_LIMIT]
     )
     record_web_views(request, contacts)
     return _answer(

@@ -161,6 +161,26 @@ class ContactQuerySet(NameKeysQuerySet):
             found = found.alias(**{SEARCHED: Value(True)})
         return found
 
+    def by_relevance(self, term: str) -> ContactQuerySet:
+        """Ordered for a type-ahead: first the contacts one of whose names has a word that
+        begins with ``term`` (folded, so in any script), then those whose names hold it,
+        then the others a search finds (through their organization's name, or a name of
+        the same consonants), each group by name: "Shira" offers the Shiras before the
+        staff of "Sharon College". A term of fewer than three letters (which no trigram
+        index looks up, so that most contacts match) is by name only: ranking every match
+        cost 60 to 125 ms at 100,000 contacts, against 16 for the name's index."""
+        folded = search.fold(term.strip())
+        if not folded or not search.indexable(term):
+            return self.order_by("full_name", "pk")
+        begins = Q(search_key__startswith=folded) | Q(search_key__contains=f" {folded}")
+        relevance = Case(
+            When(begins, then=Value(0)),
+            When(search_key__contains=folded, then=Value(1)),
+            default=Value(2),
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(relevance.asc(), "full_name", "pk")
+
     def order_by(self, *field_names) -> ContactQuerySet:
         """As Django's; but on a search (``search``) of a term a trigram index looks up,
         the first sort key is sorted as ``COALESCE(key, key)``: the same order, which no

@@ -136,6 +136,29 @@ def test_the_contact_picker_answers_at_most_its_limit_by_name_with_a_detail(clie
     assert _labels(results)[-1] == f"Lev {PICK_LIMIT - 2:02}"
 
 
+def test_the_contact_picker_offers_names_that_begin_with_the_term_before_other_matches(
+    client, owner
+):
+    """A user's finding: "Shira" filled the list with the staff of "Sharon College" (its
+    consonants), alphabetically before any Shira, who never showed."""
+    sharon = factories.OrganizationFactory(name="Sharon Academic College")
+    for number in range(PICK_LIMIT + 5):
+        factories.ContactFactory(full_name=f"Adi {number:02}", owner=owner, organization=sharon)
+    factories.ContactFactory(full_name="Yael Hashira", owner=owner)  # holds it
+    factories.ContactFactory(full_name="Shira Yosef", owner=owner)
+    factories.ContactFactory(full_name="Шира Шалом", owner=owner)  # begins, in Cyrillic
+    factories.ContactFactory(full_name="Dana Bashira", owner=owner)  # holds it
+    client.force_login(owner)
+
+    labels = _labels(_pick(client, "pick_contacts", "Shira"))
+
+    assert len(labels) == PICK_LIMIT
+    assert labels[:4] == ["Shira Yosef", "Шира Шалом", "Dana Bashira", "Yael Hashira"]
+    assert labels[4:7] == ["Adi 00", "Adi 01", "Adi 02"]
+    # Two letters, which most contacts hold: by name only (the name's index stops early).
+    assert _labels(_pick(client, "pick_contacts", "sh"))[:2] == ["Adi 00", "Adi 01"]
+
+
 def test_the_contact_picker_does_not_offer_an_erased_contact(client, owner, standard):
     factories.ContactFactory(full_name="Anna Erased", owner=owner, erased_at="2026-01-01T00:00Z")
     client.force_login(owner)
