@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.contrib.admin.utils import NestedObjects
 from django.db import models, router
+from django.utils.translation import gettext, gettext_noop
 
 from contacts.errors import DomainError
 from contacts.querysets import ContactQuerySet, ExchangeQuerySet, ExposesContactQuerySet
@@ -29,9 +30,27 @@ class StillInUse(DomainError):
     """A deletion refused because other rows still depend on the object."""
 
 
+# The models' own names (Django's, from the class name) of what a deletion may refuse, for
+# the catalogues.
+REFUSED_THINGS = (
+    gettext_noop("contact"),
+    gettext_noop("organization"),
+    gettext_noop("event"),
+    gettext_noop("programme"),
+    gettext_noop("exchange"),
+    gettext_noop("channel"),
+    gettext_noop("invitation"),
+    gettext_noop("tag"),
+    gettext_noop("team"),
+)
+
+
 def still_in_use(obj: models.Model) -> StillInUse:
     """The refusal, worded alike whatever depends on ``obj`` and whoever may see it."""
-    return StillInUse(f"This {obj._meta.verbose_name} is still in use, so it is kept.")
+    return StillInUse(
+        gettext("This %(thing)s is still in use, so it is kept.")
+        % {"thing": gettext(str(obj._meta.verbose_name))}
+    )
 
 
 def check_deletable(objs: Iterable[models.Model], *, user) -> None:

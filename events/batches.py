@@ -9,14 +9,23 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext, gettext_noop
 
 from contacts.models import Contact, Tag
 from events import services
 from events.models import Event, Invitation, InvitationBatch
 
-# How a batch's criteria are written ("Category: Journalist · Tag: alumni").
+# How a batch's criteria are stored: in English, the choices by their codes ("Category:
+# journalist · Tag: alumni"); shown in the reader's language (``described``).
 CRITERIA_SEPARATOR = " · "
 TAG_LABEL = "Tag"
+CRITERIA_LABELS = {
+    "category": gettext_noop("Category"),
+    "organization": gettext_noop("Organization"),
+    "tag": gettext_noop(TAG_LABEL),
+    "layer": gettext_noop("Layer"),
+}
+HIDDEN_TAG = gettext_noop("(a tag you cannot see)")
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,38 @@ def batches_for_event_page(*, event: Event, user) -> list[InvitationBatch]:
     return listed
 
 
+def written(criteria: dict, organization_name: str = "") -> str:
+    """The criteria as a batch stores them (``CRITERIA_LABELS``' English, choices by code)."""
+    values = {**criteria, "organization": organization_name if criteria.get("organization") else ""}
+    return CRITERIA_SEPARATOR.join(
+        f"{label}: {values[name]}" for name, label in CRITERIA_LABELS.items() if values.get(name)
+    )
+
+
 def shown_criteria(batch: InvitationBatch, user) -> str:
-    """The batch's criteria in words, but a tag that ``user`` may not see (one that only
-    contacts hidden from them carry) is not named: its name says something about them."""
-    parts = batch.criteria.split(CRITERIA_SEPARATOR)
-    prefix = f"{TAG_LABEL}: "
-    for index, part in enumerate(parts):
-        if part.startswith(prefix):
-            name = part.removeprefix(prefix)
-            if not Tag.objects.visible_to(user).filter(name=name).exists():
-                parts[index] = f"{TAG_LABEL}: (a tag you cannot see)"
+    return described(batch.criteria, user)
+
+
+def described(criteria: str, user) -> str:
+    """Stored criteria in the reader's language, but a tag that ``user`` may not see (one
+    that only contacts hidden from them carry) is not named: its name says something about
+    them. Criteria stored before they were kept in English (a choice by its label in the
+    planner's language) are shown as stored."""
+    choices = {
+        "category": dict(Contact.Category.choices),
+        "layer": dict(Contact._meta.get_field("layer").choices),
+    }
+    by_label = {label: name for name, label in CRITERIA_LABELS.items()}
+    parts = []
+    for part in criteria.split(CRITERIA_SEPARATOR):
+        label, found, value = part.partition(": ")
+        name = by_label.get(label)
+        if not found or name is None:
+            parts.append(part)
+            continue
+        if name == "tag" and not Tag.objects.visible_to(user).filter(name=value).exists():
+            value = gettext(HIDDEN_TAG)
+        elif name in choices:
+            value = str(choices[name].get(value, value))
+        parts.append(f"{gettext(label)}: {value}")
     return CRITERIA_SEPARATOR.join(parts)

@@ -16,8 +16,6 @@ from events import batches, forms, mail, mail_forms, mail_templates
 from events.models import Event, Invitation, InvitationBatch
 from events.views import planner_required
 
-BULK_CRITERIA = ("category", "organization", "tag", "layer")
-
 
 def _guest_list(event) -> str:
     return f"{reverse('events:detail', args=[event.pk])}#guests"
@@ -140,7 +138,8 @@ def invite_bulk(request, pk):
     if request.POST.get("step") != "confirm":
         preview = batches.preview_bulk_invite(event=event, by=request.user, **bulk.criteria())
         record_web_views(request, preview.contacts)
-        context = {"event": event, "bulk": bulk, "preview": preview, "criteria": _describe(bulk)}
+        criteria = batches.described(_describe(bulk), request.user)
+        context = {"event": event, "bulk": bulk, "preview": preview, "criteria": criteria}
         return render(request, "events/event_invite_preview.html", context)
     batch, result = batches.invite_batch(
         event=event,
@@ -156,7 +155,7 @@ def invite_bulk(request, pk):
         _("Invited %(invited)s (%(criteria)s); skipped %(skipped)s.")
         % {
             "invited": len(result.invited),
-            "criteria": batch.criteria,
+            "criteria": batches.shown_criteria(batch, request.user),
             "skipped": len(result.skipped),
         },
     )
@@ -171,18 +170,9 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _describe(bulk) -> str:
-    """The criteria in words: "Category: Journalist · Tag: alumni"."""
-    parts = []
-    for name in BULK_CRITERIA:
-        value = bulk.cleaned_data.get(name)
-        if value:
-            field = bulk.fields[name]
-            shown = (
-                dict(field.choices).get(value, value) if name in ("category", "layer") else value
-            )
-            # The field's English name: shown_criteria finds the tag by it in the stored text.
-            parts.append(f"{name.title()}: {shown}")
-    return batches.CRITERIA_SEPARATOR.join(parts)
+    """The criteria as a batch stores them: "Category: journalist · Tag: alumni"."""
+    organization = bulk.cleaned_data.get("organization")
+    return batches.written(bulk.criteria(), organization.name if organization else "")
 
 
 @planner_required

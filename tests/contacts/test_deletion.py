@@ -246,3 +246,24 @@ def test_seal_survives_the_owner_deleting_a_contact_through_the_service(owner, g
 
     exchange.refresh_from_db()
     assert exchange.is_sealed is True
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("en", "This organization is still in use, so it is kept."),
+        ("ru", "Нельзя удалить: организация ещё используется."),
+        ("he", "אי אפשר למחוק: ארגון עדיין בשימוש."),
+    ],
+)
+def test_the_refusal_reads_in_the_users_language(client, owner, hidden, language, refusal):
+    organization = factories.OrganizationFactory(name="Quiet Institute")
+    factories.AffiliationFactory(contact=hidden, organization=organization)
+    client.force_login(owner)
+
+    page = client.get(
+        reverse("contacts:organization_delete", args=[organization.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert refusal in page.content.decode()

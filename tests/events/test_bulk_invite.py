@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from contacts.models import Contact
+from contacts.models import Contact, Sensitivity
 from events import batches
 from events.models import Invitation, InvitationBatch
 from tests import factories
@@ -86,7 +86,7 @@ def test_confirming_invites_the_list_as_one_batch(client, planner, hidden_contac
     assert (batch.event, batch.role, batch.criteria, batch.created_by) == (
         event,
         Invitation.Role.PRESS,
-        "Category: Journalist",
+        "Category: journalist",  # stored in English, the choice by its code
         planner,
     )
     assert sorted(batch.invitations.values_list("contact_id", "role", "invited_by")) == [
@@ -232,3 +232,32 @@ def test_a_batch_by_a_tag_only_hidden_contacts_carry_does_not_name_it(
 
     assert batches.shown_criteria(batch, owner) == "Tag: dissidents"
     assert batches.shown_criteria(batch, planner) == "Tag: (a tag you cannot see)"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "Category: Journalist · Tag: (a tag you cannot see)"),
+        ("ru", "Категория: Журналист · Метка: (метка, которую вы не видите)"),
+        ("he", "קטגוריה: עיתונות · תגית: (תגית שאינה מוצגת לך)"),
+    ],
+)
+def test_a_batchs_criteria_read_in_the_readers_language(planner, language, shown):
+    """A user's finding: "Category: Журналист", the field's name left in English and the
+    value in the language of whoever invited."""
+    from django.utils import translation
+
+    event = factories.EventFactory(planners=[planner])
+    batch = InvitationBatch.objects.create(
+        event=event,
+        role=Invitation.Role.GUEST,
+        criteria="Category: journalist · Tag: dissidents",
+        created_by=planner,
+        created_at=event.starts_at,
+    )
+    factories.ContactFactory(
+        sensitivity=Sensitivity.PROTECTED, tags=[factories.TagFactory(name="dissidents")]
+    )
+
+    with translation.override(language):
+        assert batches.shown_criteria(batch, planner) == shown
