@@ -265,3 +265,30 @@ def test_an_e_mail_that_did_not_leave_is_not_in_the_access_log(officer, settings
         notifications.send_due_digests(now=MORNING)
 
     assert _email_views() == []
+
+
+def test_a_follow_up_in_the_digest_is_due_on_its_own_day_in_the_officers_zone(press_team):
+    """Midnight UTC of 1 March is 28 February, 19:00 in New York: the day asked for shows."""
+    user = factories.UserFactory(username="noa", roles=["officer"], teams=[press_team])
+    OfficerProfile.objects.create(user=user, timezone="America/New_York", digest_hour=8)
+    exchange = factories.ExchangeFactory(
+        contacts=[factories.ContactFactory(owner=user)],
+        officers=[user],
+        summary="Send the report.",
+        follow_up_on=dt.date(2026, 3, 1),
+    )
+    factories.ReminderFactory(
+        kind=Reminder.Kind.FOLLOW_UP,
+        channel=None,
+        exchange=exchange,
+        recipient=user,
+        due_at=dt.datetime(2026, 3, 1, tzinfo=UTC),
+    )
+
+    # 08:00 in New York on 2 March.
+    assert notifications.send_due_digests(now=dt.datetime(2026, 3, 2, 13, 0, tzinfo=UTC)) == 1
+
+    text, html = mail.outbox[0].body, mail.outbox[0].alternatives[0][0]
+    assert "due 1 Mar 2026" in text
+    assert "due 1 Mar 2026" in html
+    assert "28 Feb" not in text + html

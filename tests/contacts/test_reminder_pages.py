@@ -186,3 +186,30 @@ def test_the_row_names_the_exchange_or_the_event_of_a_reminder(client, owner, st
     assert "Promised to send the report." in page_text(answers[0])
     assert "RSVP chase" in page_text(answers[1])
     assert "Media Breakfast" in page_text(answers[1])
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Jerusalem"])
+def test_a_follow_up_is_due_on_its_own_day_in_any_time_zone(client, owner, standard, zone):
+    """A user's finding: the follow-up asked for 24 November showed "due 23 Nov 2026,
+    19:00 EST" in New York (midnight UTC), and "02:00 IST" in Jerusalem: a time no one set."""
+    OfficerProfile.objects.update_or_create(user=owner, defaults={"timezone": zone})
+    exchange = factories.ExchangeFactory(
+        contacts=[standard],
+        officers=[owner],
+        summary="Send the report.",
+        follow_up_on=dt.date(2026, 11, 24),
+    )
+    factories.ReminderFactory(
+        kind=Reminder.Kind.FOLLOW_UP,
+        channel=None,
+        exchange=exchange,
+        recipient=owner,
+        due_at=dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+    )
+    client.force_login(owner)
+
+    text = page_text(client.get(reverse("today")))
+
+    # The day itself, with no time of day, whatever the reader's zone.
+    assert 'due <time datetime="2026-11-24">24 Nov 2026</time>' in text
+    assert "23 Nov" not in text
