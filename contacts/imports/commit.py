@@ -237,6 +237,9 @@ class _ContactWriter:
         for row, contact in zip(rows, contacts, strict=True):
             tags = self._tag_names(row.values["contact"].get("tags", []))
             self._link_tags(contact, tags)
+            if row.action == Action.DUPLICATE and row.contact_id:
+                # The contact it resembled stays named beside the one it created.
+                row.data["resembled"] = row.contact_id
             row.contact = contact
             row.result = Result.CREATED
             row.data["after"] = {"updated_at": contact.updated_at.isoformat(), "tags": tags}

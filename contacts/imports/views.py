@@ -173,6 +173,9 @@ def _shown_row(row: ImportRow, named: dict[int, Contact]) -> dict:
         "name": name,
         "cells": cells,
         "contact": named.get(row.contact_id),
+        # A possible duplicate imported anyway names the contact it resembled, beside the
+        # one it created (its result).
+        "resembled": named.get(row.data.get("resembled", row.contact_id)),
         # Stored in English: the problems and why the row was left or skipped.
         "errors": [
             {
@@ -190,6 +193,7 @@ def _named_contacts(request, rows) -> dict[int, Contact]:
     """The existing contacts these rows name (updates, possible duplicates, results),
     read through visible_to: one the user may no longer see is not named at all."""
     ids = {row.contact_id for row in rows if row.contact_id}
+    ids |= {row.data["resembled"] for row in rows if row.data.get("resembled")}
     contacts = list(Contact.objects.visible_to(request.user).filter(pk__in=ids))
     record_web_views(request, contacts)
     return {contact.pk: contact for contact in contacts}

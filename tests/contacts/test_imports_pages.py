@@ -194,3 +194,20 @@ def test_the_columns_left_out_are_named_in_the_readers_language(
         "(no header, column D)",
     ]
     assert f"{second}, Семейное положение, {unnamed}." in page
+
+
+def test_a_possible_duplicate_imported_anyway_still_names_the_contact_it_resembled(client, owner):
+    """A user's finding: after the import, the row named the contact it had just created as
+    the one it resembled, and the original was gone from the page."""
+    irina = factories.ContactFactory(full_name="Irina Petrova", owner=owner, email="")
+    batch = imported(previewed(owner, "contacts-windows-1251.csv"), owner)
+    client.force_login(owner)
+
+    page = page_text(client.get(reverse("contacts:import_detail", args=[batch.pk])))
+
+    created = Contact.objects.exclude(pk=irina.pk).get(native_name="Ирина Петрова")
+    assert (
+        f'possible duplicate of <a href="/contacts/{irina.pk}/">#{irina.pk} Irina Petrova</a>'
+        in page
+    )
+    assert f'Created <a href="/contacts/{created.pk}/">#{created.pk}</a>' in page
