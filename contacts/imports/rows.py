@@ -5,8 +5,9 @@ the API and the forms accept (category, e-mail, country, lengths, birth year...)
 Before the check, a few spellings a spreadsheet uses are brought to the stored form:
 categories, layers and organization kinds by their code, English label or Russian name;
 countries by code or name (English or Russian, django-countries); lists separated by
-commas or semicolons; a full name in another script than Latin becomes the native name,
-and the full name its Latin transliteration (``contacts.names.fold``), title-cased.
+commas or semicolons; a full name in another alphabet than Latin becomes the native name,
+and the full name its Latin transliteration (``contacts.names.fold``), title-cased (a
+Hebrew or Arabic one, written without its vowels, stays as it is).
 """
 
 from __future__ import annotations
@@ -219,11 +220,19 @@ def is_latin(text: str) -> bool:
 
 
 def latin_and_native(full_name: str, native_name: str) -> tuple[str, str]:
-    """A full name in another script becomes the native name (unless one is given) and
-    the full name its transliteration: "Ирина Петрова" → ("Irina Petrova", "Ирина Петрова")."""
-    if not full_name or is_latin(full_name):
+    """A full name in another alphabet becomes the native name (unless one is given) and
+    the full name its transliteration: "Ирина Петрова" → ("Irina Petrova", "Ирина Петрова").
+    A name written without its vowels (Hebrew, Arabic) stays as it is: its letters alone
+    give no name a reader would know ("דנה לוי" would be "Dnh Lvy"); the names' keys still
+    find it by a Latin spelling where its consonants allow ("David Levi": "דוד לוי")."""
+    if not full_name or is_latin(full_name) or _without_vowels(full_name):
         return full_name, native_name
     return fold(full_name).title(), native_name or full_name
+
+
+def _without_vowels(text: str) -> bool:
+    """Whether ``text`` is written in an abjad (Hebrew or Arabic letters)."""
+    return any(unicodedata.name(ch, "").startswith(("HEBREW", "ARABIC")) for ch in text)
 
 
 def year_of(text: str) -> str | int:

@@ -121,11 +121,8 @@ def test_vcards_from_a_phone(owner):
     batch = imported(previewed(owner, "phone-export-4.0.vcf"), owner)
 
     levi = Contact.objects.get(email="david.levi@tau.example.ac.il")
-    assert (levi.full_name, levi.native_name, levi.phone) == (
-        "Dvd Lvy",
-        "דוד לוי",
-        "+972-50-555-0110",
-    )
+    # A Hebrew name stays as written (its consonants alone, "Dvd Lvy", named no one).
+    assert (levi.full_name, levi.native_name, levi.phone) == ("דוד לוי", "", "+972-50-555-0110")
     assert levi.birth_year is None  # BDAY:--0415 has no year
     maria = Contact.objects.get(email="maria.ivanova@example.org")
     assert (maria.birth_year, maria.organization.name) == (1972, "Moscow State University")
@@ -425,3 +422,16 @@ def test_an_organization_named_in_another_case_is_the_existing_one(owner):
     assert batch.rows.filter(kind=ImportRow.Kind.ORGANIZATION).exists() is False
     assert Contact.objects.get().organization == institute
     assert Organization.objects.count() == 1
+
+
+def test_a_name_in_cyrillic_is_transliterated_one_in_hebrew_or_arabic_kept(owner):
+    content = "Full name,Category\nИрина Петрова,academic\nדנה לוי,academic\nليلى حداد,academic\n"
+    imported(previewed(owner, "names.csv", content.encode()), owner)
+
+    names = set(Contact.objects.values_list("full_name", "native_name"))
+    assert names == {
+        ("Irina Petrova", "Ирина Петрова"),
+        ("דנה לוי", ""),
+        ("ليلى حداد", ""),
+    }
+    assert Contact.objects.search("דנה").get().full_name == "דנה לוי"
