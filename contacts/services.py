@@ -91,7 +91,27 @@ def log_exchange(
         officer_ids=[officer.pk for officer in officers],
         now=now,
     )
+    resolve_follow_ups(exchange, now=now)
     return exchange
+
+
+def resolve_follow_ups(exchange: Exchange, *, now: dt.datetime) -> int:
+    """An open or snoozed follow-up is done once its recipient has logged a later exchange
+    with a contact of the exchange that asked for it (the one logged from the reminder's
+    own "Log exchange", or any other): resolved. Returns how many."""
+    contact_ids, officer_ids = exchange_parties(exchange)
+    asking = Exchange.contacts.through.objects.filter(contact_id__in=contact_ids)
+    return (
+        Reminder.objects.filter(
+            kind=Reminder.Kind.FOLLOW_UP,
+            status__in=(Reminder.Status.OPEN, Reminder.Status.SNOOZED),
+            recipient_id__in=officer_ids,
+            exchange_id__in=asking.values("exchange_id"),
+            exchange__occurred_at__lt=exchange.occurred_at,
+        )
+        .exclude(exchange=exchange)
+        .update(status=Reminder.Status.RESOLVED, snoozed_until=None, closed_at=now)
+    )
 
 
 @transaction.atomic

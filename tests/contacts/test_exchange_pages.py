@@ -312,3 +312,35 @@ def test_a_planner_named_on_an_exchange_still_may_not_change_it(client, owner, p
 
     assert (edit.status_code, delete.status_code) == (403, 403)
     assert Exchange.objects.filter(pk=exchange.pk).exists()
+
+
+def test_logging_the_follow_up_resolves_its_reminder_and_no_other(
+    client, owner, teammate, standard
+):
+    """A user's finding: after "Log exchange" on a follow-up, the follow-up stayed open."""
+    other = factories.ContactFactory(owner=owner)
+    asked = factories.ExchangeFactory(
+        contacts=[standard],
+        officers=[owner, teammate],
+        occurred_at=timezone.now() - dt.timedelta(days=3),
+        follow_up_on=(timezone.now() - dt.timedelta(days=1)).date(),
+    )
+    mine, theirs = (
+        factories.ReminderFactory(
+            kind=Reminder.Kind.FOLLOW_UP, channel=None, exchange=asked, recipient=officer
+        )
+        for officer in (owner, teammate)
+    )
+    client.force_login(owner)
+
+    client.post(reverse("contacts:exchange_new"), _exchange_data([other]))
+    mine.refresh_from_db()
+    assert mine.status == Reminder.Status.OPEN  # another contact: not the follow-up
+
+    response = client.post(reverse("contacts:exchange_new"), _exchange_data([standard]))
+
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == (Reminder.Status.RESOLVED, Reminder.Status.OPEN)
+    assert mine.closed_at is not None
