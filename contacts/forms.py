@@ -107,6 +107,9 @@ class ContactSearchForm(forms.Form):
     sensitivity = forms.ChoiceField(
         label=_("Sensitivity"), choices=_blank(Sensitivity.choices), required=False
     )
+    # By name, in any case: a tag only hidden contacts carry finds no one, as one that
+    # does not exist.
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
     overdue = forms.BooleanField(label=_("Overdue with me"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -138,6 +141,9 @@ class ContactSearchForm(forms.Form):
         for name in ("category", "organization", "layer", "sensitivity"):
             if data.get(name):
                 contacts = contacts.filter(**{name: data[name]})
+        if data.get("tag", "").strip():
+            tagged = Contact.tags.through.objects.filter(tag__name__iexact=data["tag"].strip())
+            contacts = contacts.filter(pk__in=tagged.values("contact_id"))
         if data.get("overdue"):
             contacts = contacts.filter(overdue_for_me=True)
         return contacts.order_by(*self.SORTS.get(data.get("sort") or "name"))

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import AccessLog, Contact, Grant, OfficerProfile
+from contacts.models import AccessLog, Contact, Grant, OfficerProfile, Sensitivity
 from events.models import Invitation
 from tests import factories
 from tests.contacts.pages import overdue_channel
@@ -442,3 +442,24 @@ def test_deleting_a_contact_the_user_may_not_see_is_404(client, outsider, protec
 
     assert (shown.status_code, posted.status_code) == (404, 404)
     assert Contact.objects.filter(pk=protected.pk).exists() is True
+
+
+def test_the_contact_page_shows_its_tags_each_a_link_to_the_list_of_that_tag(client, owner):
+    """A user's finding: tags were typed on the form and never shown again."""
+    alumni = factories.TagFactory(name="Alumni")
+    tagged = factories.ContactFactory(owner=owner, full_name="Tal Tagged", tags=[alumni])
+    factories.ContactFactory(owner=owner, full_name="Uri Untagged")
+    hidden = factories.ContactFactory(
+        full_name="Hana Hidden", sensitivity=Sensitivity.PROTECTED, tags=[alumni]
+    )
+    client.force_login(owner)
+
+    page = page_text(client.get(reverse("contacts:detail", args=[tagged.pk])))
+    listed = page_text(client.get(reverse("contacts:list"), {"tag": "alumni"}))
+
+    assert '<a class="tag" href="/contacts/?tag=Alumni" dir="auto">Alumni</a>' in page
+    assert "Tal Tagged" in listed
+    assert "Uri Untagged" not in listed
+    assert hidden.full_name not in listed
+    nobody = page_text(client.get(reverse("contacts:list"), {"tag": "no-such-tag"}))
+    assert "Tal Tagged" not in nobody
