@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -22,7 +23,10 @@ from events.models import Event, Invitation, Programme
 
 User = get_user_model()
 
-INVITE_ERRORS = {"already invited": "This contact is already invited to this event."}
+INVITE_ERRORS = {
+    "already invited": gettext_noop("This contact is already invited to this event."),
+    services.CANCELLED: gettext_noop("This event was cancelled: no one can be invited."),
+}
 
 
 # Request examples (OpenAPI only). Ids name rows of a typical database: organizations 7 and
@@ -188,7 +192,7 @@ class InvitationViewSet(ModelViewSet):
         )
         if not result.invited:
             _, why = result.skipped[0]
-            raise ValidationError({"contact": [INVITE_ERRORS.get(why, why)]})
+            raise ValidationError({"contact": [gettext(INVITE_ERRORS.get(why, why))]})
         serializer.instance = self.get_queryset().get(event=data["event"], contact=data["contact"])
 
     def perform_destroy(self, instance):

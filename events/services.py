@@ -120,6 +120,9 @@ def hidden_participants(programme: Programme, user) -> QuerySet:
 # Inviting
 
 
+CANCELLED = gettext_noop("the event was cancelled")
+
+
 @transaction.atomic
 def invite(
     *,
@@ -135,6 +138,11 @@ def invite(
     report never confirms that a hidden contact exists). ``batch``: the bulk invitation
     they belong to."""
     wanted = list(dict.fromkeys(contact_ids))
+    result = InviteResult()
+    if event.status == Event.Status.CANCELLED:
+        # Reported as skipped, like any other reason, on every surface that invites.
+        result.skipped = [(f"contact #{pk}", CANCELLED) for pk in wanted]
+        return result
     # Erased contacts are kept only as counts: nobody invites them any more.
     visible = Contact.objects.visible_to(by).filter(pk__in=wanted, erased_at__isnull=True).in_bulk()
     already = set(
@@ -142,7 +150,6 @@ def invite(
             "contact_id", flat=True
         )
     )
-    result = InviteResult()
     for contact_id in wanted:
         contact = visible.get(contact_id)
         if contact is None:

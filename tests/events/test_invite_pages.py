@@ -46,3 +46,26 @@ def test_a_hidden_contact_is_not_offered_and_cannot_be_invited(client, planner, 
     assert "Select a valid choice." in page_text(response)
     assert "Zofia Protectedova" not in page_text(response)
     assert Invitation.objects.exists() is False
+
+
+def test_no_one_is_invited_to_a_cancelled_event_on_the_web_or_the_api(client, planner):
+    """A user's finding: a cancelled event still took invitations, without a word."""
+    from tests.conftest import api
+
+    event = make_event(planners=[planner], status="cancelled")
+    guest = factories.ContactFactory(full_name="Ada Guest")
+    client.force_login(planner)
+
+    web = client.post(
+        reverse("events:invite", args=[event.pk]),
+        {"mode": "one", "one-contact": guest.pk, "one-role": "guest"},
+    )
+    rest = api(planner).post(
+        "/api/v1/invitations/", {"event": event.pk, "contact": guest.pk}, format="json"
+    )
+
+    assert '<h2 id="report-title">Invited 0, skipped 1</h2>' in page_text(web)
+    assert f"contact #{guest.pk}: the event was cancelled" in page_text(web)
+    assert rest.status_code == 400
+    assert rest.json()["fields"]["contact"] == ["This event was cancelled: no one can be invited."]
+    assert Invitation.objects.exists() is False
