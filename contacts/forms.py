@@ -581,6 +581,8 @@ class MergeWithForm(forms.Form):
             .exclude(pk=keep.pk)
             .order_by("full_name", "pk")
         )
+        # Nor does the picker offer it (it would only be refused).
+        self.fields["other"].widget.params = {"exclude": keep.pk}
 
 
 class MergeForm(forms.Form):

@@ -31,6 +31,8 @@ class PickForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=200)
     me = forms.BooleanField(required=False)
+    # A contact not to offer: the one a merge page is about.
+    exclude = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
 def _parse(request) -> dict | None:
@@ -59,6 +61,7 @@ def pick_contacts(request):
         Contact.objects.visible_to(request.user)
         .search(query["q"])
         .filter(erased_at__isnull=True)
+        .exclude(pk=query["exclude"] or 0)
         .select_related("organization")
         .by_relevance(query["q"])[:PICK_LIMIT]
     )

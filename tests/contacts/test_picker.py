@@ -2,6 +2,8 @@
 lists search, at most PICK_LIMIT at a time, each protected contact offered logged; their
 widgets render only the chosen options, so the forms post and validate as before."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -378,3 +380,19 @@ def test_the_contact_form_renders_only_the_chosen_organization(client, owner, co
     assert f'<option value="{contact.organization_id}" selected>Hebrew University</option>' in body
     assert '<option value="">---------</option>' in body
     assert "Another Institute" not in body
+
+
+def test_the_merge_pages_picker_does_not_offer_the_contact_itself(client, owner):
+    """A user's finding: choosing the contact itself only got "cannot merge with itself"."""
+    keep = factories.ContactFactory(full_name="Lea Twice", owner=owner)
+    other = factories.ContactFactory(full_name="Lea Twice", owner=owner)
+    client.force_login(owner)
+
+    page = page_text(client.get(reverse("contacts:merge", args=[keep.pk])))
+    url = re.search(r'data-picker="([^"]+)"', page).group(1).replace("&amp;", "&")
+    offered = client.get(f"{url}&q=Lea").json()["results"]
+
+    assert url == f"/pick/contacts/?exclude={keep.pk}"
+    assert [row["id"] for row in offered] == [other.pk]
+    refused = client.get(reverse("contacts:pick_contacts"), {"q": "Lea", "exclude": "x"})
+    assert refused.status_code == 400
