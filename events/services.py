@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -356,6 +356,8 @@ def check_in_walk_in(
     contact ``by`` may see, or someone new (``full_name``, optional ``email``) added to the
     network as a standard contact that ``by`` owns. A contact invited already is checked in
     on that invitation. Nothing is written when the check-in is refused."""
+    if event.status == Event.Status.CANCELLED:
+        raise DomainError(_("This event was cancelled."))
     if contact is None:
         contact = _walk_in_contact(event=event, by=by, full_name=full_name, email=email)
     elif not Contact.objects.visible_to(by).filter(pk=contact.pk, erased_at__isnull=True).exists():
@@ -369,9 +371,26 @@ def check_in_walk_in(
 
 
 def _walk_in_contact(*, event: Event, by, full_name: str, email: str) -> Contact:
-    full_name = full_name.strip()
+    full_name, email = full_name.strip(), email.strip()
     if not full_name:
         raise DomainError(_("Give the guest's name."), field="full_name")
+    # Someone ``by`` already sees under this name or e-mail is chosen, not added again (a
+    # contact hidden from them is not looked at: that would tell of it).
+    same = Q(full_name__iexact=full_name) | Q(native_name__iexact=full_name)
+    if email:
+        same |= Q(email__iexact=email)
+    known = (
+        Contact.objects.visible_to(by).filter(same, erased_at__isnull=True).order_by("pk").first()
+    )
+    if known is not None:
+        raise DomainError(
+            _(
+                "%(name)s is already in the network: choose them under “Someone in the "
+                "network” (someone else of that name is added as a new contact first)."
+            )
+            % {"name": known.full_name},
+            field="full_name",
+        )
     return Contact.objects.create(
         full_name=full_name,
         email=email.strip(),

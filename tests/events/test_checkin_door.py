@@ -276,3 +276,39 @@ def test_the_page_reads_a_bounded_number_of_queries_for_500_guests(
     body = page_text(response)
     assert len(_rows(body)) == 500
     assert _counter(body) == (0, 500)
+
+
+def test_a_walk_in_already_in_the_network_is_not_added_again(client, planner, hidden_contacts):
+    """A user's finding: "Add, invite and check in" made a new contact each time. Someone
+    the planner sees under that name or e-mail is to be chosen; a hidden one is not looked
+    at (the walk-in is added as for any new name)."""
+    event = event_under_way(planners=[planner])
+    known = factories.ContactFactory(full_name="Пётр Иванов-Смирнов", email="p@example.org")
+    client.force_login(planner)
+    url = reverse("events:walk_in", args=[event.pk])
+
+    by_name = client.post(url, {"full_name": "пётр иванов-смирнов"})
+    by_email = client.post(url, {"full_name": "Pyotr Ivanov", "email": "P@example.org"})
+    hidden = hidden_contacts[0]
+    like_hidden = client.post(url, {"full_name": hidden.full_name})
+
+    for response in (by_name, by_email):
+        assert response.status_code == 200
+        assert response.context["walk_in"].errors["full_name"] == [
+            "Пётр Иванов-Смирнов is already in the network: choose them under “Someone in "
+            "the network” (someone else of that name is added as a new contact first)."
+        ]
+    assert like_hidden.status_code == 302
+    assert Contact.objects.filter(full_name=hidden.full_name).count() == 2
+    assert Contact.objects.filter(email__iexact="p@example.org").get() == known
+
+
+def test_no_walk_in_is_checked_in_at_a_cancelled_event(client, planner):
+    event = event_under_way(planners=[planner], status="cancelled")
+    client.force_login(planner)
+
+    response = client.post(reverse("events:walk_in", args=[event.pk]), {"full_name": "New Guest"})
+
+    assert response.status_code == 200
+    assert "This event was cancelled." in page_text(response)
+    assert Contact.objects.filter(full_name="New Guest").exists() is False
