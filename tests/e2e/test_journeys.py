@@ -265,8 +265,16 @@ def test_planner_invites_in_bulk_mails_the_guest_who_accepts_and_is_checked_in_b
     page.get_by_role("button", name="Invite these 3").click()
     expect(page.locator(".messages")).to_contain_text("Invited 3 (Category: Journalist)")
     expect(page.locator("ul.batches > li")).to_have_count(1)
+    asked = []
+
+    def accept(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)  # the e-mails go at once: the button asks first
     page.get_by_role("button", name="Send to all 3 not sent yet").click()
     expect(page.locator(".messages")).to_contain_text("Sending 3 invitations by e-mail.")
+    assert asked == ["Send the invitation e-mails to 3 guests now?"]
     by_hand = page.get_by_label("RSVP link of Boris Ivanov to send by hand")
     expect(by_hand).to_have_value(RSVP_LINK)
     assert InvitationMessage.objects.count() == 3  # queued, one per guest with an address
