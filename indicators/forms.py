@@ -159,18 +159,31 @@ class ReportFilterForm(IndicatorFilterForm):
         }
 
     def clean(self):
+        # The report's own limit first: the API's (60 periods) would answer a longer range
+        # with a choice of period that the report does not offer.
+        data = self.query_data(self.cleaned_data) if not self.errors else {}
+        if "from" in data and "to" in data:
+            start, end = dt.date.fromisoformat(data["from"]), dt.date.fromisoformat(data["to"])
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            # Dates out of the API's bounds, or in the wrong order: its rules name them.
+            if EARLIEST <= start <= end <= LATEST and months > MAX_REPORT_MONTHS:
+                self.add_error("from", _too_many_months())
+                return self.cleaned_data
         cleaned = super().clean()
         if self.filters:
             months = measures.count_buckets(self.filters["start"], self.filters["end"], "month")
             if months > MAX_REPORT_MONTHS:
                 self.filters = {}
-                message = ngettext(
-                    "At most %(count)d month in one report.",
-                    "At most %(count)d months in one report.",
-                    MAX_REPORT_MONTHS,
-                ) % {"count": MAX_REPORT_MONTHS}
-                self.add_error("from", message)
+                self.add_error("from", _too_many_months())
         return cleaned
+
+
+def _too_many_months() -> str:
+    return ngettext(
+        "At most %(count)d month in one report.",
+        "At most %(count)d months in one report.",
+        MAX_REPORT_MONTHS,
+    ) % {"count": MAX_REPORT_MONTHS}
 
 
 class SignalFilterForm(forms.Form):

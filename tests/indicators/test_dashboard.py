@@ -551,12 +551,23 @@ def test_the_print_stylesheet_breaks_pages_between_months_and_hides_navigation()
     assert re.search(r"header\.top, nav,[^{]*\{ display: none", css)
 
 
-def test_the_report_is_at_most_24_months(client, lead):
-    response = get(client, lead, "indicator_report", {"from": "2024-01-01", "to": "2026-03-31"})
+@pytest.mark.parametrize("start", ["2024-01-01", "2019-01-01"])
+def test_the_report_is_at_most_24_months(client, lead, start):
+    """Seven years too: the API's own limit (60 periods, "a longer period") is not the
+    report's, which has no choice of period (a user's finding)."""
+    response = get(client, lead, "indicator_report", {"from": start, "to": "2026-03-31"})
 
     assert response.status_code == 200
     assert response.context["form"].errors == {"from": ["At most 24 months in one report."]}
     assert response.context["months"] == []
+
+
+def test_the_dashboards_link_to_the_report_keeps_its_range(client, lead, network, frozen):
+    response = get(client, lead, "dashboard", {"from": "2026-01-01", "to": "2026-03-31"})
+
+    link = re.search(r'href="(/indicators/report/[^"]*)"', response.content.decode()).group(1)
+    assert "from=2026-01-01" in link
+    assert "to=2026-03-31" in link
 
 
 # Charts
