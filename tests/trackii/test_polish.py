@@ -111,3 +111,11 @@ def test_only_swagger_ui_may_load_data_images(client, owner):
     assert "img-src 'self' data:" in docs["Content-Security-Policy"]
     assert "img-src" not in today["Content-Security-Policy"]
     assert "<style>" not in docs.content.decode()
+
+
+def test_staff_find_the_admin_in_the_menu_and_others_do_not(client, owner, admin_user):
+    """A user's finding: nothing in the app led an admin to /admin/."""
+    client.force_login(admin_user)
+    assert '<a href="/admin/">Administration</a>' in client.get("/").content.decode()
+    client.force_login(owner)
+    assert 'href="/admin/"' not in client.get("/").content.decode()
