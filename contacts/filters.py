@@ -48,11 +48,15 @@ class OrganizationFilter(UpdatedSinceFilterSet):
 
 
 class ContactFilter(UpdatedSinceFilterSet):
-    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
+    tag = django_filters.CharFilter(method="filter_tag")
 
     class Meta:
         model = Contact
         fields = ["category", "sensitivity", "layer", "organization", "country", "owner"]
+
+    def filter_tag(self, queryset, name, value):
+        """The tag's name in any case, as the contacts list filters (ContactQuerySet.tagged)."""
+        return queryset.tagged(value) if value.strip() else queryset
 
 
 class ContactSearchFilter(SearchFilter):

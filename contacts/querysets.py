@@ -139,6 +139,13 @@ class ContactQuerySet(NameKeysQuerySet):
             return self.all()
         return self.filter(contact_visible_to(user))
 
+    def tagged(self, name: str) -> ContactQuerySet:
+        """Contacts carrying the tag of this name, in any case (each once): the contacts
+        list, its exports and the API's ``?tag=``. A tag only hidden contacts carry finds,
+        through ``visible_to``, no one, as one that does not exist."""
+        links = self.model.tags.through.objects.filter(tag__name__iexact=name.strip())
+        return self.filter(pk__in=links.values("contact_id"))
+
     def search(self, term: str, *, emails: bool = False) -> ContactQuerySet:
         """Contacts whose name, in either script, or whose organization's name contains
         ``term`` (any case): the contacts list's search box, the contact picker and, with

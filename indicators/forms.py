@@ -164,7 +164,7 @@ class ReportFilterForm(IndicatorFilterForm):
         data = self.query_data(self.cleaned_data) if not self.errors else {}
         if "from" in data and "to" in data:
             start, end = dt.date.fromisoformat(data["from"]), dt.date.fromisoformat(data["to"])
-            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            months = measures.count_buckets(start, end, "month")
             # Dates out of the API's bounds, or in the wrong order: its rules name them.
             if EARLIEST <= start <= end <= LATEST and months > MAX_REPORT_MONTHS:
                 self.add_error("from", _too_many_months())

@@ -9,8 +9,6 @@ date before the model sees it carry it on their own fields too.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
@@ -28,7 +26,3 @@ def within_range(value) -> None:
             % {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR},
             code="date_out_of_range",
         )
-
-
-def is_within_range(value: dt.date) -> bool:
-    return EARLIEST_YEAR <= value.year <= LATEST_YEAR

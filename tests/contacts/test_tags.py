@@ -137,3 +137,14 @@ def test_typing_a_hidden_tags_name_in_another_case_tells_nothing_of_it(
 def test_a_hidden_tags_very_name_is_the_same_tag(owner, outsider, tags):
     assert Tag.objects.named("secret", user=outsider) == tags["secret"]
     assert Tag.objects.named("Secret", user=owner) == tags["secret"]
+
+
+def test_the_list_and_the_api_filter_by_a_tag_in_any_case_alike(client, owner, tags):
+    """One rule (ContactQuerySet.tagged) for the web list, its exports and the API."""
+    client.force_login(owner)
+
+    web = client.get(reverse("contacts:list"), {"tag": "SHARED"}).context["page"].object_list
+    rest = api(owner).get("/api/v1/contacts/", {"tag": "Shared"}).json()["results"]
+
+    assert sorted(contact.pk for contact in web) == sorted(row["id"] for row in rest)
+    assert len(rest) == 2  # the standard and the protected contact carrying it, each once

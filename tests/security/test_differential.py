@@ -655,6 +655,7 @@ def _queries(world: World, pattern: urlmap.Pattern) -> list[str]:
             "?sort=last_touch",
             "?sort=next_due",
             "?sort=owner",
+            f"?tag={tag.name}",
         ],
         # The type-ahead pickers: what they offer for a common word.
         "contacts:pick_contacts": ["?q=common"],
