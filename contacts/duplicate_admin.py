@@ -89,8 +89,7 @@ def undo_selected(modeladmin, request, queryset):
             modeladmin.message_user(request, f"#{record.pk}: {line}", messages.WARNING)
     modeladmin.message_user(
         request,
-        ngettext("Undid %(count)d merge(s).", "Undid %(count)d merge(s).", undone)
-        % {"count": undone},
+        ngettext("Undid %(count)d merge.", "Undid %(count)d merges.", undone) % {"count": undone},
     )
 
 

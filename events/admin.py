@@ -110,7 +110,7 @@ def withdraw_selected(modeladmin, request, queryset):
     for invitation in queryset:
         services.withdraw_invitation(invitation=invitation, now=timezone.now())
     count = queryset.count()
-    text = ngettext("Withdrew %(count)s invitation(s).", "Withdrew %(count)s invitation(s).", count)
+    text = ngettext("Withdrew %(count)s invitation.", "Withdrew %(count)s invitations.", count)
     modeladmin.message_user(request, text % {"count": count})
 
 
@@ -127,7 +127,7 @@ def _check_in_action(attended: bool, description: str):
             except DomainError as error:
                 modeladmin.message_user(request, f"{invitation}: {error.message}", messages.ERROR)
         text = ngettext(
-            "Checked in %(count)s invitation(s).", "Checked in %(count)s invitation(s).", done
+            "Checked in %(count)s invitation.", "Checked in %(count)s invitations.", done
         )
         modeladmin.message_user(request, text % {"count": done})
 

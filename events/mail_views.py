@@ -182,8 +182,8 @@ def batch_withdraw(request, pk):
     batch = get_object_or_404(InvitationBatch, pk=pk)
     withdrawn = batches.withdraw_batch(batch=batch, by=request.user, now=timezone.now())
     text = ngettext(
-        "Withdrew %(count)s invitation(s) of “%(criteria)s”; their links no longer work.",
-        "Withdrew %(count)s invitation(s) of “%(criteria)s”; their links no longer work.",
+        "Withdrew %(count)s invitation of “%(criteria)s”; its link no longer works.",
+        "Withdrew %(count)s invitations of “%(criteria)s”; their links no longer work.",
         withdrawn,
     )
     criteria = batches.shown_criteria(batch, request.user)

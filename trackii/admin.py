@@ -90,8 +90,8 @@ def erase_selected(modeladmin, request, queryset):
     modeladmin.message_user(
         request,
         ngettext(
-            "Erased the personal data of %(count)d contact(s).",
-            "Erased the personal data of %(count)d contact(s).",
+            "Erased the personal data of %(count)d contact.",
+            "Erased the personal data of %(count)d contacts.",
             erased,
         )
         % {"count": erased},
@@ -162,8 +162,8 @@ def reset_factors_selected(modeladmin, request, queryset):
     modeladmin.message_user(
         request,
         ngettext(
-            "Reset the second factors of %(count)d user(s).",
-            "Reset the second factors of %(count)d user(s).",
+            "Reset the second factors of %(count)d user.",
+            "Reset the second factors of %(count)d users.",
             reset,
         )
         % {"count": reset},
@@ -191,7 +191,7 @@ def sign_out_selected(modeladmin, request, queryset):
         revoked += result.tokens
     modeladmin.message_user(
         request,
-        gettext("Ended %(sessions)d session(s) and revoked %(tokens)d API token(s).")
+        gettext("Sessions ended: %(sessions)d. API tokens revoked: %(tokens)d.")
         % {"sessions": sessions, "tokens": revoked},
     )
 

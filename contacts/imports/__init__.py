@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 from kombu.exceptions import OperationalError as BrokerError
 
 from contacts.access import may_import
@@ -121,9 +121,15 @@ def confirm_import(batch: ImportBatch, *, user, only_valid: bool, now) -> Import
     _require_owner(batch, user)
     only_valid = only_valid or batch.only_valid
     if batch.status == Status.PREVIEW_READY and batch.invalid_count and not only_valid:
+        refusal = ngettext(
+            "%(invalid)s row is invalid: fix the file and upload it again, or import only "
+            "the valid rows (%(valid)s).",
+            "%(invalid)s rows are invalid: fix the file and upload it again, or import only "
+            "the valid rows (%(valid)s).",
+            batch.invalid_count,
+        )
         raise ImportRefused(
-            f"{batch.invalid_count} row(s) are invalid: fix the file and upload it again, "
-            f"or import only the {batch.valid_count} valid row(s).",
+            refusal % {"invalid": batch.invalid_count, "valid": batch.valid_count},
             field="only_valid",
         )
     if batch.status == Status.PREVIEW_READY and not commit.pending_rows(batch).exists():

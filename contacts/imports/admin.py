@@ -79,7 +79,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def rows_link(self, batch):
         url = reverse("admin:contacts_importrow_changelist") + f"?batch__id__exact={batch.pk}"
         count = batch.rows.count()
-        rows = ngettext("%(count)d row(s)", "%(count)d row(s)", count) % {"count": count}
+        rows = ngettext("%(count)d row", "%(count)d rows", count) % {"count": count}
         return format_html('<a href="{}">{}</a>', url, rows)
 
     def add_view(self, request, form_url="", extra_context=None):

@@ -27,7 +27,7 @@ from contacts.imports.rows import (
     ContactRowChecker,
     OrganizationRowChecker,
     country_code,
-    is_latin,
+    latin_and_native,
     year_of,
 )
 from contacts.matching import email_key
@@ -39,11 +39,23 @@ SAME_EMAIL = gettext_noop("Row %(first)s has the same e-mail: keep one row per p
 SAME_ORGANIZATION = gettext_noop("Row %(first)s names the same organization: keep one row.")
 UNSTORED = gettext_noop("Not stored, contacts have no such field: %(columns)s.")
 TRANSLITERATED = gettext_noop(
+    "Full names transliterated: %(count)s. Each is kept as the native name, and its Latin "
+    "transliteration becomes the full name."
+)
+# The same note as imports before it stored it (still shown in the reader's language).
+TRANSLITERATED_BEFORE = gettext_noop(
     "%(count)s full name(s) are not in Latin letters: each is kept as the native name, and its "
     "Latin transliteration becomes the full name."
 )
 NOT_AN_ID = gettext_noop("An ID is a whole number.")
-PATTERNS = (SAME_CONTACT, SAME_EMAIL, SAME_ORGANIZATION, UNSTORED, TRANSLITERATED)
+PATTERNS = (
+    SAME_CONTACT,
+    SAME_EMAIL,
+    SAME_ORGANIZATION,
+    UNSTORED,
+    TRANSLITERATED,
+    TRANSLITERATED_BEFORE,
+)
 
 # Rows checked, matched and stored per round: a few queries each, and one pass of the
 # duplicate finder over the contacts the importer sees.
@@ -164,8 +176,12 @@ def _note_contact_columns(batch, table, checker: ContactRowChecker) -> None:
     unstored = checker.unstored_columns()
     if unstored:
         notes.append(UNSTORED % {"columns": ", ".join(unstored)})
+    # A Hebrew or Arabic name stays as written (contacts.imports.rows.latin_and_native).
     transliterated = sum(
-        1 for _, cells in table.rows if cells.get("full_name") and not is_latin(cells["full_name"])
+        1
+        for _, cells in table.rows
+        if cells.get("full_name")
+        and latin_and_native(cells["full_name"], "")[0] != cells["full_name"]
     )
     if transliterated:
         notes.append(TRANSLITERATED % {"count": transliterated})

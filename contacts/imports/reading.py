@@ -58,6 +58,11 @@ NO_HEADER = gettext_noop(
 NOT_A_CARD = gettext_noop("Card %(number)s of the file cannot be read as a vCard.")
 NOT_A_VCARD = gettext_noop("Entry %(number)s of the file is not a vCard (%(name)s).")
 SEVERAL_VALUES = gettext_noop(
+    "Cards with more than one e-mail address or phone number: %(count)s. The first of each "
+    "is imported."
+)
+# The same note as imports before it stored it (still shown in the reader's language).
+SEVERAL_VALUES_BEFORE = gettext_noop(
     "%(count)s card(s) hold more than one e-mail address or phone number: the first of each "
     "is imported."
 )
@@ -70,6 +75,7 @@ PATTERNS = (
     NOT_A_CARD,
     NOT_A_VCARD,
     SEVERAL_VALUES,
+    SEVERAL_VALUES_BEFORE,
 )
 
 

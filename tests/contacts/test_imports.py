@@ -116,7 +116,7 @@ def test_vcards_from_a_phone(owner):
     noa = Contact.objects.get(email="noa.mizrahi@museum.example.org")
     assert noa.full_name == "Noa Mizrahi"  # no FN: the name from N
     assert batch.report["unknown_columns"] == ["ADR"]
-    assert "the first of each is imported" in batch.report["notes"][0]
+    assert "The first of each is imported" in batch.report["notes"][0]
 
     batch = imported(previewed(owner, "phone-export-4.0.vcf"), owner)
 
@@ -179,7 +179,7 @@ def test_a_file_with_an_invalid_row_stores_nothing_unless_only_the_valid_rows(ow
     batch = previewed(owner, "bad-rows.csv")
     before = _stored()
 
-    with pytest.raises(imports.ImportRefused, match="6 row\\(s\\) are invalid"):
+    with pytest.raises(imports.ImportRefused, match="6 rows are invalid"):
         imports.confirm_import(batch, user=owner, only_valid=False, now=timezone.now())
 
     batch.refresh_from_db()

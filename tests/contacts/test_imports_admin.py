@@ -38,7 +38,7 @@ def test_upload_confirm_and_revert_in_the_admin(client, admin_user):
     assert (batch.status, batch.sensitivity) == (Status.PREVIEWING, Sensitivity.PROTECTED)
     imports.preview_batch(batch_id=batch.pk)
     change = client.get(admin_url(batch, "change", batch.pk))
-    assert "6 row(s)" in change.content.decode()  # three contacts, three organizations
+    assert "6 rows" in change.content.decode()  # three contacts, three organizations
 
     confirmed = client.post(
         admin_url(ImportBatch, "changelist"),
@@ -69,7 +69,7 @@ def test_an_action_the_rules_refuse_says_why(client, admin_user, owner):
         follow=True,
     )
 
-    assert "6 row(s) are invalid" in messages_of(response)[0]
+    assert "6 rows are invalid" in messages_of(response)[0]
     batch.refresh_from_db()
     assert batch.status == Status.PREVIEW_READY
 

@@ -52,7 +52,7 @@ def test_upload_report_confirm_and_revert_through_the_api(owner):
     }
     refused = api(owner).post(f"{API}/imports/{batch_id}/confirm/", {}, format="json")
     body = assert_error(refused, 400)
-    assert "6 row(s) are invalid" in body["fields"]["only_valid"][0]
+    assert "6 rows are invalid" in body["fields"]["only_valid"][0]
 
     confirmed = api(owner).post(
         f"{API}/imports/{batch_id}/confirm/", {"only_valid": True}, format="json"

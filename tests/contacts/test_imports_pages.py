@@ -3,7 +3,7 @@ bar), the preview, the confirmation, the result and the revert; who sees what.""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts import imports
 from contacts.models import Contact, ImportBatch, Sensitivity
@@ -79,7 +79,7 @@ def test_a_preview_with_invalid_rows_offers_a_new_upload_or_the_valid_rows(clien
         8,
     ]
     refused = client.post(reverse("contacts:import_confirm", args=[batch.pk]), follow=True)
-    assert "6 row(s) are invalid" in messages_of(refused)[0]
+    assert "6 rows are invalid" in messages_of(refused)[0]
     batch.refresh_from_db()
     assert batch.status == Status.PREVIEW_READY
     client.post(reverse("contacts:import_confirm", args=[batch.pk]), {"only_valid": "1"})
@@ -194,6 +194,53 @@ def test_the_columns_left_out_are_named_in_the_readers_language(
         "(no header, column D)",
     ]
     assert f"{second}, Семейное положение, {unnamed}." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "Full names transliterated: 1. Each is kept as the native name"),
+        ("ru", "Транслитерировано полных имён: 1. Каждое сохраняется как имя в оригинале"),
+        ("he", "שמות מלאים שתועתקו: 1. כל אחד נשמר כשם בשפת המקור"),
+    ],
+)
+def test_the_note_counts_the_names_transliterated_in_the_readers_language(
+    client, owner, language, shown
+):
+    """A user's finding: "2 full name(s) are not in Latin letters" counted the Hebrew name,
+    which is kept as written, and its "(s)" read badly in every language."""
+    content = "Full name,Category\nИрина Петрова,academic\nדנה לוי,academic\n"
+    batch = previewed(owner, "names.csv", content.encode())
+    client.force_login(owner)
+
+    page = page_text(
+        client.get(
+            reverse("contacts:import_detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE=language
+        )
+    )
+
+    assert batch.report["notes"] == [
+        "Full names transliterated: 1. Each is kept as the native name, and its Latin "
+        "transliteration becomes the full name."
+    ]
+    assert shown in page
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2 full name(s) are not in Latin letters: each is kept as the native name, and its "
+        "Latin transliteration becomes the full name.",
+        "3 card(s) hold more than one e-mail address or phone number: the first of each is "
+        "imported.",
+    ],
+)
+def test_a_note_stored_in_the_earlier_wording_is_still_translated(stored):
+    with translation.override("ru"):
+        shown = imports.shown_text(stored)
+
+    assert shown != stored
+    assert shown.startswith(("Полных имён не латиницей: 2.", "Карточек с несколькими"))
 
 
 def test_a_possible_duplicate_imported_anyway_still_names_the_contact_it_resembled(client, owner):

@@ -156,7 +156,7 @@ def test_a_batch_is_withdrawn_as_a_whole_but_never_what_the_planner_cannot_see(
 
     response = client.post(reverse("events:batch_withdraw", args=[batch.pk]))
 
-    assert messages_of(response)[0].startswith("Withdrew 2 invitation(s)")
+    assert messages_of(response)[0].startswith("Withdrew 2 invitations of")
     revoked = Invitation.objects.filter(revoked_at__isnull=False)
     assert sorted(revoked.values_list("contact_id", flat=True)) == [ada.pk, boris.pk]
     assert Invitation.objects.get(contact=hidden_contacts[0]).revoked_at is None

@@ -140,8 +140,8 @@ def sign_out_user(request):
         messages.success(
             request,
             _(
-                "Signed %(name)s out everywhere: %(sessions)d session(s) ended, "
-                "%(tokens)d API token(s) revoked."
+                "Signed %(name)s out everywhere. Sessions ended: %(sessions)d. "
+                "API tokens revoked: %(tokens)d."
             )
             % {"name": target.get_username(), "sessions": result.sessions, "tokens": result.tokens},
         )
