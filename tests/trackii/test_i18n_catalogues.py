@@ -137,6 +137,24 @@ def test_a_string_in_two_catalogues_is_translated_alike():
     assert differing == {}
 
 
+# Buttons shown side by side that do different things (a user's finding: in Hebrew a
+# reminder's "Dismiss…" and a grant's "Revoke" both read "לבטל", the word of "Cancel").
+SIDE_BY_SIDE = ("Cancel", "Dismiss…", "Revoke", "Snooze")
+
+
+def test_buttons_side_by_side_read_differently_in_every_language():
+    shown = defaultdict(dict)
+    for _, language, path in _catalogue_files(BASE):
+        for entry in catalogues.read_po(path)[1:]:
+            if entry.msgid in SIDE_BY_SIDE:
+                shown[language][entry.msgid] = entry.msgstr[0]
+
+    assert set(shown) == {"ru", "he"}
+    for language, buttons in shown.items():
+        assert set(buttons) == set(SIDE_BY_SIDE), language
+        assert len(set(buttons.values())) == len(SIDE_BY_SIDE), (language, buttons)
+
+
 def test_the_compiled_catalogues_say_what_the_po_files_say():
     for _, language, path in _catalogue_files(BASE):
         entries = catalogues.read_po(path)
