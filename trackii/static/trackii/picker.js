@@ -71,6 +71,18 @@
     for (const name of ["aria-describedby", "aria-invalid"]) {
       if (select.hasAttribute(name)) picker.control_input.setAttribute(name, select.getAttribute(name));
     }
+    // A required picker left empty: the browser would point its message at the hidden
+    // select, that is at whatever field lies under it. The search box says it instead,
+    // until a choice is made.
+    const input = picker.control_input;
+    select.addEventListener("invalid", (event) => {
+      event.preventDefault();
+      input.setCustomValidity(select.validationMessage);
+      input.reportValidity();
+    });
+    const clear = () => input.setCustomValidity("");
+    picker.on("change", clear);
+    input.addEventListener("input", clear);
   }
 
   function enhanceAll(root) {
