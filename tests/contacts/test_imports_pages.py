@@ -1,6 +1,8 @@
 """The import pages: upload, the batch page while a task works (an htmx-polled progress
 bar), the preview, the confirmation, the result and the revert; who sees what."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -224,6 +226,20 @@ def test_the_note_counts_the_names_transliterated_in_the_readers_language(
         "transliteration becomes the full name."
     ]
     assert shown in page
+
+
+def test_a_name_in_another_direction_keeps_its_cells_label_in_the_pages_direction(client, owner):
+    """A user's finding: at 360 px a Hebrew name's cell (dir="auto") turned right to left,
+    its label ("Name:") with it, on an English page."""
+    content = "Full name,Category,Organization\nדנה לוי,academic,האוניברסיטה העברית\n"
+    batch = previewed(owner, "names.csv", content.encode())
+    client.force_login(owner)
+
+    html = client.get(reverse("contacts:import_detail", args=[batch.pk])).content.decode()
+
+    assert '<td data-label="Name"><bdi>דנה לוי</bdi></td>' in html
+    assert '<td data-label="Organization"><bdi>האוניברסיטה העברית</bdi></td>' in html
+    assert re.search(r'<td[^>]*dir="auto"', html) is None
 
 
 @pytest.mark.parametrize(
