@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -85,7 +86,7 @@ def undo_selected(modeladmin, request, queryset):
             modeladmin.message_user(request, f"#{record.pk}: {message}", messages.WARNING)
             continue
         undone += 1
-        for line in record.undo_report.get("left", []):
+        for line in merging.undo_report_lines(record, request.user):
             modeladmin.message_user(request, f"#{record.pk}: {line}", messages.WARNING)
     modeladmin.message_user(
         request,
@@ -101,8 +102,20 @@ class ContactMergeAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmi
     list_select_related = ["kept", "merged_by"]
     date_hierarchy = "merged_at"
     ordering = ["-merged_at", "-pk"]
-    exclude = ["snapshot", "kept_notes", "merged_notes"]
+    # The undo's report as the reader may see it: the rows it left are counted for each.
+    exclude = ["snapshot", "kept_notes", "merged_notes", "undo_report"]
+    readonly_fields = ["undo_report_shown"]
     actions = [undo_selected]
+
+    def get_object(self, request, object_id, from_field=None):
+        record = super().get_object(request, object_id, from_field)
+        if record is not None:
+            record.lines_shown = merging.undo_report_lines(record, request.user)
+        return record
+
+    @admin.display(description=_("undo report"))
+    def undo_report_shown(self, record):
+        return format_html_join("\n", "<p>{}</p>", ((line,) for line in record.lines_shown))
 
 
 @admin.register(DuplicatePair)

@@ -10,7 +10,12 @@ contacts gets a 403. Every write is one call of ``contacts.services``, as on the
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -72,7 +77,19 @@ class MergePreviewSerializer(serializers.Serializer):
     )
 
 
+class UndoReportSerializer(serializers.Serializer):
+    left = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "What the undo left as it was, and why, in the caller's language: rows the caller "
+            "may not see are not counted."
+        ),
+    )
+
+
 class ContactMergeSerializer(serializers.ModelSerializer):
+    undo_report = serializers.SerializerMethodField()
+
     class Meta:
         model = ContactMerge
         fields = [
@@ -86,6 +103,13 @@ class ContactMergeSerializer(serializers.ModelSerializer):
             "undo_report",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(UndoReportSerializer)
+    def get_undo_report(self, record) -> dict:
+        """The report as the caller may see it (``merging.undo_report_lines``)."""
+        if not record.undone_at:
+            return {}
+        return {"left": merging.undo_report_lines(record, self.context["request"].user)}
 
 
 class DuplicatePairSerializer(serializers.ModelSerializer):
@@ -172,7 +196,7 @@ class MergeActions:
             surface=AccessLog.Surface.API,
             now=timezone.now(),
         )
-        return Response(ContactMergeSerializer(record).data)
+        return Response(ContactMergeSerializer(record, context={"request": request}).data)
 
 
 def _preview_data(preview) -> dict:

@@ -175,6 +175,6 @@ def merge_undo(request, pk):
         messages.error(request, error.message)
         return redirect("contacts:detail", pk=record.kept_id)
     messages.success(request, _("The merge was undone."))
-    for line in record.undo_report.get("left", []):
+    for line in merging.undo_report_lines(record, request.user):
         messages.warning(request, line)
     return redirect("contacts:detail", pk=record.merged_contact_id)

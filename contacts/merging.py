@@ -37,6 +37,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
@@ -102,9 +103,9 @@ class Relation:
     ``count(contact)``: how many the preview says will move (only rows the user could see
     anyway: the caller passes a queryset of them); ``move(keep, other, now)`` returns a
     JSON-able record that ``undo(keep, other, record, now)`` reverses, returning what it
-    left (sentences, in the language of the user who undoes). ``title`` names the kind in
-    the API's preview (English); ``moving`` is the web preview's line for it,
-    ``ngettext_lazy(..., "count")``."""
+    left (sentences, in the language of the user who undoes, or ``left_rows``' entries).
+    ``title`` names the kind in the API's preview (English); ``moving`` is the web
+    preview's line for it, ``ngettext_lazy(..., "count")``."""
 
     label: str
     title: str
@@ -115,6 +116,10 @@ class Relation:
 
 
 RELATIONS: dict[str, Relation] = {}
+
+# Undo's lines for rows it left that a reader may not see (the relation's label and the
+# line's name): (its message or None, whether the rows were unlinked).
+LEFT: dict[tuple[str, str], tuple] = {}
 
 
 def register(relation: Relation) -> Relation:
@@ -602,10 +607,13 @@ def moved_rows(
         rows.update(**{name: keep})
         return ids
 
+    LEFT[(label, "changed")] = (changed, False)
+
     def undo(keep, other, ids, now):
         rows = model._default_manager.filter(pk__in=ids, **{name: keep})
-        back = rows.update(**{name: other})
-        return left_as_is(len(ids) - back, changed, model=model)
+        back = set(rows.values_list("pk", flat=True))
+        rows.update(**{name: other})
+        return left_rows(label, "changed", model, set(ids) - back)
 
     return Relation(
         label,
@@ -675,9 +683,12 @@ def many_to_many_union(
         links.update(**{mine: keep})
         return {"moved": sorted(theirs_ids - already), "both": sorted(already)}
 
+    LEFT[(label, "unlinked")] = (unlinked, True)
+
     def undo(keep, other, record, now):
         moved = through.objects.filter(**{mine: keep, f"{theirs_id}__in": record["moved"]})
-        back = moved.update(**{mine: other})
+        back = set(moved.values_list(theirs_id, flat=True))
+        moved.update(**{mine: other})
         target = through._meta.get_field(theirs).related_model
         existing = set(
             target._default_manager.filter(pk__in=record["both"]).values_list("pk", flat=True)
@@ -686,10 +697,41 @@ def many_to_many_union(
             [through(**{mine_id: other.pk, theirs_id: pk}) for pk in sorted(existing)],
             ignore_conflicts=True,
         )
-        missing = len(record["moved"]) - back + len(record["both"]) - len(existing)
-        return left_as_is(missing, unlinked, model=target, unlinked=True)
+        missing = (set(record["moved"]) - back) | (set(record["both"]) - existing)
+        return left_rows(label, "unlinked", target, missing)
 
     return Relation(label, title or model_title, count or default_count, move, undo, moving)
+
+
+def left_rows(label: str, line: str, model, ids) -> list:
+    """Undo's record of the rows of ``model`` it left (``ids``), for ``undo_report``: as a
+    sentence, or, for rows a reader may not see (a queryset with ``visible_to``: exchanges
+    naming another contact, tags, merges), as their ids, which ``undo_report_lines``
+    counts for each reader: a count made once would tell every reader of the merge of rows
+    hidden from them (an attacker's finding)."""
+    if not ids:
+        return []
+    if hasattr(model._default_manager.none(), "visible_to"):
+        return [
+            {"relation": label, "line": line, "model": model._meta.label_lower, "ids": sorted(ids)}
+        ]
+    message, unlinked = LEFT[(label, line)]
+    return left_as_is(len(ids), message, model=model, unlinked=unlinked)
+
+
+def undo_report_lines(record: ContactMerge, user) -> list[str]:
+    """What an undo left, in ``user``'s language, counting only the rows ``user`` may see
+    (rows since deleted are not counted)."""
+    lines = []
+    for entry in record.undo_report.get("left", []):
+        if isinstance(entry, str):  # a sentence, stored in the undoer's language
+            lines.append(entry)
+            continue
+        model = apps.get_model(entry["model"])
+        seen = model._default_manager.filter(pk__in=entry["ids"]).visible_to(user).count()
+        message, unlinked = LEFT[(entry["relation"], entry["line"])]
+        lines += left_as_is(seen, message, model=model, unlinked=unlinked)
+    return lines
 
 
 def left_as_is(how_many: int, message=None, *, model=None, unlinked: bool = False) -> list[str]:
@@ -723,11 +765,13 @@ def left_as_is(how_many: int, message=None, *, model=None, unlinked: bool = Fals
 
 # Channels: one per officer
 
+CHANNELS = "contacts.Channel.contact"
 CHANNELS_CHANGED = ngettext_lazy(
     "%(count)d channel changed since: left as it is.",
     "%(count)d channels changed since: left as they are.",
     "count",
 )
+LEFT[(CHANNELS, "changed")] = (CHANNELS_CHANGED, False)
 
 
 def _count_channels(contact, user):
@@ -796,8 +840,10 @@ def _resolve_second_due(kept: Channel, merged: Channel, now) -> list[dict]:
 
 def _undo_channels(keep, other, record, now) -> list[str]:
     left = []
-    back = Channel.objects.filter(pk__in=record["moved"], contact=keep).update(contact=other)
-    left += left_as_is(len(record["moved"]) - back, CHANNELS_CHANGED)
+    rows = Channel.objects.filter(pk__in=record["moved"], contact=keep)
+    back = set(rows.values_list("pk", flat=True))
+    rows.update(contact=other)
+    left += left_rows(CHANNELS, "changed", Channel, set(record["moved"]) - back)
     for merged in record["merged"]:
         left += _unmerge_channel(keep, other, merged)
     return left
@@ -882,7 +928,7 @@ def _count_reminders(contact):
 
 register(
     Relation(
-        "contacts.Channel.contact",
+        CHANNELS,
         "channels",
         _count_channels,
         _move_channels,

@@ -73,6 +73,53 @@ def test_post_merges_with_the_chosen_values_and_undo_reverses_it(owner, two):
     assert_error(client.post(f"{API}/merges/{record.pk}/undo/"), 400)
 
 
+def test_an_undo_counts_for_each_reader_only_the_rows_they_may_see(
+    client, owner, outsider, admin_user
+):
+    """An attacker's finding: the merge's preview counted no exchange, but the undo's report
+    said "1 exchange no longer linked to the kept contact" to its undoer and to every
+    reader of the merge: an exchange they may not see, which also names a protected
+    contact, had been on the merged contact and was edited since."""
+    keep = factories.ContactFactory(full_name="Kept Standard", owner=outsider)
+    other = factories.ContactFactory(full_name="Merged Standard", owner=outsider)
+    hidden = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
+    exchange = factories.ExchangeFactory(contacts=[other, hidden], officers=[owner])
+    attacker = api(outsider)
+    preview = attacker.get(f"{API}/contacts/{keep.pk}/merge/", {"other": other.pk})
+    assert preview.json()["moves"]["exchanges"] == 0
+    merged = attacker.post(f"{API}/contacts/{keep.pk}/merge/", {"other": other.pk}, format="json")
+    record = ContactMerge.objects.get(pk=merged.json()["id"])
+    exchange.contacts.set([hidden])  # its owner leaves the kept contact out
+
+    undone = attacker.post(f"{API}/merges/{record.pk}/undo/")
+
+    assert undone.status_code == 200, undone.content
+    assert undone.json()["undo_report"] == {"left": []}
+    assert attacker.get(f"{API}/merges/{record.pk}/").json()["undo_report"] == {"left": []}
+    record.refresh_from_db()
+    assert record.undo_report == {
+        "left": [
+            {
+                "relation": "contacts.Exchange.contacts",
+                "line": "unlinked",
+                "model": "contacts.exchange",
+                "ids": [exchange.pk],
+            }
+        ]
+    }
+    # Who may see the exchange is told.
+    told = "1 exchange no longer linked to the kept contact: left as it is."
+    assert api(owner).get(f"{API}/merges/{record.pk}/").json()["undo_report"] == {"left": [told]}
+    client.force_login(admin_user)
+    page = client.get(f"/admin/contacts/contactmerge/{record.pk}/change/").content.decode()
+    assert told in page
+    assert f'"ids": [{exchange.pk}]' not in page
+    # In the reader's language.
+    russian = api(owner).get(f"{API}/merges/{record.pk}/", HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert russian["undo_report"]["left"][0].startswith("1 ")
+    assert russian["undo_report"]["left"][0] != told
+
+
 def test_a_hidden_contact_is_a_404_in_the_path_or_as_other(owner, outsider):
     seen = factories.ContactFactory(owner=outsider)
     hidden = factories.ContactFactory(owner=owner, sensitivity=Sensitivity.PROTECTED)
