@@ -201,6 +201,26 @@ class TrackIIUserAdmin(VisibleToAdminMixin, UserAdmin):
     reach rows the deleting user may not see. Admins reset a user's second factors here."""
 
     actions = [reset_factors_selected, sign_out_selected]
+    # Superusers (the admin role) see everything: only they grant that, a staff role or a
+    # permission, and only they change or delete a superuser's account (its password
+    # included). A staff user given "change user" would otherwise make themselves one.
+    privileges = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *self.privileges)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def has_reset_factors_permission(self, request):
         return mfa_policy.may_reset_factors(request.user)

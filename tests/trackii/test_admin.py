@@ -5,6 +5,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.apps import apps as django_apps
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from contacts.models import (
@@ -216,3 +217,58 @@ def test_the_token_admin_never_shows_a_key_or_its_digest_and_deleting_revokes(
         admin_user,
         "revoked_by_admin",
     )
+
+
+def test_a_staff_user_who_changes_users_cannot_make_anyone_a_superuser_or_touch_one(
+    client, owner, admin_user
+):
+    """An attacker's note: superuser is the one thing that passes need-to-know, and Django's
+    user admin lets any staff user given "change user" tick it on their own account."""
+    User = get_user_model()
+    staff = view_only_staff("view_user", "change_user", "delete_user")
+    client.force_login(staff)
+    own = admin_url(User, "change", staff.pk)
+
+    page = client.get(own).content.decode()
+    response = client.post(
+        own,
+        {
+            "username": staff.username,
+            "first_name": "Renamed",
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [Group.objects.get(name="admin").pk],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+
+    assert 'name="is_superuser"' not in page
+    assert 'name="groups"' not in page
+    assert response.status_code == 302, response.content
+    staff.refresh_from_db()
+    assert (staff.first_name, staff.is_superuser, list(staff.groups.all())) == (
+        "Renamed",
+        False,
+        [],
+    )
+    # A superuser's account: neither its page, its password nor its deletion.
+    for url in (
+        admin_url(User, "change", admin_user.pk),
+        f"/admin/auth/user/{admin_user.pk}/password/",
+        admin_url(User, "delete", admin_user.pk),
+    ):
+        assert (
+            client.post(
+                url, {"password1": "x-Pass-12345!", "password2": "x-Pass-12345!"}
+            ).status_code
+            == 403
+        ), url
+    assert User.objects.get(pk=admin_user.pk).check_password("x-Pass-12345!") is False
+    # An officer's account can still be changed.
+    officer_page = client.get(admin_url(User, "change", owner.pk))
+    assert officer_page.status_code == 200
+    # A superuser still grants all of it.
+    client.force_login(admin_user)
+    assert 'name="is_superuser"' in client.get(own).content.decode()
