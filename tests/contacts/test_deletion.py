@@ -11,6 +11,7 @@ from contacts.models import Affiliation, Contact, Organization, Sensitivity, Tag
 from events.models import Event, Invitation, Programme
 from tests import factories
 from tests.conftest import api
+from tests.pages import page_text
 
 API = "/api/v1"
 
@@ -158,20 +159,41 @@ def test_tag_carried_by_a_hidden_contact_is_still_in_use(owner, hidden):
 
 
 def test_web_organization_delete_page_names_nothing_that_names_it(client, owner, hidden):
+    """Its page asks as for an organization nothing names (an attacker's finding: it said
+    "still in use" to whoever opened it, which told of a hidden contact without trying to
+    delete anything); the deletion itself is refused in the same words as for visible
+    rows, naming nothing."""
     organization = factories.OrganizationFactory(name="Quiet Institute")
     factories.AffiliationFactory(contact=hidden, organization=organization)
+    empty = factories.OrganizationFactory(name="Empty Institute")
     client.force_login(owner)
     url = reverse("contacts:organization_delete", args=[organization.pk])
 
     page = client.get(url)
     post = client.post(url)
 
-    content = page.content.decode()
+    main = page_text(page)
+    for shown in (main, page_text(client.get(url.replace(str(organization.pk), str(empty.pk))))):
+        assert "No record you may see names this organization." in shown
+        assert "Delete organization" in shown
+    assert "still in use" not in main
+    content = post.content.decode()
     assert "This organization is still in use, so it is kept." in content
     for word in ("contacts", "affiliations", "events", "programmes", "signals"):
         assert f" {word}" not in content.split("<main", 1)[-1].split("</main>")[0]
     assert post.status_code == 409
     assert Organization.objects.filter(pk=organization.pk).exists() is True
+
+
+def test_web_organization_delete_page_says_in_use_when_the_reader_sees_what_names_it(client, owner):
+    organization = factories.OrganizationFactory(name="Busy Institute")
+    factories.ContactFactory(owner=owner, organization=organization)
+    client.force_login(owner)
+
+    page = client.get(reverse("contacts:organization_delete", args=[organization.pk]))
+
+    assert "This organization is still in use, so it is kept." in page_text(page)
+    assert "Delete organization" not in page_text(page)
 
 
 def test_web_refuses_the_owner_deleting_a_contact_on_an_exchange_they_cannot_read(
@@ -261,7 +283,7 @@ def test_the_refusal_reads_in_the_users_language(client, owner, hidden, language
     factories.AffiliationFactory(contact=hidden, organization=organization)
     client.force_login(owner)
 
-    page = client.get(
+    page = client.post(
         reverse("contacts:organization_delete", args=[organization.pk]),
         HTTP_ACCEPT_LANGUAGE=language,
     )
