@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, filters, pagination, permissions, status
+from rest_framework import exceptions, filters, pagination, parsers, permissions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from contacts.access import has_any_role
@@ -28,6 +28,40 @@ from contacts.paging import CountedPaginator
 from contacts.querysets import SEARCHED
 
 MAX_PAGE_SIZE = 200
+
+
+# JSON bodies
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, refusing a string with a lone surrogate (``"\\ud800"`` is valid JSON, but no
+    text: it can be neither stored nor written back in an answer, which would fail with a
+    500 when an error message quotes it)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not _is_text(data):
+            raise exceptions.ParseError(
+                gettext("A string holds a lone surrogate (\\ud800 to \\udfff), which is not text.")
+            )
+        return data
+
+
+def _is_text(value) -> bool:
+    """Whether every string in ``value`` (parsed JSON: its keys too) encodes as UTF-8."""
+    if isinstance(value, str):
+        if value.isascii():
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_text(key) and _is_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_text(item) for item in value)
+    return True
 
 
 # One error shape for 400/401/403/404/405/409/412/429

@@ -17,14 +17,14 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from contacts import api as contacts_api
-from contacts import duplicate_api
+from contacts import duplicate_api, rest
 from contacts.imports import api as imports_api
 from contacts.schema import write_example
 from events import api as events_api
 from indicators import api as indicators_api
 from trackii import tokens
 
-TOKEN_PARSERS = (parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser)
+TOKEN_PARSERS = (parsers.FormParser, parsers.MultiPartParser, rest.JSONParser)
 # The token endpoint also takes form bodies: one example for each.
 TOKEN_EXAMPLES = [
     write_example(

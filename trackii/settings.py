@@ -572,7 +572,7 @@ REST_FRAMEWORK = {
         "contacts.rest.StableOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["contacts.rest.JSONParser"],
     "DATETIME_FORMAT": "iso-8601",
     # Token first, so that a request without credentials is answered 401, not 403. Named,
     # expiring tokens stored as digests (trackii.tokens).

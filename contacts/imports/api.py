@@ -8,14 +8,14 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from contacts import imports
 from contacts.access import EDITORS
 from contacts.models import Contact, ImportBatch, ImportRow, Sensitivity
-from contacts.rest import ReadOrRoles
+from contacts.rest import JSONParser, ReadOrRoles
 from contacts.schema import write_example
 
 # The errors of at most this many rows are listed in a batch's report (the rows/ list
