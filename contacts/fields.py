@@ -1,4 +1,4 @@
-"""Model fields of the contacts app."""
+"""Model fields of the contacts app (and the REST field of time zones)."""
 
 import functools
 import json
@@ -7,8 +7,10 @@ import timezone_field
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.choices import BaseChoiceIterator
+from django.utils.encoding import force_str
 from timezone_field.backends import get_tz_backend
 from timezone_field.choices import standard
+from timezone_field.rest_framework import TimeZoneSerializerField as LibraryZoneField
 
 from contacts import crypto
 
@@ -89,3 +91,14 @@ class TimeZoneField(timezone_field.TimeZoneField):
         if kwargs.get("max_length") == self.default_max_length:
             del kwargs["max_length"]
         return name, path, args, kwargs
+
+
+class TimeZoneSerializerField(LibraryZoneField):
+    """django-timezone-field's REST field, refusing a name it does not know before looking
+    it up: the lookup reads the zone files, and an arbitrary name (a long one, a NUL, a URL)
+    failed there with a 500 instead of "A valid timezone is required."."""
+
+    def to_internal_value(self, data):
+        if force_str(data) not in get_tz_backend(None).all_tzstrs:
+            self.fail("invalid")
+        return super().to_internal_value(data)

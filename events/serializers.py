@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from timezone_field.rest_framework import TimeZoneSerializerField
 
 from contacts.access import may_manage_events
+from contacts.fields import TimeZoneSerializerField
 from contacts.serializers import ActiveUsers, VisibleContacts
 from events import services
 from events.models import Event, Invitation, Programme

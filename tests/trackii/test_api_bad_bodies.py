@@ -53,3 +53,41 @@ def test_text_outside_ascii_still_passes(owner):
 
     assert response.status_code == 201, response.content
     assert Organization.objects.get().name == "אוניברסיטה 🎓"
+
+
+@pytest.mark.parametrize(
+    "zone", ["x" * 300, "Europe/Lon\u0000don", "http://example.org/", "../../../etc/passwd", 7]
+)
+def test_an_events_time_zone_that_is_no_zone_is_a_field_error(planner, zone):
+    """It was a 500: the library looked the name up in the zone files first."""
+    body = {
+        "title": "Reception",
+        "starts_at": "2027-03-01T18:00:00Z",
+        "ends_at": "2027-03-01T20:00:00Z",
+        "timezone": zone,
+        "kind": "cultural",
+        "layer": "soft_cultural",
+    }
+
+    response = api(planner).post(f"{API}/events/", body, format="json")
+
+    assert assert_error(response, 400, code="invalid")["fields"] == {
+        "timezone": ["A valid timezone is required."]
+    }
+    assert Event.objects.exists() is False
+
+
+def test_an_events_time_zone_by_its_name_is_taken(planner):
+    body = {
+        "title": "Reception",
+        "starts_at": "2027-03-01T18:00:00Z",
+        "ends_at": "2027-03-01T20:00:00Z",
+        "timezone": "Asia/Jerusalem",
+        "kind": "cultural",
+        "layer": "soft_cultural",
+    }
+
+    response = api(planner).post(f"{API}/events/", body, format="json")
+
+    assert response.status_code == 201, response.content
+    assert str(Event.objects.get().timezone) == "Asia/Jerusalem"
