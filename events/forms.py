@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from contacts.models import Contact, Layer, Organization, Tag
 from contacts.widgets import PickerSelect, PickerSelectMultiple
-from events.models import Event, Invitation, Programme
+from events.models import MOST_SEATS, Event, Invitation, Programme
 from trackii.dates import within_range
 
 User = get_user_model()
@@ -187,6 +187,7 @@ class EventForm(forms.ModelForm):
     capacity = forms.IntegerField(
         label=gettext_lazy("Capacity"),
         min_value=1,
+        max_value=MOST_SEATS,
         required=False,
         help_text=gettext_lazy("Seats; leave empty for no limit."),
     )

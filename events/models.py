@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -47,6 +48,10 @@ class EventQuerySet(models.QuerySet):
         )
 
 
+# The most seats an event may have (the column would take two billion).
+MOST_SEATS = 100_000
+
+
 class Event(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         CULTURAL = "cultural", _("Cultural")
@@ -74,7 +79,11 @@ class Event(ChoiceLabels, models.Model):
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     online_url = models.URLField(_("online url"), blank=True)
     capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no limit."),
+        validators=[MaxValueValidator(MOST_SEATS)],
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED

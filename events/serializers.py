@@ -15,7 +15,7 @@ from contacts.access import may_manage_events
 from contacts.fields import TimeZoneSerializerField
 from contacts.serializers import ActiveUsers, VisibleContacts
 from events import services
-from events.models import Event, Invitation, Programme
+from events.models import MOST_SEATS, Event, Invitation, Programme
 
 
 def _user(context):
@@ -32,7 +32,11 @@ class EventSerializer(serializers.ModelSerializer):
         use_pytz=False, required=False, help_text="An IANA zone name, e.g. Asia/Jerusalem."
     )
     capacity = serializers.IntegerField(
-        min_value=1, allow_null=True, required=False, help_text="Empty: no limit."
+        min_value=1,
+        max_value=MOST_SEATS,
+        allow_null=True,
+        required=False,
+        help_text="Empty: no limit.",
     )
     planners = ActiveUsers(many=True, required=False, help_text="Defaults to the caller.")
     attending_officers = ActiveUsers(many=True, required=False)

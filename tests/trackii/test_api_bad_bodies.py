@@ -91,3 +91,22 @@ def test_an_events_time_zone_by_its_name_is_taken(planner):
 
     assert response.status_code == 201, response.content
     assert str(Event.objects.get().timezone) == "Asia/Jerusalem"
+
+
+@pytest.mark.parametrize("capacity", [2**31, 2**63, 100_001])
+def test_an_events_capacity_beyond_the_most_seats_is_a_field_error(client, planner, capacity):
+    """It was a 500 on the API (the column's integer out of range)."""
+    body = {
+        "title": "Reception",
+        "starts_at": "2027-03-01T18:00:00Z",
+        "ends_at": "2027-03-01T20:00:00Z",
+        "capacity": capacity,
+        "kind": "cultural",
+        "layer": "soft_cultural",
+    }
+
+    response = api(planner).post(f"{API}/events/", body, format="json")
+
+    fields = assert_error(response, 400, code="invalid")["fields"]
+    assert fields == {"capacity": ["Ensure this value is less than or equal to 100000."]}
+    assert Event.objects.exists() is False
