@@ -5,20 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0008_dates_within_range'),
+        ("events", "0008_dates_within_range"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='capacity',
-            field=models.PositiveIntegerField(blank=True, help_text='Empty: no limit.', null=True, validators=[django.core.validators.MaxValueValidator(100000)], verbose_name='capacity'),
+            model_name="event",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Empty: no limit.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(100000)],
+                verbose_name="capacity",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalevent',
-            name='capacity',
-            field=models.PositiveIntegerField(blank=True, help_text='Empty: no limit.', null=True, validators=[django.core.validators.MaxValueValidator(100000)], verbose_name='capacity'),
+            model_name="historicalevent",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Empty: no limit.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(100000)],
+                verbose_name="capacity",
+            ),
         ),
     ]
