@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 import tablib
 import vobject
@@ -194,10 +195,15 @@ def _read_csv(raw: bytes, *, max_rows: int) -> Table:
     return _table(header, rows, "csv", encoding, header_at)
 
 
+# What openpyxl raises on a workbook damaged inside its zip (a part cut short or not XML, a
+# cell naming a shared string that is not there, a number cell holding letters...).
+DAMAGED = (KeyError, IndexError, ValueError, TypeError, AttributeError, OSError, EOFError)
+
+
 def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+    except (InvalidFileException, zipfile.BadZipFile, ParseError, *DAMAGED) as error:
         raise ReadError(gettext_noop("The file is not a readable XLSX workbook.")) from error
     try:
         sheet = workbook.active
@@ -207,13 +213,13 @@ def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
         _check_size(sheet.max_row or 0, max_rows)
         if (sheet.max_column or 0) > MAX_COLUMNS:
             raise ReadError(TOO_WIDE % {"limit": MAX_COLUMNS})
-        header_at = _header_position(list(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)))
         dataset = tablib.Dataset()
         try:
+            header_at = _header_position(list(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)))
             XLSXFormat.import_sheet(dataset, sheet, headers=True, skip_lines=header_at)
         except tablib.InvalidDimensions as error:
             raise ReadError(TOO_MANY_CELLS) from error
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+        except (zipfile.BadZipFile, ParseError, *DAMAGED) as error:
             raise ReadError(gettext_noop("The workbook's first sheet cannot be read.")) from error
     finally:
         workbook.close()

@@ -2,6 +2,8 @@
 the header row, and any file that is not an import ending in a sentence, never a crash."""
 
 import io
+import re
+import zipfile
 
 import pytest
 from django.utils import timezone
@@ -142,6 +144,49 @@ def test_a_file_that_cannot_be_read_fails_its_batch_with_a_sentence(owner, name,
     assert batch.status == Status.FAILED
     assert message in batch.report["error"]
     assert batch.file_data == ""
+    assert batch.rows.exists() is False
+
+
+def _damaged(part: str, damage) -> bytes:
+    """A workbook whose ``part`` (a file inside its zip) ``damage`` changed."""
+    sound = _xlsx(["Full name", "E-mail", "Category", "Birth year"], ["Anna", "", "academic", 1980])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(sound)) as source, zipfile.ZipFile(out, "w") as damaged:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            damaged.writestr(item, damage(data) if item.filename == part else data)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (_damaged(SHEET, lambda data: data[: len(data) // 2]), "first sheet cannot be read"),
+        (_damaged("xl/styles.xml", lambda data: b"<notxml"), "not a readable XLSX workbook"),
+        (
+            _damaged(
+                SHEET,
+                lambda data: data.replace(b'<c r="D2"', b'<c r="E2" t="s"><v>999</v></c><c r="D2"'),
+            ),
+            "first sheet cannot be read",
+        ),
+        (
+            _damaged(SHEET, lambda data: re.sub(rb"<v>1980</v>", b"<v>abc</v>", data)),
+            "first sheet cannot be read",
+        ),
+    ],
+    ids=["sheet-cut-short", "styles-not-xml", "missing-shared-string", "letters-in-a-number"],
+)
+def test_a_damaged_workbook_fails_its_batch_with_a_sentence(owner, content, message):
+    """A fuzzer's finding: these failed with "Something went wrong while working on this
+    file." and a traceback in the worker's log."""
+    batch = previewed(owner, "damaged.xlsx", content)
+
+    assert batch.status == Status.FAILED
+    assert message in batch.report["error"]
     assert batch.rows.exists() is False
 
 
