@@ -39,7 +39,10 @@ class JSONParser(parsers.JSONParser):
     500 when an error message quotes it)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:  # "[[[[…" deeper than the decoder goes
+            raise exceptions.ParseError(gettext("The JSON is nested too deeply.")) from error
         if not _is_text(data):
             raise exceptions.ParseError(
                 gettext("A string holds a lone surrogate (\\ud800 to \\udfff), which is not text.")
@@ -47,20 +50,23 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
-def _is_text(value) -> bool:
-    """Whether every string in ``value`` (parsed JSON: its keys too) encodes as UTF-8."""
-    if isinstance(value, str):
-        if value.isascii():
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_is_text(key) and _is_text(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_is_text(item) for item in value)
+def _is_text(data) -> bool:
+    """Whether every string in ``data`` (parsed JSON: its keys too) encodes as UTF-8; walked
+    without recursion, however deep the decoder went."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return True
 
 

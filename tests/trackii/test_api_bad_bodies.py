@@ -110,3 +110,19 @@ def test_an_events_capacity_beyond_the_most_seats_is_a_field_error(client, plann
     fields = assert_error(response, 400, code="invalid")["fields"]
     assert fields == {"capacity": ["Ensure this value is less than or equal to 100000."]}
     assert Event.objects.exists() is False
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_json_nested_deeper_than_its_decoder_goes_is_refused(client, owner, depth):
+    """A fuzzer's finding: "[[[[…" was a 500 (RecursionError), the token endpoint's too,
+    which anyone may call."""
+    body = "[" * depth + "]" * depth
+
+    answers = [
+        api(owner).post(f"{API}/contacts/", body, content_type="application/json"),
+        client.post(f"{API}/auth/token/", body, content_type="application/json"),
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 400, answer.content[:200]
+    assert Contact.objects.exists() is False
