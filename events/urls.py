@@ -41,5 +41,6 @@ urlpatterns = [
     path("calendar/", views.feed_manage, name="feed_manage"),
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
     path("events/<int:pk>/calendar.ics", views.event_ics, name="event_ics"),
-    path("calendar/<str:token>.ics", views.feed, name="feed"),
+    # A token is URL-safe base64 (new_feed_token): anything else is no feed.
+    path("calendar/<slug:token>.ics", views.feed, name="feed"),
 ]

@@ -92,6 +92,13 @@ def test_a_deleted_feed_answers_404(client, feed):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("token", ["%00", "a%00b", "x" * 300, "..%2F..", "%F0%9F%8E%93"])
+def test_a_feed_url_that_holds_no_token_answers_404(client, db, token):
+    """A fuzzer's finding: "/calendar/%00.ics" was a 500 (PostgreSQL refuses a NUL) for
+    anyone, signed in or not."""
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
 def test_a_replaced_feed_token_retires_the_old_url(client, feed):
     old_url = _feed_url(feed["subscription"].token)
     new_token = new_feed_token()
