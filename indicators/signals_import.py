@@ -133,7 +133,12 @@ def _read_rows(file) -> tuple[list[tuple[int, dict]], list[RowError]]:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         return [], [RowError(FILE, "file", gettext("The file is not UTF-8 text."))]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if "\x00" in text:
+        return [], [
+            RowError(FILE, "file", gettext("The file holds a NUL character: no text does."))
+        ]
+    # Strict: a quote left open swallowed the rest of the file into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
         records = list(reader)
@@ -153,6 +158,12 @@ def _read_rows(file) -> tuple[list[tuple[int, dict]], list[RowError]]:
         for number, record in enumerate(records, start=2)
         if any(value.strip() for value in record)
     ]
+    if not errors:
+        errors = [
+            RowError(number, "row", gettext("More cells than the header has columns."))
+            for number, record in enumerate(records, start=2)
+            if any(value.strip() for value in record[len(header) :])
+        ]
     if not errors and not rows:
         errors = [RowError(FILE, "file", gettext("The file has no rows under its header."))]
     return rows, errors
@@ -174,9 +185,15 @@ def _header_errors(header: list[str]) -> list[RowError]:
     return errors
 
 
+def _is_id(value: str) -> bool:
+    """Whether a cell names an organization by its id: ASCII digits only ("٣٤", Arabic-Indic
+    digits, is a name: as an id it linked organization 34)."""
+    return value.isascii() and value.isdigit()
+
+
 def _organizations_named(values) -> dict[str, list[int]]:
     """Organization ids by exact name, for the names (not ids) the file uses."""
-    names = {value for value in values if value and not value.isdigit()}
+    names = {value for value in values if value and not _is_id(value)}
     found: dict[str, list[int]] = {}
     for pk, name in Organization.objects.filter(name__in=names).values_list("pk", "name"):
         found.setdefault(name, []).append(pk)
@@ -202,7 +219,7 @@ def _validate_row(number: int, row: dict, organizations) -> tuple[Signal, list[R
 def _resolve_organization(data: dict, organizations) -> tuple[dict, str | None]:
     """Replace an organization's exact name by its id; an id stays as it is."""
     reference = data.get("organization", "")
-    if not reference or reference.isdigit():
+    if not reference or _is_id(reference):
         return data, None
     matches = organizations.get(reference, [])
     if len(matches) == 1:

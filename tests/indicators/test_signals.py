@@ -140,6 +140,48 @@ def test_a_valid_file_stores_every_row_with_defaults_and_history(outlet, owner):
     assert set(Signal.history.values_list("history_user", flat=True)) == {owner.pk}
 
 
+@pytest.mark.parametrize(
+    ("lines", "where", "message"),
+    [
+        (
+            ["kind,occurred_on,title,organization", "coverage,2026-02-01,Fine,Vesti \x00 TV"],
+            (0, "file"),
+            "NUL character",
+        ),
+        (
+            ["kind,occurred_on,title", 'coverage,2026-02-01,"Open quote', "coverage,2026-02-02,B"],
+            (0, "file"),
+            "Not a readable CSV file",
+        ),
+        (
+            ["kind,occurred_on,title", "coverage,2026-02-01,Fine,one cell too many"],
+            (2, "row"),
+            "More cells than the header has columns.",
+        ),
+        (
+            ["kind,occurred_on,title,organization", "coverage,2026-02-01,Fine,\u0663\u0664"],
+            (2, "organization"),
+            'No organization is named "\u0663\u0664".',
+        ),
+    ],
+    ids=["nul", "open-quote", "extra-cell", "arabic-indic-digits"],
+)
+def test_a_file_the_import_cannot_take_as_written_stores_nothing_and_says_why(
+    outlet, owner, lines, where, message
+):
+    """A fuzzer's findings: a NUL in an organization's name was a 500; a quote left open
+    swallowed the rest of the file; an extra cell was dropped without a word; "٣٤" linked
+    organization 34."""
+    factories.OrganizationFactory(pk=34, name="Carmel Chamber Ensemble")
+
+    report = import_signals_csv(file=csv_file(*lines), user=owner, now=NOW)
+
+    assert report.ok is False
+    assert (report.errors[0].row, report.errors[0].field) == where
+    assert message in report.errors[0].message
+    assert Signal.objects.exists() is False
+
+
 def test_a_bad_row_stores_nothing_and_names_the_row_and_field(outlet, owner):
     file = csv_file(
         HEADER,
