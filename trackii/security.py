@@ -7,7 +7,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -44,6 +44,30 @@ class PrivateNoStoreMiddleware:
         response = self.get_response(request)
         patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AdminSelectionMiddleware:
+    """Answer 400 to an admin action whose selected rows are not ids (every model the admin
+    shows has an integer key): Django's changelist would look them up as they are and fail
+    with a 500. Only a request written by hand sends one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        # Imported here: logging loads this module before the app registry is ready.
+        from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+        match = request.resolver_match
+        if request.method != "POST" or match is None or match.namespace != "admin":
+            return None
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if not all(value.isascii() and value.isdigit() for value in selected):
+            raise BadRequest("The rows selected are not ids.")
+        return None
 
 
 def client_ip_address(request: HttpRequest) -> str | None:

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # After authentication, for the user's id: a request_id on every line the request logs.
     "trackii.logging.RequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An admin action on rows that are not ids: 400, not the changelist's 500.
+    "trackii.security.AdminSelectionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 
 from contacts.models import (
     AccessLog,
+    Contact,
     ContactMerge,
     DuplicatePair,
     ErasureRecord,
@@ -18,6 +19,7 @@ from contacts.models import (
     RecordedMonth,
 )
 from events.models import EventReminder
+from tests import factories
 from tests.admin_support import admin_url, view_only_staff
 from trackii.models import ApiToken, SecurityEvent
 from trackii.permissions import ROLE_PERMISSIONS, sync_role_permissions
@@ -272,3 +274,32 @@ def test_a_staff_user_who_changes_users_cannot_make_anyone_a_superuser_or_touch_
     # A superuser still grants all of it.
     client.force_login(admin_user)
     assert 'name="is_superuser"' in client.get(own).content.decode()
+
+
+@pytest.mark.parametrize("selected", ["abc", "1.5", "\u0663", ""])
+def test_an_admin_action_on_rows_that_are_not_ids_is_a_bad_request(client, admin_user, selected):
+    """A fuzzer's finding: a selection written by hand was a 500 on every changelist."""
+    contact = factories.ContactFactory(full_name="Anna Levi")
+    client.force_login(admin_user)
+
+    for model in (Contact, get_user_model()):
+        response = client.post(
+            admin_url(model, "changelist"),
+            {"action": "delete_selected", "index": "0", "_selected_action": [selected]},
+        )
+        assert response.status_code == 400, model
+
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_an_admin_action_on_ids_still_runs(client, admin_user):
+    contact = factories.ContactFactory(full_name="Anna Levi")
+    client.force_login(admin_user)
+
+    response = client.post(
+        admin_url(Contact, "changelist"),
+        {"action": "delete_selected", "index": "0", "_selected_action": [str(contact.pk)]},
+    )
+
+    assert response.status_code == 200
+    assert "<title>Delete multiple objects | Track II</title>" in response.content.decode()
