@@ -48,6 +48,13 @@ FAR_TOO_LONG = gettext_noop(
     "Split it into several files."
 )
 NOT_CSV = gettext_noop("The file is not a readable CSV file (%(error)s).")
+UNCLOSED_QUOTE = gettext_noop(
+    'A quoted cell is never closed: every cell that starts with " must end with one.'
+)
+CONTROL_CHARACTER = gettext_noop(
+    "The file is UTF-8 text but holds a control character (such as NUL) that no sheet has: "
+    "save it again from the spreadsheet."
+)
 TOO_MANY_CELLS = gettext_noop(
     "A row has more cells than the header row has columns: give every column a header."
 )
@@ -137,6 +144,8 @@ def decoded(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         if _CONTROL.search(text):
+            if codec.startswith("utf-8"):  # text, with a byte no text file holds
+                raise ReadError(CONTROL_CHARACTER)
             break
         return text, label
     raise ReadError(
@@ -192,7 +201,19 @@ def _read_csv(raw: bytes, *, max_rows: int) -> Table:
                 rows.append(cells + [""] * (len(header) - len(cells)))
     except csv.Error as error:
         raise ReadError(NOT_CSV % {"error": error}) from error
+    _refuse_an_unclosed_quote(text, delimiter)
     return _table(header, rows, "csv", encoding, header_at)
+
+
+def _refuse_an_unclosed_quote(text: str, delimiter: str) -> None:
+    """The reader above takes a quote left open as a cell running to the end of the file
+    (every row after it lost in one cell); a strict reading ends there with an error."""
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise ReadError(UNCLOSED_QUOTE) from error
 
 
 # What openpyxl raises on a workbook damaged inside its zip (a part cut short or not XML, a

@@ -116,6 +116,9 @@ def test_a_split_name_is_joined_and_a_lone_name_beside_a_surname_is_the_first_na
         ("sheet.xlsx", b"Full name,E-mail\n", "not an XLSX workbook"),
         ("empty.csv", b"", "The file is empty."),
         ("blank.csv", b"  \n\n", "The file is empty."),
+        # A fuzzer's finding: refused as "not text in UTF-8 or Windows-1251", which sent
+        # its importer looking for an encoding.
+        ("nul.csv", b"Full name,E-mail\nAn\x00na,a@example.org\n", "holds a control character"),
     ],
 )
 def test_a_file_that_is_no_import_is_refused_at_upload(owner, name, content, message):
@@ -134,6 +137,12 @@ def test_a_file_that_is_no_import_is_refused_at_upload(owner, name, content, mes
         ("unknown.csv", b"Colour,Size\nred,XL\n", "No header row found"),
         ("header-only.csv", b"Full name,E-mail\n", "no rows under its header"),
         ("wide.csv", b"Full name,E-mail\nAnna,a@example.org,extra,cells\n", "more cells"),
+        # A fuzzer's finding: imported as one contact named with the rest of the file.
+        (
+            "open-quote.csv",
+            b'Full name,E-mail\n"Anna ""Levi,a@example.org\nDana Cohen,d@example.org\n',
+            "A quoted cell is never closed",
+        ),
         ("open.vcf", b"BEGIN:VCARD\nVERSION:3.0\nFN:Anna\n", "Card 1 of the file cannot be read"),
         ("event.vcf", b"BEGIN:VCARD\nFN:A\nEND:VCARD\nBEGIN:VEVENT\nEND:VEVENT\n", "not a vCard"),
     ],
