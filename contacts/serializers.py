@@ -79,6 +79,22 @@ class OrganizationSerializer(CountryFieldMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # The unique name per country is checked in validate(), on the name: DRF's own
+        # check answers "The fields name, country must make a unique set." on no field.
+        validators = []
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        country = attrs.get("country", getattr(self.instance, "country", ""))
+        same = Organization.objects.filter(name=name, country=country)
+        if self.instance is not None:
+            same = same.exclude(pk=self.instance.pk)
+        if name is not None and same.exists():
+            raise serializers.ValidationError(
+                {"name": [gettext("An organization of this name in this country exists.")]}
+            )
+        return attrs
 
 
 class ContactSerializer(CountryFieldMixin, NotesMixin, serializers.ModelSerializer):

@@ -126,3 +126,29 @@ def test_json_nested_deeper_than_its_decoder_goes_is_refused(client, owner, dept
     for answer in answers:
         assert answer.status_code == 400, answer.content[:200]
     assert Contact.objects.exists() is False
+
+
+def test_a_second_organization_of_a_name_in_a_country_is_an_error_on_its_name(owner):
+    """A fuzzer's finding: the API answered "The fields name, country must make a unique
+    set." on no field."""
+    client = api(owner)
+    body = {"name": "Hebrew University", "kind": "university", "country": "IL"}
+    first = client.post(f"{API}/organizations/", body, format="json")
+    other = client.post(
+        f"{API}/organizations/", {**body, "name": "Tel Aviv University"}, format="json"
+    )
+
+    again = client.post(f"{API}/organizations/", body, format="json")
+    renamed = client.patch(
+        f"{API}/organizations/{other.json()['id']}/", {"name": "Hebrew University"}, format="json"
+    )
+    elsewhere = client.post(f"{API}/organizations/", {**body, "country": "US"}, format="json")
+    unchanged = client.patch(
+        f"{API}/organizations/{first.json()['id']}/", {"city": "Jerusalem"}, format="json"
+    )
+
+    message = ["An organization of this name in this country exists."]
+    assert assert_error(again, 400, code="invalid")["fields"] == {"name": message}
+    assert assert_error(renamed, 400, code="invalid")["fields"] == {"name": message}
+    assert (elsewhere.status_code, unchanged.status_code) == (201, 200)
+    assert Organization.objects.count() == 3
