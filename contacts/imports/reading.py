@@ -417,5 +417,6 @@ def _vcard_text(value) -> str:
 
 
 def _year_of_date(text: str) -> str:
-    """The year of a vCard date ("1980-02-01", "19800201"); "" for one without ("--0415")."""
-    return text[:4] if text[:4].isdigit() else ""
+    """A vCard date as the birth year's cell ("1980-02-01", "19800201": the import takes its
+    year, or refuses a date no calendar has); "" for one without a year ("--0415")."""
+    return text.strip() if text[:4].isdigit() else ""

@@ -12,6 +12,7 @@ Hebrew or Arabic one, written without its vowels, stays as it is).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import unicodedata
@@ -144,6 +145,11 @@ KIND_BY_CATEGORY = {
 }
 _LIST_SEPARATORS = re.compile(r"[,;]")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
+# A whole date: year first (19750314, 1975-03-14) or last (14.03.1975, 3/14/1975).
+_WHOLE_DATE = re.compile(
+    r"(?P<y1>\d{4})-?(?P<m1>\d{2})-?(?P<d1>\d{2})"
+    r"|(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
+)
 
 
 @dataclass
@@ -236,11 +242,33 @@ def _without_vowels(text: str) -> bool:
 
 
 def year_of(text: str) -> str | int:
-    """The year of a birth date or year ("1975", "14.03.1975", "19750314"); the text as
-    given when it holds none (the serializer then refuses it)."""
+    """The year of a birth date or year ("1975", "14.03.1975", "19750314", "1975-03-14");
+    the text as given when it holds none, or when it is a whole date that no calendar has
+    ("19801345": the serializer then refuses it, where its first four digits were taken)."""
+    if not _is_a_date_if_whole(text):
+        # As a date (no integer), which the serializer refuses as a birth year.
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}" if text.isdigit() else text
     digits = text[:4] if text.isdigit() and len(text) == 8 else text
     found = _YEAR.search(digits)
     return int(found.group(1)) if found else text
+
+
+def _is_a_date_if_whole(text: str) -> bool:
+    """False for a day, month and year that name no day; True for anything else."""
+    whole = _WHOLE_DATE.fullmatch(text.strip())
+    if whole is None:
+        return True
+    if whole["y1"]:
+        orders = [(whole["y1"], whole["m1"], whole["d1"])]
+    else:  # day first, or month first as a sheet in American English writes it
+        orders = [(whole["y2"], whole["m2"], whole["d2"]), (whole["y2"], whole["d2"], whole["m2"])]
+    for year, month, day in orders:
+        try:
+            dt.date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _messages(detail) -> list[str]:

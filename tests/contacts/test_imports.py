@@ -197,6 +197,32 @@ def _csv(*lines: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def test_a_birth_date_no_calendar_has_is_a_row_problem_not_a_year(owner):
+    """A fuzzer's finding: "BDAY:19801345" (month 13) gave birth year 1980."""
+    content = _csv(
+        "Full name,Category,Birth year",
+        "Anna One,academic,19801345",
+        "Anna Two,academic,31.02.1975",
+        "Anna Three,academic,14.03.1975",
+        "Anna Four,academic,3/14/1975",
+        "Anna Five,academic,1975-03-14",
+    )
+    card = (
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Dana Card\nBDAY:19801345\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Noa Card\nBDAY:1980-02-01\nEND:VCARD\n"
+    )
+
+    sheet = previewed(owner, "dates.csv", content)
+    cards = previewed(owner, "dates.vcf", card.encode())
+
+    refused = [{"column": "Birth year", "message": "A valid integer is required."}]
+    assert [row(sheet, number).errors for number in (2, 3)] == [refused, refused]
+    years = [row(sheet, number).values["contact"]["birth_year"] for number in (4, 5, 6)]
+    assert years == [1975, 1975, 1975]
+    assert row(cards, 1).errors == [{"column": "BDAY", "message": "A valid integer is required."}]
+    assert row(cards, 2).values["contact"]["birth_year"] == 1980
+
+
 def test_a_row_updates_the_visible_contact_its_id_or_e_mail_names(owner, standard):
     by_email = factories.ContactFactory(
         full_name="Yael Cohen", email="yael@museum.example.org", owner=owner, phone=""
