@@ -46,8 +46,12 @@ def guest_figures(invitations, *, with_mail: bool) -> GuestFigures:
         has_address = ~Q(contact__email="")
         counts |= {
             "unsent": Count("pk", filter=standing & needs_invitation_mail()),
+            # Not answered an invitation e-mail sent to them (mail.queue_chasers).
             "to_chase": Count(
-                "pk", filter=standing & has_address & Q(status=Invitation.Status.INVITED)
+                "pk",
+                filter=standing
+                & has_address
+                & Q(status=Invitation.Status.INVITED, mail_status=mail.Status.SENT),
             ),
             "by_hand": Count("pk", filter=standing & ~has_address),
         }

@@ -24,7 +24,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -91,7 +91,7 @@ def queue_invitations(
 def queue_chasers(*, event: Event, by, now: dt.datetime) -> QueueResult:
     """Queue one chaser a day to each guest ``by`` may see who has not answered, and close
     ``by``'s RSVP-chase reminder of the event: the chase is done."""
-    guests = _mailable_guests(event=event, by=by, now=now).filter(status=Invitation.Status.INVITED)
+    guests = _to_chase(_mailable_guests(event=event, by=by, now=now))
     with transaction.atomic():
         result = _queue_each(guests, kind=Kind.CHASER, key=now.date().isoformat(), by=by, now=now)
         Reminder.objects.filter(
@@ -112,8 +112,18 @@ def queue_guest_mail(*, invitation: Invitation, kind: str, now: dt.datetime) -> 
 
 def chase_count(*, event: Event, by, now: dt.datetime) -> int:
     """Guests ``by`` may see who have not answered and have an e-mail address."""
-    guests = _mailable_guests(event=event, by=by, now=now)
-    return guests.filter(status=Invitation.Status.INVITED).exclude(contact__email="").count()
+    guests = _to_chase(_mailable_guests(event=event, by=by, now=now))
+    return guests.exclude(contact__email="").count()
+
+
+def _to_chase(guests):
+    """Those who have not answered an invitation e-mail sent to them: a chaser says "we have
+    not had your answer yet", so none goes to a guest never sent the invitation (a user's
+    finding) or whose invitation failed or is still on its way."""
+    sent = InvitationMessage.objects.filter(
+        invitation=OuterRef("pk"), kind=Kind.INVITATION, status=Status.SENT
+    )
+    return guests.filter(Exists(sent), status=Invitation.Status.INVITED)
 
 
 def _mailable_guests(*, event: Event, by, now: dt.datetime):
@@ -389,7 +399,9 @@ def guest_list_mail(guests: list[Invitation]) -> GuestListMail:
     return GuestListMail(
         unsent=sum(needs_invitation_mail(guest) for guest in guests),
         to_chase=sum(
-            bool(guest.contact.email) and guest.status == Invitation.Status.INVITED
+            bool(guest.contact.email)
+            and guest.status == Invitation.Status.INVITED
+            and getattr(invitation_mail_state(guest), "status", None) == Status.SENT
             for guest in guests
         ),
         by_hand=sum(not guest.contact.email for guest in guests),

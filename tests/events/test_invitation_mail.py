@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Reminder
+from events import mail as event_mail
 from events import services
 from events.models import Event, EventReminder, Invitation, InvitationMessage
 from events.tasks import send_invitation_message
@@ -233,9 +234,15 @@ def test_a_chaser_goes_to_guests_who_have_not_answered_and_closes_the_chase_remi
     client, planner, django_capture_on_commit_callbacks
 ):
     event = make_event(planners=[planner], title="Round-table")
-    _guest(event, "Ada Silent", "ada@example.org")
+    ada = _guest(event, "Ada Silent", "ada@example.org")
     _guest(event, "Boris Answered", "boris@example.org", status=Invitation.Status.ACCEPTED)
+    # A user's finding: a guest never sent the invitation was "reminded" of it.
+    _guest(event, "Cleo Unsent", "cleo@example.org")
     now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=False):
+        event_mail.queue_invitations(event=event, by=planner, now=now, invitation_ids=[ada.pk])
+    assert _send_queued() == [Status.SENT]
+    outbox.outbox.clear()
     reminder = Reminder.objects.create(
         kind=Reminder.Kind.RSVP_CHASE, recipient=planner, due_at=now, created_at=now
     )
