@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import vobject
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from openpyxl import Workbook
@@ -167,8 +168,10 @@ COLUMNS = (
     Column(_("Owner"), lambda row: display_name(row.contact.owner), 20),
     Column(_("Last touch"), lambda row: _local_date(row.contact.last_touch_at, row.zone), 12),
     Column(_("Next due"), lambda row: _local_date(row.contact.next_due_at, row.zone), 12),
-    Column(_("Overdue with me"), lambda row: "yes" if row.contact.overdue_for_me else "", 10),
-    Column(_("Sensitivity"), lambda row: row.contact.sensitivity, 12),
+    Column(
+        _("Overdue with me"), lambda row: gettext("yes") if row.contact.overdue_for_me else "", 10
+    ),
+    Column(_("Sensitivity"), lambda row: row.contact.get_sensitivity_display(), 12),
     Column(_("E-mail"), lambda row: row.contact.email, 28),
     Column(_("Phone"), lambda row: row.contact.phone, 18),
     Column(_("Country"), lambda row: row.contact.country.code or "", 8),

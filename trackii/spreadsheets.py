@@ -35,10 +35,17 @@ def starts_formula(value: str) -> bool:
     return value.startswith(FORMULA_STARTS)
 
 
+# A phone number as people write it: "+" then digits, spaces, brackets, dots, dashes and
+# slashes. No formula of these reaches past its cell (no function, no reference, no other
+# program), while the quote would stay in the number for a program that reads the CSV
+# (Outlook, Google Contacts: a user's finding). Excel reads the XLSX export as text.
+PHONE = re.compile(r"\+[0-9 ().\-/]*[0-9][0-9 ().\-/]*")
+
+
 def text(value: str) -> str:
-    """A free-text CSV cell that no spreadsheet runs as a formula."""
+    """A free-text CSV cell that no spreadsheet runs as a formula (a phone number as it is)."""
     value = plain(value)
-    return f"'{value}" if starts_formula(value) else value
+    return f"'{value}" if starts_formula(value) and not PHONE.fullmatch(value) else value
 
 
 def text_cell(sheet, value: str) -> WriteOnlyCell:

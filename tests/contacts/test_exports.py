@@ -23,7 +23,7 @@ from tests import factories
 from tests.conftest import api
 from tests.contacts.api_support import API, assert_error
 from tests.contacts.imports_support import previewed
-from trackii import privacy
+from trackii import privacy, spreadsheets
 from trackii.tokens import create_token
 
 pytestmark = pytest.mark.usefixtures("fresh_throttle_counts")
@@ -255,9 +255,10 @@ def test_the_columns_hold_the_profile_and_never_the_notes(client, owner, world):
         "Last touch": "",
         "Next due": "",
         "Overdue with me": "",
-        "Sensitivity": "standard",
+        "Sensitivity": "Standard (all staff)",
         "E-mail": "irina@example.org",
-        "Phone": "'+972 2 555 0101",
+        # A phone number as it is: a program importing the file keeps it (a user's finding).
+        "Phone": "+972 2 555 0101",
         "Country": "RU",
         "Languages": "ru, en",
         "Layer": "Narrative",
@@ -309,6 +310,35 @@ def test_csv_cells_that_start_like_formulas_are_text(client, owner, hostile):
         "tab": "'\t=1+1 Tab",
         "cr": "'\n=1+1 Cr",
     }
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("+972 2 555 0101", "+972 2 555 0101"),
+        ("+1 (555) 010-0101", "+1 (555) 010-0101"),
+        ("+49/30.1234", "+49/30.1234"),
+        ("+1 Plus", "'+1 Plus"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("+", "'+"),
+        ("-2", "'-2"),
+    ],
+)
+def test_a_phone_number_is_written_as_it_is_and_a_formula_still_guarded(cell, written):
+    assert spreadsheets.text(cell) == written
+
+
+def test_the_csv_says_sensitivity_and_overdue_in_the_readers_language(client, owner, world):
+    factories.ChannelFactory(
+        contact=world["irina"], officer=owner, created_at=NOW - dt.timedelta(days=90)
+    )
+    client.force_login(owner)
+
+    response = client.get(reverse("contacts:export_csv"), HTTP_ACCEPT_LANGUAGE="ru")
+
+    rows = {row["Полное имя"]: row for row in _csv(response)}
+    assert rows["Irina Petrova"]["Просрочено у меня"] == "да"
+    assert rows["Irina Petrova"]["Конфиденциальность"] == "Обычный (все сотрудники)"
 
 
 def test_xlsx_cells_that_start_like_formulas_are_strings_with_the_quote_prefix(

@@ -51,10 +51,16 @@ def _kept(value: str) -> str:
     return CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+# A phone number as people write it stays as it is (trackii.spreadsheets.PHONE).
+PHONE = re.compile(r"\+[0-9 ().\-/]*[0-9][0-9 ().\-/]*")
+
+
 def _cells(value: str) -> str:
-    """A spreadsheet cell's text: what is kept, with a quote before a formula start."""
+    """A spreadsheet cell's text: what is kept, with a quote before a formula start (not
+    before a phone number)."""
     kept = _kept(value)
-    return f"'{kept}" if kept.startswith(("=", "+", "-", "@", "\t")) else kept
+    guarded = kept.startswith(("=", "+", "-", "@", "\t")) and not PHONE.fullmatch(kept)
+    return f"'{kept}" if guarded else kept
 
 
 # iCalendar
