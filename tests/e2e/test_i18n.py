@@ -157,3 +157,31 @@ def test_a_long_russian_word_wraps_instead_of_widening_the_page(
     for name, layout in measured.items():
         assert layout["scrollWidth"] <= layout["innerWidth"] == width, name
         assert layout["widest"] <= width, name
+
+
+def test_a_follow_ups_english_summary_and_its_hebrew_due_date_keep_their_own_lines(
+    new_context, owner, screenshot
+):
+    """A user's finding: on Today in Hebrew at 360 px an English summary and the Hebrew due
+    date ran together on one line, the date broken between its day and its month."""
+    contact = factories.ContactFactory(full_name="Dana Levi", owner=owner)
+    exchange = factories.ExchangeFactory(
+        contacts=[contact],
+        officers=[owner],
+        summary="Agreed to send the panel's programme and the list of speakers next week",
+        follow_up_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    factories.ReminderFactory(kind="follow_up", channel=None, exchange=exchange, recipient=owner)
+    OfficerProfile.objects.create(user=owner, language="he")
+    page = new_context(PHONE).new_page()
+    _sign_in(page, owner)
+
+    summary = page.locator(".today-list .summary").first
+    due = page.locator(".today-list .reminder-what .muted time").first
+    expect(summary).to_be_visible()
+    screenshot(page, "i18n-he-360-follow-up")
+
+    summary_box, due_box = summary.bounding_box(), due.bounding_box()
+    assert due_box["y"] >= summary_box["y"] + summary_box["height"] - 1
+    line = due.evaluate("time => parseFloat(getComputedStyle(time).lineHeight)")
+    assert due_box["height"] <= line + 1  # one line: the date never breaks inside
