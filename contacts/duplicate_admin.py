@@ -115,7 +115,8 @@ class ContactMergeAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmi
 
     @admin.display(description=_("undo report"))
     def undo_report_shown(self, record):
-        return format_html_join("\n", "<p>{}</p>", ((line,) for line in record.lines_shown))
+        lines = getattr(record, "lines_shown", [])  # get_object's, for the page's reader
+        return format_html_join("\n", "<p>{}</p>", ((line,) for line in lines))
 
 
 @admin.register(DuplicatePair)

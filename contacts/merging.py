@@ -729,7 +729,10 @@ def undo_report_lines(record: ContactMerge, user) -> list[str]:
             continue
         model = apps.get_model(entry["model"])
         seen = model._default_manager.filter(pk__in=entry["ids"]).visible_to(user).count()
-        message, unlinked = LEFT[(entry["relation"], entry["line"])]
+        key = (entry["relation"], entry["line"])
+        if key not in LEFT:  # a relation no one registered notes its lines when it is made
+            _relations_by_label()
+        message, unlinked = LEFT.get(key, (None, entry["line"] == "unlinked"))
         lines += left_as_is(seen, message, model=model, unlinked=unlinked)
     return lines
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Q
 
 from events import mail
-from events.models import Invitation, InvitationMessage
+from events.models import Invitation
 
 GUEST_ROWS = 50  # guests, and waiting or withdrawn ones, shown before "Show more"
 
@@ -56,7 +55,7 @@ def guest_figures(invitations, *, with_mail: bool) -> GuestFigures:
             "by_hand": Count("pk", filter=standing & ~has_address),
         }
     if with_mail:
-        invitations = _with_latest_invitation_mail(invitations)
+        invitations = mail.with_latest_invitation_mail(invitations)
     figures = invitations.aggregate(**counts)
     return GuestFigures(
         guests=figures["guests"],
@@ -70,22 +69,9 @@ def guest_figures(invitations, *, with_mail: bool) -> GuestFigures:
     )
 
 
-def _with_latest_invitation_mail(invitations):
-    """Annotate ``mail_status`` and ``mail_to`` (in lower case): those of the guest's newest
-    invitation e-mail (None without one); and ``address``, the guest's in lower case."""
-    latest = InvitationMessage.objects.filter(
-        invitation=OuterRef("pk"), kind=mail.Kind.INVITATION
-    ).order_by("-created_at", "-pk")
-    return invitations.annotate(
-        mail_status=Subquery(latest.values("status")[:1]),
-        mail_to=Lower(Subquery(latest.values("to")[:1])),
-        address=Lower("contact__email"),
-    )
-
-
 def needs_invitation_mail() -> Q:
     """``events.mail.needs_invitation_mail`` as a condition on invitations annotated by
-    ``_with_latest_invitation_mail``: the guest has an address, may still be mailed, and
+    ``mail.with_latest_invitation_mail``: the guest has an address, may still be mailed, and
     their newest invitation e-mail is missing, failed, or bounced from another address."""
     bounced_elsewhere = Q(mail_status=mail.Status.BOUNCED) & ~Q(mail_to=F("address"))
     return (

@@ -24,7 +24,8 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -117,13 +118,26 @@ def chase_count(*, event: Event, by, now: dt.datetime) -> int:
 
 
 def _to_chase(guests):
-    """Those who have not answered an invitation e-mail sent to them: a chaser says "we have
-    not had your answer yet", so none goes to a guest never sent the invitation (a user's
-    finding) or whose invitation failed or is still on its way."""
-    sent = InvitationMessage.objects.filter(
-        invitation=OuterRef("pk"), kind=Kind.INVITATION, status=Status.SENT
+    """Those who have not answered an invitation e-mail sent to them (their latest): a
+    chaser says "we have not had your answer yet", so none goes to a guest never sent the
+    invitation (a user's finding) or whose invitation failed or is still on its way. The
+    guest list counts them by the same annotation (``events.guest_list``)."""
+    return with_latest_invitation_mail(guests).filter(
+        status=Invitation.Status.INVITED, mail_status=Status.SENT
     )
-    return guests.filter(Exists(sent), status=Invitation.Status.INVITED)
+
+
+def with_latest_invitation_mail(invitations):
+    """Annotate ``mail_status`` and ``mail_to`` (in lower case): those of the guest's newest
+    invitation e-mail (None without one); and ``address``, the guest's in lower case."""
+    latest = InvitationMessage.objects.filter(
+        invitation=OuterRef("pk"), kind=Kind.INVITATION
+    ).order_by("-created_at", "-pk")
+    return invitations.annotate(
+        mail_status=Subquery(latest.values("status")[:1]),
+        mail_to=Lower(Subquery(latest.values("to")[:1])),
+        address=Lower("contact__email"),
+    )
 
 
 def _mailable_guests(*, event: Event, by, now: dt.datetime):

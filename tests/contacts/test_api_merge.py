@@ -4,6 +4,7 @@ the caller may not change."""
 
 import pytest
 
+from contacts import merging
 from contacts.models import Contact, ContactMerge, DuplicatePair, Sensitivity
 from tests import factories
 from tests.conftest import api
@@ -225,3 +226,15 @@ def test_an_undone_merge_whose_contact_is_back_hidden_is_shown_to_no_one_who_may
         assert (record.pk in listed) is shown, reader
         detail = api(reader).get(f"{API}/merges/{record.pk}/")
         assert detail.status_code == (200 if shown else 404), reader
+
+
+def test_a_report_line_of_a_relation_no_one_registered_is_worded_by_its_model(owner):
+    """Lines of relations made on the fly (``_default_relation``) are noted when the
+    relation is made: a process reading a report before that words them by their model."""
+    exchange = factories.ExchangeFactory(contacts=[factories.ContactFactory(owner=owner)])
+    entry = {"relation": "nobody.Registered.this", "line": "changed", "model": "contacts.exchange"}
+    record = ContactMerge(undo_report={"left": [{**entry, "ids": [exchange.pk]}]})
+
+    lines = merging.undo_report_lines(record, owner)
+
+    assert lines == ["1 row of exchanges changed since: left as it is."]
