@@ -616,7 +616,7 @@ def organization_delete(request, pk):
                 request, pgettext("an organization", "%(name)s was deleted.") % {"name": name}
             )
             return redirect("contacts:organization_list")
-        if organization.is_referenced_for(request.user):
+        if organization.is_referenced(user=request.user):
             in_use = deletion.still_in_use(organization).message
     except deletion.StillInUse as error:
         in_use = error.message

@@ -111,29 +111,20 @@ class Organization(KeptNameKeys, ChoiceLabels, models.Model):
     def __str__(self):
         return self.name
 
-    def is_referenced_for(self, user) -> bool:
-        """Whether anything ``user`` may see names it: its delete page says so before
-        asking. What they may not see refuses the deletion itself, in the same words, and
-        only then (the page would tell of hidden contacts to whoever opens it)."""
+    def is_referenced(self, user=None) -> bool:
+        """Whether any contact, affiliation, event, programme or signal names it, whoever
+        may see those (deleting it would change them); with ``user``, only what they may
+        see: its delete page says so before asking. What they may not see refuses the
+        deletion itself, in the same words, and only then (the page would tell of hidden
+        contacts to whoever opens it)."""
+        contacts, affiliations = self.contacts.all(), self.affiliations.all()
+        if user is not None:
+            contacts, affiliations = contacts.visible_to(user), affiliations.visible_to(user)
         return any(
             related.exists()
             for related in (
-                self.contacts.visible_to(user),
-                self.affiliations.visible_to(user),
-                self.hosted_events.all(),
-                self.programmes.all(),
-                self.signals.all(),
-            )
-        )
-
-    def is_referenced(self) -> bool:
-        """Whether any contact, affiliation, event, programme or signal names it (whoever
-        may see those): deleting it would change them."""
-        return any(
-            related.exists()
-            for related in (
-                self.contacts.all(),
-                self.affiliations.all(),
+                contacts,
+                affiliations,
                 self.hosted_events.all(),
                 self.programmes.all(),
                 self.signals.all(),
