@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from tests import factories
+from tests import emptying, factories
 
 # The admin tests' data set (the admin_network fixture), shared by the apps' test_admin.py;
 # sign-in (tests.mfa_support): the second-factor policy off unless a test is marked
@@ -71,6 +71,14 @@ def _compile_catalogues() -> None:
         # As Django does when LOCALE_PATHS changes (django.test.signals).
         trans_real._translations = {}
         trans_real.translation_catalog_exists.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, then emptied fast after each test that commits
+    (tests.emptying)."""
+    with django_db_blocker.unblock():
+        emptying.switched_on()
 
 
 @pytest.fixture(autouse=True)
