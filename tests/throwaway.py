@@ -153,6 +153,26 @@ class ThrowawayPostgres:
         ) as connection:
             connection.execute(f'CREATE DATABASE "{self.database}"')
 
+    def copy_from(self, database_url: str) -> None:
+        """Fill the database ``create`` made with a copy of another's tables, rows and
+        triggers (``pg_dump`` into ``psql``): from the test session's database, what a
+        fresh ``migrate`` makes, in a second or two instead of seventeen."""
+        dump = subprocess.run(
+            [str(self.bin / "pg_dump"), "--no-owner", "--no-privileges", "--dbname", database_url],
+            capture_output=True,
+            check=False,
+        )
+        if dump.returncode != 0:
+            raise AssertionError(f"pg_dump failed:\n{dump.stderr.decode()}")
+        loaded = subprocess.run(
+            [str(self.bin / "psql"), "--quiet", "--set", "ON_ERROR_STOP=1", "--dbname", self.url],
+            input=dump.stdout,
+            capture_output=True,
+            check=False,
+        )
+        if loaded.returncode != 0:
+            raise AssertionError(f"psql failed:\n{loaded.stderr.decode()}")
+
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -F"
         self._run(
@@ -186,14 +206,6 @@ class AppServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.environment = environment
         self.process: subprocess.Popen | None = None
-
-    def migrate(self) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
-            cwd=REPO,
-            env=self.environment,
-            check=True,
-        )
 
     def start(self) -> None:
         self.process = subprocess.Popen(
