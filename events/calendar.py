@@ -31,8 +31,11 @@ def event_uid(event: Event) -> str:
     return f"event-{event.pk}@track-ii"
 
 
-def calendar_for(events, *, name: str, now: dt.datetime) -> bytes:
-    """An iCalendar document with these events and the time zones they need."""
+def calendar_for(events, *, name: str, now: dt.datetime, for_guests: bool = False) -> bytes:
+    """An iCalendar document with these events and the time zones they need. A guest's
+    (``for_guests``, attached to their e-mails) leaves out the event's description: it is
+    the staff's text about the event, shown on its page to those who plan it, never on the
+    guest's RSVP page."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -40,12 +43,12 @@ def calendar_for(events, *, name: str, now: dt.datetime) -> bytes:
     # An X- property is written as it is unless it is given as TEXT, which escapes it.
     calendar.add("x-wr-calname", icalendar.vText(ical_text(name)))
     for event in events:
-        calendar.add_component(_vevent(event, now))
+        calendar.add_component(_vevent(event, now, for_guests=for_guests))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
-def _vevent(event: Event, now: dt.datetime) -> icalendar.Event:
+def _vevent(event: Event, now: dt.datetime, *, for_guests: bool) -> icalendar.Event:
     zone = event.timezone
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(event))
@@ -59,7 +62,7 @@ def _vevent(event: Event, now: dt.datetime) -> icalendar.Event:
         vevent.add("location", ical_text(event.venue))
     if event.online_url:
         vevent.add("url", URI_BREAKERS.sub("", event.online_url))
-    if event.description:
+    if event.description and not for_guests:
         vevent.add("description", ical_text(event.description))
     vevent.add("status", "CANCELLED" if event.status == Event.Status.CANCELLED else _status(event))
     return vevent

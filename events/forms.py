@@ -226,6 +226,11 @@ class EventForm(forms.ModelForm):
             "timezone": gettext_lazy("Time zone"),
             "online_url": gettext_lazy("Online link"),
         }
+        help_texts = {
+            "description": gettext_lazy(
+                "For the staff: shown on the event's page, never sent to guests."
+            ),
+        }
         formfield_callback = _https_by_default
 
     def __init__(self, *args, **kwargs):

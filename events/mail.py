@@ -327,7 +327,7 @@ def _compose(message: InvitationMessage, *, now: dt.datetime) -> EmailMultiAlter
         plain(render_to_string("events/email/message.html", context)), "text/html"
     )
     if message.kind in (Kind.ACCEPTANCE, Kind.SEAT):
-        ics = calendar.calendar_for([event], name=event.title, now=now)
+        ics = calendar.calendar_for([event], name=event.title, now=now, for_guests=True)
         email.attach(f"event-{event.pk}.ics", ics, "text/calendar; method=PUBLISH")
     return email
 

@@ -50,6 +50,19 @@ def test_the_uid_names_the_event_and_survives_an_edit(db):
     assert str(vevent["summary"]) == "Renamed round-table"
 
 
+def test_the_description_is_in_the_staffs_calendar_and_never_in_a_guests(db):
+    event = _event(description="Seat the editor away from the ministry's people.")
+    staff = _vevent(event)
+    (guest,) = icalendar.Calendar.from_ical(
+        calendar.calendar_for([event], name="Test", now=NOW, for_guests=True)
+    ).events
+
+    assert str(staff["description"]) == event.description
+    assert "description" not in guest
+    assert str(guest["summary"]) == str(staff["summary"])
+    assert guest["dtstart"].dt == staff["dtstart"].dt
+
+
 def test_the_sequence_is_the_events_and_goes_up_by_one_on_a_bump(db):
     event = _event(sequence=3)
     assert _vevent(event)["sequence"] == 3

@@ -266,10 +266,13 @@ def test_a_chaser_goes_to_guests_who_have_not_answered_and_closes_the_chase_remi
     assert reminder.status == Reminder.Status.RESOLVED
 
 
+STAFF_ONLY = "Staff only: seat the editor away from the ministry's people."
+
+
 def test_an_acceptance_is_confirmed_by_email_with_the_events_ics(
     client, django_capture_on_commit_callbacks
 ):
-    event = make_event(title="Gala")
+    event = make_event(title="Gala", description=STAFF_ONLY)
     ada = _guest(event, "Ada Guest", "ada@example.org")
     rsvp = reverse("events:rsvp", args=[services.rsvp_token(ada)])
 
@@ -284,10 +287,15 @@ def test_an_acceptance_is_confirmed_by_email_with_the_events_ics(
     assert (name, mimetype) == (f"event-{event.pk}.ics", "text/calendar; method=PUBLISH")
     assert content.startswith("BEGIN:VCALENDAR")
     assert f"UID:event-{event.pk}@track-ii" in content
+    # The description is the staff's text about the event: never in a guest's calendar.
+    assert "DESCRIPTION" not in content
+    assert STAFF_ONLY not in content
+    assert STAFF_ONLY not in sent.body
+    assert all(STAFF_ONLY not in body for body, _type in sent.alternatives)
 
 
 def test_a_waitlisted_guest_is_told_by_email_when_they_get_a_seat():
-    event = make_event(title="Gala", capacity=1)
+    event = make_event(title="Gala", capacity=1, description=STAFF_ONLY)
     ada = _guest(event, "Ada Seated", "ada@example.org")
     boris = _guest(event, "Boris Waiting", "boris@example.org")
     now = timezone.now()
@@ -305,6 +313,7 @@ def test_a_waitlisted_guest_is_told_by_email_when_they_get_a_seat():
     sent = outbox.outbox[-1]
     assert (sent.to, sent.subject) == (["boris@example.org"], "A seat for you: Gala")
     assert sent.attachments[0][0] == f"event-{event.pk}.ics"
+    assert "DESCRIPTION" not in sent.attachments[0][1]
 
 
 def test_a_message_for_a_withdrawn_invitation_is_not_sent(client, planner):
