@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from contacts.people import display_name
 from indicators.measures import COUNT, MEAN, SHARE, SUM, Result
 from trackii.spreadsheets import plain, text
 
@@ -102,11 +103,13 @@ def _csv_number(value) -> str:
 # XLSX
 
 
-def to_xlsx(results: list[Result], filters: dict) -> bytes:
+def to_xlsx(results: list[Result], filters: dict, *, reader) -> bytes:
     """A workbook: a summary sheet, then one sheet per indicator with its series, each
-    breakdown as a column, and the window's total, previous and change under them."""
+    breakdown as a column, and the window's total, previous and change under them. The
+    summary says whose view the figures count (``reader``'s, as the dashboard and the
+    report do): an analyst's are over fewer contacts than a lead's."""
     workbook = Workbook()
-    _summary_sheet(workbook.active, results, filters)
+    _summary_sheet(workbook.active, results, filters, reader=reader)
     for result in results:
         _indicator_sheet(workbook.create_sheet(result.name[:SHEET_NAME_LENGTH]), result)
     buffer = io.BytesIO()
@@ -114,13 +117,15 @@ def to_xlsx(results: list[Result], filters: dict) -> bytes:
     return buffer.getvalue()
 
 
-def _summary_sheet(sheet, results: list[Result], filters: dict) -> None:
+def _summary_sheet(sheet, results: list[Result], filters: dict, *, reader) -> None:
     sheet.title = "summary"
     sheet.append([gettext("Track II indicators")])
     sheet["A1"].font = Font(bold=True, size=14)
     for name in ("start", "end", "period", "layer", "category", "country"):
         value = filters.get(name)
         sheet.append([name, value if isinstance(value, dt.date) else str(value or "")])
+    counted_over = gettext("Figures only, counted over what %(name)s may see.")
+    sheet.append(["counted_over", text(counted_over % {"name": display_name(reader)})])
     sheet.append([])
     header = [
         "indicator",

@@ -106,7 +106,7 @@ def dashboard_export(request, file_format: str):
     if not form.is_valid():
         return _bad_filters(form)
     results = figure_cache.compute_all(request.user, **form.filters, now=now)
-    return _export(results, form.filters, "indicators", file_format)
+    return _export(results, form.filters, "indicators", file_format, reader=request.user)
 
 
 @never_cache
@@ -122,7 +122,7 @@ def indicator_export(request, name: str, file_format: str):
     if not form.is_valid():
         return _bad_filters(form)
     result = figure_cache.compute(name, request.user, **form.filters, now=now)
-    return _export([result], form.filters, name, file_format)
+    return _export([result], form.filters, name, file_format, reader=request.user)
 
 
 @login_required
@@ -167,12 +167,12 @@ def _bad_filters(form) -> HttpResponse:
     )
 
 
-def _export(results, filters: dict, subject: str, file_format: str) -> HttpResponse:
+def _export(results, filters: dict, subject: str, file_format: str, *, reader) -> HttpResponse:
     if file_format == "csv":
         # The byte order mark makes spreadsheets read the file as UTF-8.
         body, content_type = "\ufeff" + exports.to_csv(results), "text/csv; charset=utf-8"
     else:
-        body, content_type = exports.to_xlsx(results, filters), XLSX
+        body, content_type = exports.to_xlsx(results, filters, reader=reader), XLSX
     name = exports.filename(subject, filters, file_format)
     return HttpResponse(
         body,

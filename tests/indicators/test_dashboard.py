@@ -448,6 +448,26 @@ def test_the_xlsx_export_opens_with_openpyxl_and_holds_the_apis_numbers(
     )
 
 
+def test_the_xlsx_export_says_whose_view_it_counts(client, lead, analyst, network, frozen):
+    """An analyst's figures are over fewer contacts than a lead's (need-to-know): the
+    workbook says whose, as the dashboard and the report do."""
+    lead.first_name, lead.last_name = "Thomas", "Keller"
+    lead.save()
+
+    for user, name in ((lead, "Thomas Keller"), (analyst, analyst.username)):
+        response = get(client, user, "dashboard_export_xlsx", Q1_QUERY)
+        summary = openpyxl.load_workbook(io.BytesIO(response.content))["summary"]
+        rows = {row[0]: row[1] for row in summary.iter_rows(values_only=True)}
+        assert rows["counted_over"] == f"Figures only, counted over what {name} may see."
+
+    url = reverse("indicator_export_xlsx", kwargs={"name": "coverage_tone"})
+    response = client.get(url, Q1_QUERY, HTTP_ACCEPT_LANGUAGE="ru")
+    summary = openpyxl.load_workbook(io.BytesIO(response.content))["summary"]
+    rows = {row[0]: row[1] for row in summary.iter_rows(values_only=True)}
+    assert analyst.username in rows["counted_over"]
+    assert "Figures only" not in rows["counted_over"]
+
+
 def test_one_indicators_files_hold_the_apis_numbers(client, lead, network, frozen):
     query = {**Q1_QUERY, "country": "IL"}
     one = api(lead).get("/api/v1/indicators/coverage_tone/", query).json()

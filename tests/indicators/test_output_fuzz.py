@@ -14,6 +14,7 @@ import re
 import icalendar
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
 
@@ -191,7 +192,9 @@ def test_export_builders_take_any_key(value):
     result = _result(value)
 
     rows = _csv_rows(exports.to_csv([result]))
-    workbook = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx([result], {"period": "month"})))
+    reader = User(username="reader", first_name=value)
+    built = exports.to_xlsx([result], {"period": "month"}, reader=reader)
+    workbook = openpyxl.load_workbook(io.BytesIO(built))
 
     assert len(rows) == 1 + 2 * 4
     assert [row[4] for row in rows if row[3] == "platform"] == [_cells(value)] * 4
