@@ -104,3 +104,12 @@ def test_the_rows_as_built_keep_their_ids():
     emptying.empty()
     assert dict(ContentType.objects.values_list("id", "model")) == kept
     assert not Contact.objects.exists()
+
+
+def test_the_test_sessions_commit_without_waiting_for_the_disk():
+    """tests/isolation.py: a test database lives for one run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("off",)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
