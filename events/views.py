@@ -75,7 +75,7 @@ def rsvp(request, token):
 
 # What a guest reads of their own answer so far ("Invited": none yet).
 GUEST_STATUSES = {
-    Invitation.Status.INVITED: pgettext_lazy("a guest's answer so far", "Invited"),
+    Invitation.Status.INVITED: pgettext_lazy("a guest's answer so far", "No answer yet"),
     Invitation.Status.ACCEPTED: pgettext_lazy("a guest's answer so far", "Accepted"),
     Invitation.Status.DECLINED: pgettext_lazy("a guest's answer so far", "Declined"),
     Invitation.Status.TENTATIVE: pgettext_lazy("a guest's answer so far", "Tentative"),

@@ -301,7 +301,7 @@ def test_planner_invites_in_bulk_mails_the_guest_who_accepts_and_is_checked_in_b
     guest_page.goto(rsvp_url)
     expect(guest_page.get_by_role("heading", level=1)).to_have_text("Water and Trust round-table")
     expect(guest_page.get_by_text("Dear Yaël Cohen,")).to_be_visible()
-    expect(guest_page.get_by_text("Your answer so far: Invited")).to_be_visible()
+    expect(guest_page.get_by_text("Your answer so far: No answer yet")).to_be_visible()
     shoot(guest_page, "rsvp-360")
     guest_page.get_by_role("button", name="I will attend").click()
     expect(guest_page.locator(".messages")).to_have_text("Thank you, your answer is recorded.")

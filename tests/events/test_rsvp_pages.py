@@ -182,7 +182,7 @@ def test_an_invalid_answer_shows_an_error_and_changes_nothing(client, invitation
     assert _state(invitation) == before
     page = client.get(url).content.decode()
     assert "Answer accepted, declined or tentative." in page
-    assert "Your answer so far: <strong>Invited</strong>" in page
+    assert "Your answer so far: <strong>No answer yet</strong>" in page
 
 
 def test_an_answer_the_rules_refuse_shows_the_reason(client, invitation):
