@@ -347,12 +347,18 @@ def placeholder_values(invitation: Invitation) -> dict[str, str]:
 def event_when(event: Event) -> str:
     """ "Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem)", in the event's own zone and the
     active language."""
+    start, end = event_start_and_end(event)
+    return f"{start}–{end} ({event.timezone})"
+
+
+def event_start_and_end(event: Event) -> tuple[str, str]:
+    """("Monday 1 June 2099, 19:00", "21:00") in the event's own zone and the active
+    language; the end's day too when the event ends on another day."""
     starts_at = timezone.localtime(event.starts_at, event.timezone)
     ends_at = timezone.localtime(event.ends_at, event.timezone)
     day_and_time = pgettext("date format: weekday, day, month, year and time", "l j F Y, H:i")
     end_format = "H:i" if starts_at.date() == ends_at.date() else day_and_time
-    start, end = date_format(starts_at, day_and_time), date_format(ends_at, end_format)
-    return f"{start}–{end} ({event.timezone})"
+    return date_format(starts_at, day_and_time), date_format(ends_at, end_format)
 
 
 # Bounces

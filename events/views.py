@@ -106,6 +106,7 @@ def _rsvp_page(request, invitation, *, now):
         "events/rsvp.html",
         {
             "event": invitation.event,
+            "when": mail.event_start_and_end(invitation.event),
             "guest_name": invitation.contact.full_name,
             "status": GUEST_STATUSES[invitation.status],
             "answers": GUEST_ANSWERS,

@@ -6,6 +6,7 @@ future, and time passes by moving an event to a fixed date in the past.
 """
 
 import datetime as dt
+import html
 
 import pytest
 from django.core import signing
@@ -74,6 +75,18 @@ def test_the_rsvp_page_shows_the_event_and_the_guest_and_nothing_else(client, in
     ):
         assert secret not in body
     assert "/admin/" not in body
+
+
+def test_the_rsvp_page_says_when_in_the_events_zone_with_the_days_it_spans(client, invitation):
+    # STARTS_AT is 19:00 in Jerusalem; the event's factory zone is Asia/Jerusalem.
+    page = html.unescape(client.get(_rsvp_url(invitation)).content.decode())
+    assert "Monday 1 June 2099, 19:00\u00a0\u2013\u2060\u00a021:00" in page
+
+    event = invitation.event
+    event.ends_at = STARTS_AT + dt.timedelta(days=1)  # the next day, 19:00
+    event.save()
+    page = html.unescape(client.get(_rsvp_url(invitation)).content.decode())
+    assert "Monday 1 June 2099, 19:00\u00a0\u2013\u2060\u00a0Tuesday 2 June 2099, 19:00" in page
 
 
 def test_posting_an_answer_records_it_and_redirects_to_the_same_page(client, invitation):
