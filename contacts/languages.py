@@ -9,7 +9,10 @@ the contact's own order, else the site's default (``settings.LANGUAGE_CODE``).
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import OfficerProfile
@@ -43,6 +46,21 @@ def guest_language(contact) -> str:
         if found:
             return found
     return settings.LANGUAGE_CODE
+
+
+# The script each interface language other than English is written in.
+SCRIPTS = {"ru": "CYRILLIC", "he": "HEBREW"}
+
+
+def guest_name(contact) -> str:
+    """A guest's name as the active language writes it: their native name when it is in
+    that language's script (Ирина Петрова in Russian, רות כהן in Hebrew), else their full
+    name (in English, or a native name in another script)."""
+    script = SCRIPTS.get(supported(get_language()) or "")
+    native = contact.native_name.strip()
+    if script and any(unicodedata.name(letter, "").startswith(script) for letter in native):
+        return native
+    return contact.full_name
 
 
 def officer_language(user) -> str:

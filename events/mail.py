@@ -35,7 +35,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from contacts import metrics
 from contacts.errors import DomainError
-from contacts.languages import guest_language
+from contacts.languages import guest_language, guest_name
 from contacts.models import Reminder
 from contacts.notifications import CLAIM_EXPIRES, one_line, plain
 from events import calendar, mail_templates, services
@@ -336,7 +336,7 @@ def placeholder_values(invitation: Invitation) -> dict[str, str]:
     """The value of each placeholder for this guest."""
     event = invitation.event
     return {
-        "name": invitation.contact.full_name,
+        "name": guest_name(invitation.contact),
         "event": event.title,
         "when": event_when(event),
         "venue": event.venue or event.online_url or gettext("to be announced"),

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts.access import may_manage_events
 from contacts.bounded import show_more, shown_limit
 from contacts.errors import DomainError
-from contacts.languages import guest_language, officer_language, supported
+from contacts.languages import guest_language, guest_name, officer_language, supported
 from contacts.models import Contact, Organization
 from contacts.views import offered_protected, record_web_views
 from events import batches, calendar, forms, guest_list, mail, services
@@ -73,7 +73,7 @@ def rsvp(request, token):
     return response
 
 
-# What a guest reads of their own answer so far ("Invited": none yet).
+# What a guest reads of their own answer so far.
 GUEST_STATUSES = {
     Invitation.Status.INVITED: pgettext_lazy("a guest's answer so far", "No answer yet"),
     Invitation.Status.ACCEPTED: pgettext_lazy("a guest's answer so far", "Accepted"),
@@ -107,7 +107,7 @@ def _rsvp_page(request, invitation, *, now):
         {
             "event": invitation.event,
             "when": mail.event_start_and_end(invitation.event),
-            "guest_name": invitation.contact.full_name,
+            "guest_name": guest_name(invitation.contact),
             "status": GUEST_STATUSES[invitation.status],
             "answers": GUEST_ANSWERS,
         },

@@ -17,10 +17,16 @@ from tests.events.pages import STARTS_AT, make_event
 Kind = InvitationMessage.Kind
 
 
-def _invitation(*, language="", languages=(), email="guest@private.example", **event_fields):
+def _invitation(
+    *, language="", languages=(), email="guest@private.example", native_name="", **event_fields
+):
     event = make_event(title="Spring Poetry Evening", **event_fields)
     guest = factories.ContactFactory(
-        full_name="Miriam Guestova", email=email, language=language, languages=list(languages)
+        full_name="Miriam Guestova",
+        native_name=native_name,
+        email=email,
+        language=language,
+        languages=list(languages),
     )
     return factories.InvitationFactory(event=event, contact=guest)
 
@@ -111,6 +117,28 @@ def _compose(invitation, kind):
         created_at=timezone.now(),
     )  # fmt: skip
     return mail.compose(message, now=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("language", "native_name", "greeting"),
+    [
+        ("ru", "Мириам Гестова", "Здравствуйте, Мириам Гестова!"),
+        ("he", "מרים גסטובה", "שלום מרים גסטובה,"),
+        # A native name in another script than the language's: the name in Latin letters.
+        ("he", "Мириам Гестова", "שלום Miriam Guestova,"),
+        ("en", "Мириам Гестова", "Dear Miriam Guestova,"),
+    ],
+)
+def test_a_guest_is_named_in_the_script_of_their_language(
+    db, client, language, native_name, greeting
+):
+    invitation = _invitation(language=language, native_name=native_name)
+
+    email = _compose(invitation, Kind.INVITATION)
+    page = client.get(_rsvp_url(invitation)).content.decode()
+
+    assert email.body.startswith(greeting)
+    assert greeting in page
 
 
 def test_the_default_invitation_is_written_in_the_guests_language(db):
