@@ -27,6 +27,7 @@ from contacts.access import (
     may_manage_channel,
     may_manage_grants,
 )
+from contacts.admin_lookups import GuardedLookupsMixin
 from contacts.errors import DomainError
 from contacts.imports import admin as imports_admin  # noqa: F401 (registers the imports' admin)
 from contacts.models import (
@@ -58,7 +59,7 @@ def _visible(model, user):
     return model._default_manager.visible_to(user)
 
 
-class VisibleToAdminMixin:
+class VisibleToAdminMixin(GuardedLookupsMixin):
     """Admin (or inline) whose rows and choices go through ``visible_to(request.user)``.
 
     ``visible_through`` names a foreign key for models without their own ``visible_to``

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import duplicates, merging, services
 from contacts.admin import ReadOnlyAdminMixin, VisibleToAdminMixin
+from contacts.admin_lookups import GuardedLookupsMixin
 from contacts.duplicate_views import preview_context
 from contacts.errors import DomainError
 from contacts.forms import MergeForm
@@ -120,7 +121,7 @@ class ContactMergeAdmin(ReadOnlyAdminMixin, VisibleToAdminMixin, admin.ModelAdmi
 
 
 @admin.register(DuplicatePair)
-class DuplicatePairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DuplicatePairAdmin(ReadOnlyAdminMixin, GuardedLookupsMixin, admin.ModelAdmin):
     """The review queue as the nightly finder left it: pairs both of whose contacts the
     user may see."""
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.admin import HTTPS_URL_FIELDS, ReadOnlyAdminMixin, VisibleToAdminMixin
+from contacts.admin_lookups import GuardedLookupsMixin
 from contacts.errors import DomainError
 from contacts.models import Reminder
 from events import services
@@ -169,7 +170,7 @@ class ProgrammeAdmin(VisibleToAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EventReminder)
-class EventReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EventReminderAdmin(ReadOnlyAdminMixin, GuardedLookupsMixin, admin.ModelAdmin):
     list_display = ["event", "kind", "recipient"]
     list_filter = ["kind"]
     list_select_related = ["event", "recipient"]

@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts import imports
 from contacts.access import may_import
+from contacts.admin_lookups import GuardedLookupsMixin
 from contacts.imports.forms import ImportUploadForm
 from contacts.models import Contact, ImportBatch, ImportRow
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(GuardedLookupsMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "file_name",
@@ -139,7 +140,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRow)
-class ImportRowAdmin(admin.ModelAdmin):
+class ImportRowAdmin(GuardedLookupsMixin, admin.ModelAdmin):
     """The rows of the batches the user may see, read-only. The contact a row names is
     shown by id, and only when the user may see it."""
 
