@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from django.conf import settings
+from django.utils.translation import pgettext_lazy
 
 # Catalogue folder (relative to the checkout) → the paths whose strings it holds; the first
 # match wins, and anything else goes to ROOT_CATALOGUE.
@@ -32,6 +33,11 @@ AREAS = {
     "indicators/locale": ("indicators/", "templates/indicators/", "templates/admin/indicators/"),
 }
 ROOT_CATALOGUE = "locale"
+# Django's own Hebrew catalogue ends a shortened text with U+202E (RIGHT-TO-LEFT OVERRIDE)
+# before "…" and never closes it, turning the rest of its line right to left. Ours, read
+# before Django's (LOCALE_PATHS), gives the ellipsis alone in every language; this marks the
+# string so that ``update_catalogues`` keeps it (django.utils.text.Truncator reads it).
+TRUNCATION = pgettext_lazy("String to return when truncating text", "%(truncated_text)s…")
 CATALOGUES = (ROOT_CATALOGUE, *AREAS)
 # Folders with no interface string of Track II's (the tests' own templates among them).
 IGNORED = (".venv", "var", "staticfiles", "node_modules", "tests", "benchmarks", "deploy",

@@ -16,8 +16,9 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contacts.models import OfficerProfile
 from tests import factories
@@ -174,3 +175,15 @@ def test_the_check_sees_an_english_string_left_in_a_russian_page(client, officer
     assert "Today" not in russian
     assert "Сегодня" in russian
     assert (BASE / "templates" / "trackii" / "today.html").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "he"])
+def test_a_shortened_text_ends_with_the_ellipsis_alone(language):
+    """Django's own Hebrew catalogue put U+202E (RIGHT-TO-LEFT OVERRIDE) before "…", never
+    closed, turning the rest of the line right to left; ours gives the ellipsis alone."""
+    with translation.override(language):
+        shortened = Template("{{ text|truncatechars:8 }}").render(
+            Context({"text": "Coffee on the conference sidelines"})
+        )
+    assert shortened == "Coffee …"
+    assert "\u202e" not in shortened
