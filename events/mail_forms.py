@@ -27,7 +27,12 @@ class InvitationTextForm(forms.ModelForm):
             "invitation_subject": gettext_lazy("Subject"),
             "invitation_text": gettext_lazy("Text"),
         }
-        widgets = {"invitation_text": forms.Textarea(attrs={"rows": 12})}
+        # A planner writes in any language, whatever the page's: each box takes its text's
+        # direction (an English text stays left to right on a Hebrew page).
+        widgets = {
+            "invitation_subject": forms.TextInput(attrs={"dir": "auto"}),
+            "invitation_text": forms.Textarea(attrs={"rows": 12, "dir": "auto"}),
+        }
         help_texts = {
             "invitation_subject": "",
             "invitation_text": lazy(_placeholders_help, str)(),

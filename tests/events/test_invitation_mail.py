@@ -182,6 +182,22 @@ class _Sink:
         pass
 
 
+def test_the_text_boxes_take_their_texts_direction_on_a_hebrew_page(client, planner):
+    """An English default text on a Hebrew page reads left to right, a Hebrew one right to
+    left: the boxes follow what is typed, not the page."""
+    event = make_event(planners=[planner])
+    client.force_login(planner)
+
+    response = client.get(reverse("events:mail", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="he")
+
+    body = response.content.decode()
+    assert '<html lang="he" dir="rtl">' in body
+    (text,) = re.findall(r'<textarea[^>]*name="invitation_text"[^>]*>', body)
+    (subject,) = re.findall(r'<input[^>]*name="invitation_subject"[^>]*>', body)
+    assert 'dir="auto"' in text
+    assert 'dir="auto"' in subject
+
+
 def test_placeholders_are_checked_and_a_bad_text_changes_nothing(client, planner):
     event = make_event(planners=[planner])
     client.force_login(planner)
