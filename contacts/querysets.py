@@ -33,12 +33,21 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
 
 from contacts import search
-from contacts.access import Role, has_role
+from contacts.access import Role, has_role, roles_of
 from contacts.expressions import PlusHours
 
 
 def _can_see_anything(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+    """Signed in, active, and a superuser or holding a role: an account without one (made
+    by an admin, or by single sign-on's auto-provisioning) is not staff, and sees no
+    contact until an admin gives it a role."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or bool(roles_of(user) & ROLES)
+
+
+# The role groups: holding one is what makes a user staff (DESIGN.md, access rules).
+ROLES = frozenset(Role.values)
 
 
 def _related_model(model, field_name: str):
@@ -66,9 +75,12 @@ def contact_visible_to_user_in(user_field: str, prefix: str = "") -> Q:
 
 def _for_user_in(user_field: str, rule: Q) -> Q:
     """``rule`` (what a user who is not a superuser may see) for the user in ``user_field``:
-    nothing for an inactive user, everything for a superuser."""
+    nothing for an inactive user or one without a role, everything for a superuser."""
     is_superuser = Q(**{f"{user_field}__is_superuser": True})
-    return Q(**{f"{user_field}__is_active": True}) & (is_superuser | rule)
+    memberships = get_user_model().groups.through.objects.filter(
+        user=OuterRef(user_field), group__name__in=ROLES
+    )
+    return Q(**{f"{user_field}__is_active": True}) & (is_superuser | (Exists(memberships) & rule))
 
 
 def seen_by_all_staff(prefix: str = "") -> Q:

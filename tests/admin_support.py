@@ -138,7 +138,9 @@ def admin_network(owner, teammate, outsider, grantee, planner):
 
 
 def view_only_staff(*codenames):
-    viewer = make_staff(factories.UserFactory(username="viewer", roles=["lead"]))
-    viewer.groups.clear()
+    """A staff user holding ``codenames`` and the analyst's role, whose own permissions are
+    views of organizations, the climate, events and programmes only: a role makes a user
+    staff, who may see anything (contacts.querysets._can_see_anything)."""
+    viewer = make_staff(factories.UserFactory(username="viewer", roles=["analyst"]))
     viewer.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     return viewer

@@ -71,7 +71,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     category = contacts.Contact.Category.ACADEMIC
     layer = contacts.Layer.CIVIL_EPISTEMIC
     sensitivity = contacts.Sensitivity.STANDARD
-    owner = factory.SubFactory(UserFactory)
+    owner = factory.SubFactory(UserFactory, roles=["officer"])
     country = "IL"
 
     @factory.post_generation
@@ -85,7 +85,7 @@ class GrantFactory(factory.django.DjangoModelFactory):
         model = contacts.Grant
 
     contact = factory.SubFactory(ContactFactory)
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, roles=["officer"])
 
 
 class AffiliationFactory(factory.django.DjangoModelFactory):
@@ -103,7 +103,7 @@ class ChannelFactory(factory.django.DjangoModelFactory):
         model = contacts.Channel
 
     contact = factory.SubFactory(ContactFactory)
-    officer = factory.SubFactory(UserFactory)
+    officer = factory.SubFactory(UserFactory, roles=["officer"])
     kind = contacts.Channel.Kind.INFORMAL
     priority = contacts.Channel.Priority.NORMAL
     cadence_days = 30
@@ -188,7 +188,7 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = events.CalendarFeed
 
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory, roles=["officer"])
 
 
 class SignalFactory(factory.django.DjangoModelFactory):

@@ -2,6 +2,7 @@
 API, admin) asks these, so each answer here is the answer everywhere."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from contacts.access import (
     is_owner,
@@ -114,3 +115,34 @@ def test_leads_admins_and_the_owner_answer_a_data_subject_request(request, perso
 @pytest.mark.parametrize(("persona", "expected"), _expect("admin_user"))
 def test_only_admins_erase(request, persona, expected):
     assert may_erase(request.getfixturevalue(persona)) is expected
+
+
+def test_a_user_without_a_role_sees_no_contact_until_given_one(db, client):
+    """Standard contacts are for every signed-in staff user (DESIGN.md): a role makes a
+    user staff. An account without one (made by an admin, or by single sign-on's
+    auto-provisioning) sees none, not even its own, by the Python rule and by the SQL one
+    the sweeps use, on the web and the API alike."""
+    from django.urls import reverse
+
+    from contacts.models import Channel, Contact
+    from contacts.querysets import contact_visible_to_user_in
+    from tests.conftest import api
+
+    nobody = factories.UserFactory(username="nobody")
+    standard = factories.ContactFactory(full_name="Sasha Standard")
+    own = factories.ContactFactory(full_name="Own Olga", owner=nobody)
+    channel = factories.ChannelFactory(contact=standard, officer=nobody)
+    seen_by_sweeps = Channel.objects.filter(contact_visible_to_user_in("officer", "contact__"))
+    client.force_login(nobody)
+
+    assert list(Contact.objects.visible_to(nobody)) == []
+    assert list(seen_by_sweeps.all()) == []
+    assert client.get(reverse("contacts:detail", args=[standard.pk])).status_code == 404
+    assert api(nobody).get("/api/v1/contacts/").json()["count"] == 0
+
+    nobody.groups.add(Group.objects.get(name="officer"))
+    nobody = type(nobody).objects.get(pk=nobody.pk)  # the roles are read once per user
+
+    assert set(Contact.objects.visible_to(nobody)) == {standard, own}
+    assert list(seen_by_sweeps.all()) == [channel]
+    assert api(nobody).get("/api/v1/contacts/").json()["count"] == 2

@@ -95,7 +95,7 @@ def test_digest_lists_open_reminders_most_overdue_first(officer):
 
 
 def test_digest_without_a_profile_uses_the_server_zone_and_eight_oclock(press_team):
-    officer = factories.UserFactory(username="noprofile", teams=[press_team])
+    officer = factories.UserFactory(username="noprofile", roles=["officer"], teams=[press_team])
     _overdue_channel(officer, 2)
     services.sweep_reminders(now=MORNING)
 

@@ -60,9 +60,10 @@ from django.apps import apps
 settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
 from django.core.management import call_command
 call_command("migrate", verbosity=0, run_syncdb=True)
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from contacts.models import Contact, Organization
 owner = User.objects.create(username="owner")
+owner.groups.add(Group.objects.get_or_create(name="officer")[0])
 school = Organization.objects.create(name="Школа экономики", kind="university")
 for full_name, native_name, organization in [
     ("Irina Petrova", "Ирина Петрова", None),

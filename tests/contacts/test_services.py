@@ -121,7 +121,7 @@ def test_paused_and_closed_channels_are_never_overdue(db, status):
 
 def test_an_exchange_touches_only_channels_that_pair_its_officers_and_contacts(db):
     channel = _channel(cadence_days=30)
-    colleague = factories.UserFactory()
+    colleague = factories.UserFactory(roles=["officer"])
     other = _channel(contact=channel.contact, officer=colleague, cadence_days=30)
 
     _log(channel, NOW - DAY)
@@ -384,7 +384,7 @@ def test_a_touch_after_a_dismissal_counts_from_the_touch(db):
 
 def test_the_sweep_creates_a_follow_up_reminder_per_officer_when_the_day_comes(db):
     channel = _channel()
-    colleague = factories.UserFactory()
+    colleague = factories.UserFactory(roles=["officer"])
     exchange = services.log_exchange(
         occurred_at=NOW - 7 * DAY,
         kind=Exchange.Kind.MEETING,

@@ -190,7 +190,7 @@ def _sent_messages(folder: Path) -> list[Message]:
 
 
 def test_worker_sweep_creates_one_channel_due_reminder_per_overdue_channel(broker_url):
-    officer = factories.UserFactory()
+    officer = factories.UserFactory(roles=["officer"])
     overdue = [factories.ChannelFactory(officer=officer, created_at=_long_ago()) for _ in range(3)]
     reminded = factories.ChannelFactory(officer=officer, created_at=_long_ago())
     factories.ReminderFactory(channel=reminded)
@@ -216,14 +216,14 @@ def test_worker_sweep_creates_one_channel_due_reminder_per_overdue_channel(broke
 def test_worker_sends_one_digest_at_the_officers_hour_in_their_zone(broker_url, tmp_path):
     zone = zoneinfo.ZoneInfo("Asia/Kolkata")  # UTC+5:30: its hours are not UTC's
     local_now = _local_time_clear_of_the_hour_change(zone)
-    due = factories.UserFactory(username="due")
+    due = factories.UserFactory(username="due", roles=["officer"])
     OfficerProfile.objects.create(user=due, timezone=zone, digest_hour=local_now.hour)
     factories.ReminderFactory(channel__officer=due, due_at=timezone.now())
     factories.ReminderFactory(channel__officer=due, due_at=timezone.now())
-    later = factories.UserFactory(username="later")
+    later = factories.UserFactory(username="later", roles=["officer"])
     OfficerProfile.objects.create(user=later, timezone=zone, digest_hour=(local_now.hour + 12) % 24)
     factories.ReminderFactory(channel__officer=later)
-    idle = factories.UserFactory(username="idle")
+    idle = factories.UserFactory(username="idle", roles=["officer"])
     OfficerProfile.objects.create(user=idle, timezone=zone, digest_hour=local_now.hour)
     mail = tmp_path / "mail"
     environment = worker_environment(broker_url=broker_url, EMAIL_URL=f"filemail:///{mail}")
@@ -252,7 +252,7 @@ def test_worker_sends_one_digest_at_the_officers_hour_in_their_zone(broker_url, 
 
 
 def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(broker_url):
-    officer = factories.UserFactory()
+    officer = factories.UserFactory(roles=["officer"])
     channel_ids = _create_overdue_channels(officer=officer, count=KILLED_SWEEP_CHANNELS)
     environment = worker_environment(broker_url=broker_url)
     killed = Worker.start(environment=environment)
@@ -293,7 +293,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(broker_u
 
 
 def test_a_pool_process_killed_mid_sweep_is_requeued_and_its_rerun_completes_it(broker_url):
-    officer = factories.UserFactory()
+    officer = factories.UserFactory(roles=["officer"])
     channel_ids = _create_overdue_channels(officer=officer, count=KILLED_SWEEP_CHANNELS)
 
     with running_worker(environment=worker_environment(broker_url=broker_url)) as worker:
@@ -319,7 +319,7 @@ def test_a_pool_process_killed_mid_sweep_is_requeued_and_its_rerun_completes_it(
 
 
 def test_two_sweeps_at_the_same_moment_create_one_reminder_per_channel():
-    officer = factories.UserFactory()
+    officer = factories.UserFactory(roles=["officer"])
     channel_ids = _create_overdue_channels(officer=officer, count=CONCURRENT_SWEEP_CHANNELS)
     now = timezone.now()
     results, errors = [], []

@@ -233,12 +233,12 @@ def test_a_real_workers_sweep_tasks_and_mail_are_served_by_the_web(
     folder = tmp_path / "metrics"
     folder.mkdir()
     metrics_on.PROMETHEUS_MULTIPROC_DIR = str(folder)
-    officer = factories.UserFactory(username="officer")
+    officer = factories.UserFactory(username="officer", roles=["officer"])
     contacts = _fixture_contacts()
     long_ago = timezone.now() - dt.timedelta(days=40)
     for contact in contacts:
         factories.ChannelFactory(contact=contact, officer=officer, created_at=long_ago)
-    reader = factories.UserFactory(username="reader")
+    reader = factories.UserFactory(username="reader", roles=["officer"])
     now = _hour_clear_of_its_end()
     OfficerProfile.objects.create(user=reader, timezone="UTC", digest_hour=now.hour)
     # The officer's digest (of the sweep's two reminders) falls at another hour: without a

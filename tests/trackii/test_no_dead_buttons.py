@@ -120,6 +120,8 @@ def test_no_link_on_the_main_pages_answers_403():
                 response = client.get(url)
                 if response.status_code == 403:
                     continue  # a page the menu does not offer to this persona
+                if persona == "plain" and response.status_code == 404:
+                    continue  # a user without a role sees no contact (nor its page)
                 assert response.status_code == 200, (persona, url, response.status_code)
                 for href in _parse(response).links:
                     target = _same_site(href)

@@ -236,13 +236,14 @@ def test_a_signed_in_request_reads_its_session_and_user_with_profile_and_writes_
     assert response.status_code == 404
     statements = [query["sql"] for query in queries.captured_queries]
     tables = [sql.split(" FROM ")[1].split()[0].strip('"') for sql in statements]
-    # The session, the user with their officer profile (one join), the contact looked up,
-    # the climate banner and the roles: no draft looked for (none at sign-in), no write.
+    # The session, the user with their officer profile (one join), the roles (a user without
+    # one sees no contact), the contact looked up and the climate banner: no draft looked
+    # for (none at sign-in), no write.
     assert tables == [
         "django_session",
         "auth_user",
+        "auth_group",
         "contacts_contact",
         "contacts_climate",
-        "auth_group",
     ]
     assert "contacts_officerprofile" in statements[1]
