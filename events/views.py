@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contacts.access import may_manage_events
+from contacts.access import Role, has_any_role, may_manage_events
 from contacts.bounded import show_more, shown_limit
 from contacts.errors import DomainError
 from contacts.languages import guest_language, guest_name, officer_language, supported
@@ -127,7 +127,8 @@ def event_ics(request, pk):
 def feed(request, token):
     """A user's private feed; the secret token is the only credential."""
     subscription = CalendarFeed.objects.select_related("user").filter(token=token).first()
-    if subscription is None or not subscription.user.is_active:
+    # Inactive, or without a role (taken away since, say): staff no longer, no feed.
+    if subscription is None or not has_any_role(subscription.user, Role.values):
         raise Http404("No such feed.")
     now = timezone.now()
     events = (

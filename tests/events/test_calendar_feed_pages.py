@@ -115,6 +115,15 @@ def test_the_feed_of_an_inactive_user_answers_404(client, feed, planner):
     assert client.get(_feed_url(feed["subscription"].token)).status_code == 404
 
 
+def test_the_feed_of_a_user_whose_roles_were_all_taken_away_answers_404(client, feed, planner):
+    url = _feed_url(feed["subscription"].token)
+    assert client.get(url).status_code == 200
+
+    planner.groups.clear()
+
+    assert client.get(url).status_code == 404
+
+
 # The personal feed page
 
 
