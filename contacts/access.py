@@ -27,6 +27,19 @@ EVENT_MANAGERS = (Role.PLANNER, Role.ADMIN)
 ROLES_CACHE = "_trackii_roles"
 
 
+# The role groups: holding one is what makes a user staff (DESIGN.md, access rules).
+ROLES = frozenset(Role.values)
+
+
+def is_staff_member(user) -> bool:
+    """Signed in, active, and a superuser or holding a role: who may see anything at all
+    (``visible_to``) or keep a calendar feed. An account without a role (made by an admin,
+    or by single sign-on's auto-provisioning) is not staff until an admin gives it one."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or bool(roles_of(user) & ROLES)
+
+
 def has_any_role(user, roles) -> bool:
     """Whether an active user holds one of ``roles``."""
     return any(has_role(user, role) for role in roles)

@@ -33,21 +33,12 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.db.models.sql import UpdateQuery
 
 from contacts import search
-from contacts.access import Role, has_role, roles_of
+from contacts.access import ROLES, Role, has_role, is_staff_member
 from contacts.expressions import PlusHours
 
 
 def _can_see_anything(user) -> bool:
-    """Signed in, active, and a superuser or holding a role: an account without one (made
-    by an admin, or by single sign-on's auto-provisioning) is not staff, and sees no
-    contact until an admin gives it a role."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or bool(roles_of(user) & ROLES)
-
-
-# The role groups: holding one is what makes a user staff (DESIGN.md, access rules).
-ROLES = frozenset(Role.values)
+    return is_staff_member(user)
 
 
 def _related_model(model, field_name: str):
