@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.access import NETWORK_READERS, has_any_role
+from contacts.access import NETWORK_READERS, has_any_role, is_staff_member
 from contacts.models import Climate
 
 MEANINGS = {
@@ -20,9 +20,10 @@ MEANINGS = {
 def climate(request):
     """The climate in force and what it means for cadence, for the banner. Nothing for a
     request without a signed-in user, or that never reached authentication (an error page
-    for a request refused before it: no ``request.user``)."""
+    for a request refused before it: no ``request.user``), or whose user is no staff member
+    (an account without a role: trackii.role_policy)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not is_staff_member(user):
         return {}
     level = Climate.objects.level_at(timezone.now())
     factor = settings.CLIMATE_FACTORS[level]

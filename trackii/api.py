@@ -22,7 +22,7 @@ from contacts.imports import api as imports_api
 from contacts.schema import write_example
 from events import api as events_api
 from indicators import api as indicators_api
-from trackii import tokens
+from trackii import role_policy, tokens
 
 TOKEN_PARSERS = (parsers.FormParser, parsers.MultiPartParser, rest.JSONParser)
 # The token endpoint also takes form bodies: one example for each.
@@ -127,6 +127,8 @@ class ObtainTokenView(APIView):
             data=request.data, context={"request": request._request}
         )
         serializer.is_valid(raise_exception=True)
+        if role_policy.lacks_role(serializer.validated_data["user"]):
+            raise role_policy.NoRole()
         issued = tokens.create_token(
             serializer.validated_data["user"],
             name=serializer.validated_data.get("name", ""),

@@ -116,6 +116,9 @@ MIDDLEWARE = [
     # After authentication and messages: a user whose role requires a second factor and who
     # has none reaches only the enrolment pages and sign-out (trackii.mfa_policy).
     "trackii.mfa_policy.MFAEnrolmentMiddleware",
+    # After it (a second factor first, when the policy asks one): a user without a role
+    # reaches only sign-out, enrolment, their password and the language (trackii.role_policy).
+    "trackii.role_policy.NoRoleMiddleware",
     # After CSRF and authentication: keeps a POST that met an ended session (trackii.drafts).
     "trackii.drafts.DraftMiddleware",
     # Latency and status by view (trackii.metrics); outside axes, so a lockout counts as 429.

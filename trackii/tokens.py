@@ -26,7 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from trackii import security_events
+from trackii import role_policy, security_events
 from trackii.models import ApiToken, SecurityEvent
 
 KEY_BYTES = 20  # 40 hexadecimal characters, as Django REST framework's keys
@@ -164,6 +164,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(gettext(EXPIRED_MESSAGE))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(gettext("User inactive or deleted."))
+        if role_policy.lacks_role(token.user):  # its roles taken away since it was issued
+            raise role_policy.NoRole()
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now

@@ -330,6 +330,10 @@ def test_auto_provisioning_creates_the_user_with_no_role(sso, provider, db):
     assert carol.groups.exists() is False
     assert carol.has_usable_password() is False
     assert SecurityEvent.objects.get(kind="sso_sign_in").detail["provisioned"] is True
+    # Signed in, but held on the page that says an admin must give a role first.
+    today = client.get(response["Location"])
+    assert today.status_code == 403
+    assert "trackii/no_role.html" in [template.name for template in today.templates]
 
 
 def test_auto_provisioning_still_refuses_an_unverified_email(sso, provider, db):

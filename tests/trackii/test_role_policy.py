@@ -1,0 +1,208 @@
+"""An account without a role reaches nothing (trackii.role_policy): every page but sign-out,
+the second factor's enrolment, the password and the language answers 403 with the page
+that says why, the API 403 ``no_role`` by session and by token, and no token is issued to
+it. The rows behind the pages (an event and its internal description, a programme, an
+organization, a signal) are real, so a page that still answered would show them."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from contacts.access import forget_roles
+from tests import factories
+from trackii import tokens
+from trackii.models import ApiToken
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle_counts")]
+
+PASSWORD = "correct horse battery staple"
+TOKEN_URL = "/api/v1/auth/token/"
+SECRET = "Internal: the minister's aide attends unofficially"
+
+
+@pytest.fixture
+def rows(owner):
+    organization = factories.OrganizationFactory(name="Institute of Quiet Diplomacy")
+    event = factories.EventFactory(title="Closed round table", description=SECRET)
+    programme = factories.ProgrammeFactory(title="Exchange of young editors")
+    signal = factories.SignalFactory(title="Quiet consultation")
+    return {
+        "organization": organization,
+        "event": event,
+        "programme": programme,
+        "signal": signal,
+    }
+
+
+@pytest.fixture
+def newcomer(db):
+    """An account an admin made, or single sign-on provisioned, before any role."""
+    return factories.UserFactory(username="newcomer")
+
+
+def _pages(rows) -> list[str]:
+    return [
+        reverse("today"),
+        reverse("account"),
+        reverse("security"),
+        reverse("contacts:list"),
+        reverse("contacts:organization_list"),
+        reverse("contacts:organization_detail", args=[rows["organization"].pk]),
+        reverse("events:list"),
+        reverse("events:detail", args=[rows["event"].pk]),
+        reverse("events:programme_list"),
+        reverse("events:programme_detail", args=[rows["programme"].pk]),
+        reverse("signal_list"),
+        reverse("network_health"),
+        reverse("dashboard"),
+        reverse("admin:index"),
+        reverse("admin:events_event_changelist"),
+    ]
+
+
+def _parameterless_pages() -> list[str]:
+    """Every page of the URL map that takes no argument (the API and the guests' pages,
+    which take a token, are tested apart)."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and not pattern.pattern.converters:
+                route = prefix + str(pattern.pattern)
+                if "(" not in route and "<" not in route and "^" not in route:
+                    found.append("/" + route.lstrip("/"))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+def test_every_page_answers_403_with_the_reason_and_shows_no_row(client, newcomer, rows):
+    client.force_login(newcomer)
+    for url in _pages(rows):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "trackii/no_role.html" in [t.name for t in response.templates], url
+        text = response.content.decode()
+        assert 'id="no-role"' in text, url
+        for hidden in (
+            SECRET,
+            "Closed round table",
+            "Institute of Quiet",
+            "young editors",
+            "Quiet consultation",
+        ):
+            assert hidden not in text, (url, hidden)
+        # Neither the menu nor the climate banner: only sign-out and the language.
+        assert f'href="{reverse("contacts:list")}"' not in text, url
+        assert 'class="climate' not in text, url
+        assert reverse("account_logout") in text, url
+
+
+def test_every_page_of_the_url_map_is_held_but_the_open_ones(client, newcomer):
+    client.force_login(newcomer)
+    opened, held = [], 0
+    for url in _parameterless_pages():
+        if url.startswith(("/api/", "/static/", "/media/", "/health", "/metrics")):
+            continue
+        response = client.get(url)
+        if response.status_code == 403:
+            assert "trackii/no_role.html" in [t.name for t in response.templates], url
+            held += 1
+        elif response.status_code in (200, 302, 405):
+            opened.append((url, response.status_code))
+    names = {
+        "/accounts/logout/",
+        "/accounts/login/",
+        "/accounts/reauthenticate/",
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+        "/accounts/2fa/webauthn/add/",
+        "/accounts/2fa/webauthn/",
+        "/accounts/2fa/recovery-codes/",
+        "/accounts/2fa/recovery-codes/generate/",
+        "/accounts/2fa/recovery-codes/download/",
+        "/password/",
+        "/password/done/",
+        "/i18n/setlang/",
+        "/session/keep-alive/",
+        "/login/",
+    }
+    # What answered: the open pages, and allauth's pages for signed-out visitors, which
+    # send a signed-in one on (to Today, held in turn).
+    for url, status in opened:
+        assert url in names or (url.startswith("/accounts/") and status == 302), (url, status)
+    assert held >= 20
+
+
+def test_the_api_answers_403_no_role_by_session(client, newcomer, rows):
+    client.force_login(newcomer)
+    for url in ("/api/v1/events/", "/api/v1/programmes/", "/api/v1/organizations/", "/api/v1/me/"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert response.json()["code"] == "no_role", url
+        assert "Institute" not in response.content.decode()
+
+
+def test_no_token_is_issued_without_a_role(client, newcomer):
+    response = client.post(
+        TOKEN_URL, {"username": "newcomer", "password": PASSWORD}, "application/json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_role"
+    assert not ApiToken.objects.filter(user=newcomer).exists()
+
+
+def test_a_token_stops_working_once_its_users_roles_are_taken_away(owner, rows):
+    issued = tokens.create_token(owner, name="laptop")
+    api = Client(HTTP_AUTHORIZATION=f"Token {issued.key}")
+    assert api.get("/api/v1/organizations/").status_code == 200
+
+    owner.groups.clear()
+    forget_roles(owner)
+    response = api.get("/api/v1/organizations/")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "no_role"
+    assert "Institute" not in response.content.decode()
+
+
+def test_a_session_is_held_from_its_next_request_once_the_roles_are_taken_away(owner, rows):
+    client = Client()
+    client.force_login(owner)
+    assert client.get(reverse("events:list")).status_code == 200
+
+    owner.groups.clear()
+
+    assert client.get(reverse("events:list")).status_code == 403
+
+
+def test_given_a_role_the_account_opens_the_pages(client, newcomer, rows):
+    client.force_login(newcomer)
+    assert client.get(reverse("events:list")).status_code == 403
+
+    newcomer.groups.add(Group.objects.get(name="analyst"))
+
+    assert client.get(reverse("events:list")).status_code == 200
+    assert client.get("/api/v1/events/").status_code == 200
+
+
+def test_a_superuser_without_a_role_is_not_held(client, rows):
+    root = factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    assert client.get(reverse("events:detail", args=[rows["event"].pk])).status_code == 200
+    assert client.get("/api/v1/events/").status_code == 200
+
+
+def test_sign_out_and_the_language_still_work(client, newcomer):
+    client.force_login(newcomer)
+    response = client.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    assert response.status_code == 302
+    page = client.get("/")
+    assert page.status_code == 403
+    assert 'lang="ru"' in page.content.decode()
+
+    assert client.post(reverse("account_logout")).status_code == 302
+    assert client.get("/").status_code == 302  # signed out: sent to sign in
