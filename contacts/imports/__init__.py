@@ -34,7 +34,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from contacts.access import may_import
 from contacts.errors import DomainError
-from contacts.imports import columns, commit, preview, reading, revert
+from contacts.imports import columns, commit, preview, reading, revert, rows
 from contacts.models import Contact, ImportBatch, Sensitivity
 from contacts.signals import contacts_written_in_bulk
 
@@ -260,6 +260,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
     for message in (
         *reading.PATTERNS,
         *preview.PATTERNS,
+        *rows.PATTERNS,
         columns.UNNAMED,
         columns.SECOND_COLUMN,
         *DRF_PATTERNS,

@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext_noop
 from django_countries import countries
 from rest_framework import serializers
 
@@ -150,6 +151,35 @@ _WHOLE_DATE = re.compile(
     r"(?P<y1>\d{4})-?(?P<m1>\d{2})-?(?P<d1>\d{2})"
     r"|(?P<d2>\d{1,2})[./-](?P<m2>\d{1,2})[./-](?P<y2>\d{4})"
 )
+
+
+# The values a spreadsheet shows in a cell whose formula failed (openpyxl's ERROR_CODES and
+# the newer ones of Excel 365), as an XLSX holds them and a CSV saved from it writes them.
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#GETTING_DATA",
+    }
+)
+# Stored in English, shown in the reader's language (see contacts.imports.reading).
+SPREADSHEET_ERROR = gettext_noop(
+    "The cell holds a spreadsheet's error (%(error)s), not a value: correct its formula or "
+    "type the value in the file."
+)
+PATTERNS = (SPREADSHEET_ERROR,)
 
 
 @dataclass
@@ -314,6 +344,30 @@ class RowChecker:
             for message in _messages(messages)
         ]
 
+    def without_failed_cells(self, cells: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
+        """The row's cells but those holding a spreadsheet's error (``#VALUE!``: a formula
+        that failed), and an error for each of those, so that none is taken as a value."""
+        failed = {
+            name: text.strip()
+            for name, text in cells.items()
+            if text and text.strip().upper() in SPREADSHEET_ERRORS
+        }
+        if not failed:
+            return cells, []
+        kept = {name: text for name, text in cells.items() if name not in failed}
+        errors = [
+            {"column": self.column(name), "message": SPREADSHEET_ERROR % {"error": error}}
+            for name, error in failed.items()
+        ]
+        return kept, errors
+
+    @staticmethod
+    def first_said(failed: list[dict], errors: list[dict]) -> list[dict]:
+        """The failed cells' errors, then the others of columns they do not name (a name left
+        out by its failed cell is not also "required")."""
+        columns = {error["column"] for error in failed}
+        return failed + [error for error in errors if error["column"] not in columns]
+
     def validated(self, serializer, data: dict) -> tuple[dict, list[dict]]:
         try:
             return dict(serializer.run_validation(data)), []
@@ -393,6 +447,7 @@ class ContactRowChecker(RowChecker):
 
     def check(self, cells: dict[str, str], *, updating: bool) -> Checked:
         """Check one row as a new contact, or as changes to an existing one."""
+        cells, failed = self.without_failed_cells(cells)
         prepared = self.prepared(cells, updating=updating)
         by_model = {name: prepared.pop(name) for name in self.by_model if name in prepared}
         contact, errors = self.validated(self.partial if updating else self.new, prepared)
@@ -405,6 +460,7 @@ class ContactRowChecker(RowChecker):
             values["organization_kind"] = self._kind(cells, errors)
         if cells.get("role"):
             values["role"] = self._text(self.role, cells["role"], "role", errors)
+        errors = self.first_said(failed, errors)
         return Checked(values=values if not errors else {}, errors=errors)
 
     def _model_checked(self, values: dict, errors: list[dict]) -> dict:
@@ -449,10 +505,12 @@ class OrganizationRowChecker(RowChecker):
 
     def check(self, cells: dict[str, str], *, existing: Organization | None) -> Checked:
         """Check one row as a new organization, or as changes to ``existing``."""
+        cells, failed = self.without_failed_cells(cells)
         serializer = OrganizationSerializer(
             instance=existing, partial=existing is not None, context=self.context
         )
         organization, errors = self.validated(serializer, self.prepared(cells))
+        errors = self.first_said(failed, errors)
         values = {"organization": organization} if not errors else {}
         return Checked(values=values, errors=errors)
 

@@ -2,9 +2,12 @@
 each test file previewed (nothing stored but the batch), imported and reverted; updates,
 possible duplicates and hidden contacts; what a revert leaves; who may import."""
 
+import io
+
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
+from openpyxl import Workbook
 
 from contacts import imports
 from contacts.models import (
@@ -173,6 +176,57 @@ def test_bad_rows_name_their_row_and_column(owner):
         8: [{"column": "E-mail", "message": "Row 2 has the same e-mail: keep one row per person."}],
     }
     assert batch.report["unknown_columns"] == ["Favourite colour"]
+
+
+def _failed(error: str) -> str:
+    return (
+        f"The cell holds a spreadsheet's error ({error}), not a value: correct its formula or "
+        "type the value in the file."
+    )
+
+
+def test_a_cell_holding_a_spreadsheets_error_is_a_row_problem_never_a_value(owner):
+    """A formula that failed leaves ``#VALUE!`` (an error cell) in an XLSX: it was taken as
+    the contact's name. Each such cell is its row's problem, named by its column, alone
+    (a name left out by it is not also "required")."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Full name", "Category", "E-mail", "Organization"])
+    sheet.append(["#VALUE!", "academic", "dana@example.org", ""])
+    sheet.append(["Oleg Smirnov", "academic", "#N/A", "#REF!"])
+    sheet.append(["Ruth Cohen", "academic", "", ""])
+    assert sheet["A2"].data_type == "e"  # an error cell, as Excel writes it
+    content = io.BytesIO()
+    workbook.save(content)
+
+    batch = previewed(owner, "failed-formulas.xlsx", content.getvalue())
+
+    assert actions(batch) == {2: Action.INVALID, 3: Action.INVALID, 4: Action.NEW}
+    assert row(batch, 2).errors == [{"column": "Full name", "message": _failed("#VALUE!")}]
+    assert row(batch, 3).errors == [
+        {"column": "E-mail", "message": _failed("#N/A")},
+        {"column": "Organization", "message": _failed("#REF!")},
+    ]
+    imported(batch, owner, only_valid=True)
+    assert list(Contact.objects.values_list("full_name", flat=True)) == ["Ruth Cohen"]
+    assert not Organization.objects.exists()
+    with translation.override("ru"):
+        assert imports.shown_text(_failed("#N/A")).startswith("В ячейке ошибка таблицы (#N/A)")
+
+
+def test_a_csv_saved_from_a_sheet_with_a_failed_formula_is_refused_alike(owner):
+    contacts = previewed(
+        owner, "saved.csv", b"Full name,Category\n#DIV/0!,academic\nDana Levi,academic\n"
+    )
+    organizations = previewed(
+        owner, "organizations.csv", b"Organization name,Kind,Website\nInstitute,University,#NAME?\n"
+    )
+
+    assert actions(contacts) == {2: Action.INVALID, 3: Action.NEW}
+    assert row(contacts, 2).errors == [{"column": "Full name", "message": _failed("#DIV/0!")}]
+    assert row(organizations, 2, ImportRow.Kind.ORGANIZATION).errors == [
+        {"column": "Website", "message": _failed("#NAME?")}
+    ]
 
 
 def test_a_file_with_an_invalid_row_stores_nothing_unless_only_the_valid_rows(owner):
