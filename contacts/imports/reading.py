@@ -63,6 +63,10 @@ NO_HEADER = gettext_noop(
     "No header row found: none of the first %(limit)s rows names two known columns "
     "(such as %(sample)s)."
 )
+OTHER_SHEETS = gettext_noop(
+    "Only the sheet “%(sheet)s” is read (the one open when the workbook was saved); its other "
+    "sheets with data are not: %(others)s. Save each as a file of its own to import it."
+)
 NOT_A_CARD = gettext_noop("Card %(number)s of the file cannot be read as a vCard.")
 NOT_A_VCARD = gettext_noop("Entry %(number)s of the file is not a vCard (%(name)s).")
 SEVERAL_VALUES = gettext_noop(
@@ -80,6 +84,7 @@ PATTERNS = (
     NOT_CSV,
     TOO_WIDE,
     NO_HEADER,
+    OTHER_SHEETS,
     NOT_A_CARD,
     NOT_A_VCARD,
     SEVERAL_VALUES,
@@ -242,9 +247,31 @@ def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
             raise ReadError(TOO_MANY_CELLS) from error
         except (zipfile.BadZipFile, ParseError, *DAMAGED) as error:
             raise ReadError(gettext_noop("The workbook's first sheet cannot be read.")) from error
+        others = _other_sheets_with_data(workbook, sheet)
     finally:
         workbook.close()
-    return _table(dataset.headers or [], list(dataset), "xlsx", "", header_at)
+    table = _table(dataset.headers or [], list(dataset), "xlsx", "", header_at)
+    if others:
+        table.notes.append(
+            OTHER_SHEETS % {"sheet": sheet.title, "others": ", ".join(f"“{o}”" for o in others)}
+        )
+    return table
+
+
+def _other_sheets_with_data(workbook, read) -> list[str]:
+    """The titles of the workbook's sheets other than the one ``read`` that hold a value in
+    their first rows (an empty "Sheet2" is not worth a note)."""
+    found = []
+    for other in workbook.worksheets:
+        if other.title == read.title:
+            continue
+        try:
+            rows = other.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+            if any(value not in (None, "") for row in rows for value in row):
+                found.append(other.title)
+        except (zipfile.BadZipFile, ParseError, *DAMAGED):
+            found.append(other.title)  # there, though unreadable
+    return found
 
 
 def _delimiter(text: str) -> str:

@@ -214,6 +214,34 @@ def test_a_cell_holding_a_spreadsheets_error_is_a_row_problem_never_a_value(owne
         assert imports.shown_text(_failed("#N/A")).startswith("В ячейке ошибка таблицы (#N/A)")
 
 
+def test_a_workbook_of_several_sheets_says_which_one_it_read(owner):
+    workbook = Workbook()
+    contacts = workbook.active
+    contacts.title = "Partners 2026"
+    contacts.append(["Full name", "Category"])
+    contacts.append(["Dana Levi", "academic"])
+    workbook.create_sheet("Sheet2")  # empty: not worth a note
+    notes = workbook.create_sheet("Press")
+    notes.append(["Full name", "Category"])
+    notes.append(["Oleg Smirnov", "journalist"])
+    workbook.active = 0
+    content = io.BytesIO()
+    workbook.save(content)
+
+    batch = previewed(owner, "partners.xlsx", content.getvalue())
+
+    assert actions(batch) == {2: Action.NEW}
+    note = (
+        "Only the sheet “Partners 2026” is read (the one open when the workbook was saved); "
+        "its other sheets with data are not: “Press”. Save each as a file of its own to "
+        "import it."
+    )
+    assert batch.report["notes"] == [note]
+    with translation.override("ru"):
+        assert imports.shown_text(note).startswith("Прочитан только лист «Partners 2026»")
+        assert "“Press”" in imports.shown_text(note)
+
+
 def test_a_csv_saved_from_a_sheet_with_a_failed_formula_is_refused_alike(owner):
     contacts = previewed(
         owner, "saved.csv", b"Full name,Category\n#DIV/0!,academic\nDana Levi,academic\n"
