@@ -42,6 +42,7 @@ from contacts.rest import (
 )
 from contacts.schema import write_example, write_examples
 from contacts.viewsets import ModelViewSet
+from trackii.role_policy import IsStaffMember
 
 # Request examples (OpenAPI only). Ids name rows of a typical database: organization 7 a
 # university, 12 a media outlet; contacts 42 and 57; officers (users) 3 and 5.
@@ -423,7 +424,7 @@ class ClimateViewSet(
 
     queryset = Climate.objects.none()  # for the schema; get_queryset() scopes
     serializer_class = serializers.ClimateSerializer
-    permission_classes = [permissions.IsAuthenticated, AdminsWriteClimate]
+    permission_classes = [IsStaffMember, AdminsWriteClimate]
     filterset_class = filters.ClimateFilter
     ordering_fields = ["started_at"]
     ordering = ["-started_at", "-id"]

@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contacts import duplicates, merging, services
@@ -26,6 +25,7 @@ from contacts.access import EDITORS, require_any_role
 from contacts.models import AccessLog, Contact, ContactMerge, DuplicatePair
 from contacts.rest import ReadOrRoles
 from contacts.schema import write_example
+from trackii.role_policy import IsStaffMember
 
 SIDES = ("kept", "merged")
 
@@ -170,7 +170,7 @@ class MergeActions:
             )
         ],
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticated])
+    @action(detail=True, methods=["get", "post"], permission_classes=[IsStaffMember])
     def merge(self, request, pk=None):
         keep = self.get_object()
         if request.method == "GET":
@@ -237,7 +237,7 @@ class ContactMergeViewSet(viewsets.ReadOnlyModelViewSet):
             "one's; what changed since is left and listed in `undo_report`."
         ),
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    @action(detail=True, methods=["post"], permission_classes=[IsStaffMember])
     def undo(self, request, pk=None):
         record = services.undo_merge(
             request.user,

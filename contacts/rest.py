@@ -26,6 +26,7 @@ from contacts.deletion import StillInUse
 from contacts.errors import DomainError
 from contacts.paging import CountedPaginator
 from contacts.querysets import SEARCHED
+from trackii.role_policy import IsStaffMember
 
 MAX_PAGE_SIZE = 200
 
@@ -256,7 +257,7 @@ class ReadOrRoles(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        if not (user and user.is_authenticated and user.is_active):
+        if not IsStaffMember().has_permission(request, view):
             return False
         if is_read(request):
             return True

@@ -6,7 +6,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from contacts.access import EDITORS, NETWORK_READERS, has_any_role
@@ -17,6 +16,7 @@ from indicators import cache as figure_cache
 from indicators import filters, measures
 from indicators import serializers as indicator_serializers
 from indicators.models import Signal
+from trackii.role_policy import IsStaffMember
 
 SIGNAL_COVERAGE = {
     "kind": "coverage",
@@ -116,7 +116,7 @@ class IndicatorViewSet(viewsets.ViewSet):
     """The strategy's indicators over a window, for leads, analysts and admins. Counts go
     through visible_to: a contact the caller may not see changes no figure."""
 
-    permission_classes = [IsAuthenticated, ReadsIndicators]
+    permission_classes = [IsStaffMember, ReadsIndicators]
     lookup_field = "name"
     lookup_value_regex = "[a-z_]+"
 

@@ -12,7 +12,7 @@ request, so a session or token that outlives its roles being taken away is held 
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 
 from contacts.access import is_staff_member
 from trackii.mfa_policy import API_PATH_PREFIX, ENROLMENT_VIEW_NAMES
@@ -82,3 +82,16 @@ class NoRole(exceptions.PermissionDenied):
 
     def __init__(self):
         super().__init__(no_role_message(), CODE_NO_ROLE)
+
+
+class IsStaffMember(permissions.IsAuthenticated):
+    """The API's permission in place of DRF's ``IsAuthenticated``: signed in (401 otherwise)
+    and holding a role (``NoRole`` otherwise), whatever authenticated the request, so that
+    no view, nor a future way of signing in, answers an account without a role."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if lacks_role(request.user):
+            raise NoRole()
+        return True

@@ -7,11 +7,11 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework.permissions import IsAuthenticated
 
 from contacts import api as contacts_api
 from trackii import api
 from trackii.api_schema import SchemaView
+from trackii.role_policy import IsStaffMember
 from trackii.views import health
 from trackii.views.metrics import metrics
 
@@ -24,13 +24,13 @@ api_v1 = [
     path("auth/token/revoke/", api.RevokeTokenView.as_view(), name="token-revoke"),
     path("me/", contacts_api.MeView.as_view(), name="me"),
     # The schema maps every resource and field: signed-in users (session or token) only.
-    path("schema/", SchemaView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    path("schema/", SchemaView.as_view(permission_classes=[IsStaffMember]), name="schema"),
     # Swagger UI's stylesheet draws its icons as data: images; only this page may load them.
     path(
         "docs/",
         csp_update({"img-src": [SELF, "data:"]})(
             SpectacularSwaggerSplitView.as_view(
-                url_name="api:schema", permission_classes=[IsAuthenticated]
+                url_name="api:schema", permission_classes=[IsStaffMember]
             )
         ),
         name="docs",

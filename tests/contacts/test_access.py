@@ -137,8 +137,9 @@ def test_a_user_without_a_role_sees_no_contact_until_given_one(db, client):
 
     assert list(Contact.objects.visible_to(nobody)) == []
     assert list(seen_by_sweeps.all()) == []
-    assert client.get(reverse("contacts:detail", args=[standard.pk])).status_code == 404
-    assert api(nobody).get("/api/v1/contacts/").json()["count"] == 0
+    # Nor does it reach the pages or the API (trackii.role_policy).
+    assert client.get(reverse("contacts:detail", args=[standard.pk])).status_code == 403
+    assert api(nobody).get("/api/v1/contacts/").status_code == 403
 
     nobody.groups.add(Group.objects.get(name="officer"))
     nobody = type(nobody).objects.get(pk=nobody.pk)  # the roles are read once per user

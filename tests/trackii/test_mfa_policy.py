@@ -175,7 +175,10 @@ def test_roles_outside_the_list_pass_and_every_role_covers_a_user_without_one(cl
     client.force_login(nobody)
     nobody_under_every_role = client.get("/contacts/")
 
-    assert (officer_page.status_code, nobody_page.status_code) == (200, 200)
+    # A user without a role passes this policy, and meets the next one (trackii.role_policy:
+    # no role, no page); the second factor is asked first when every role covers them.
+    assert (officer_page.status_code, nobody_page.status_code) == (200, 403)
+    assert "trackii/no_role.html" in [template.name for template in nobody_page.templates]
     assert superuser_page.status_code == 302
     assert nobody_under_every_role.status_code == 302
 
