@@ -307,6 +307,118 @@ def test_what_the_shared_parts_do_not_read_moves_no_part_but_the_generation(
     assert figure_cache.generation() != generation
 
 
+READ_COLUMNS = importlib.import_module("indicators.migrations.0011_health_parts_read_columns").READ
+
+
+@pytest.mark.parametrize(
+    ("values", "private"),
+    [
+        ({"full_name": "Renamed Person"}, False),
+        ({"email": "new@example.org", "phone": "+972 3 555 0199"}, False),
+        ({"notes": "re-encrypted or edited"}, False),
+        ({"birth_year": 1970, "country": "FR", "languages": ["fr"]}, False),
+        ({"full_name": "Renamed Person"}, True),  # a protected contact: the private number
+    ],
+)
+def test_a_contact_changed_in_what_the_parts_do_not_read_moves_no_part(
+    parts_in_place, owner, values, private
+):
+    contact = factories.ContactFactory(
+        owner=owner, sensitivity=Sensitivity.PROTECTED if private else Sensitivity.STANDARD
+    )
+    factories.ChannelFactory(officer=owner, contact=contact)
+    before, generation = versions(), figure_cache.generation()
+
+    for name, value in values.items():
+        setattr(contact, name, value)
+    contact.save()  # a whole row written (updated_at too), as the web and the API do
+
+    assert moved(before) == ({PRIVATE} if private else set())
+    assert figure_cache.generation() != generation
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"layer": "narrative"},
+        {"category": "think_tank"},
+        {"sensitivity": Sensitivity.RESTRICTED},
+        {"organization": "other"},
+    ],
+)
+def test_a_contact_changed_in_what_the_parts_read_moves_its_parts(parts_in_place, owner, values):
+    first = factories.OrganizationFactory()
+    other = factories.OrganizationFactory()
+    while other.pk % health.PARTS == first.pk % health.PARTS:
+        other = factories.OrganizationFactory()
+    contact = factories.ContactFactory(owner=owner, organization=first, category="academic")
+    before = versions()
+
+    Contact.objects.filter(pk=contact.pk).update(
+        **{name: other if value == "other" else value for name, value in values.items()}
+    )
+
+    expected = {first.pk % health.PARTS}
+    if "organization" in values:
+        expected.add(other.pk % health.PARTS)
+    if "sensitivity" in values:
+        expected.add(PRIVATE)
+    assert moved(before) == expected
+
+
+def test_a_statement_changing_many_contacts_moves_only_the_parts_of_those_it_changed(
+    parts_in_place,
+):
+    contacts = [factories.ContactFactory(organization=None, layer="security") for _ in range(6)]
+    changed = contacts[:2]
+    before = versions()
+
+    # One statement over six contacts: two change layer, four are written as they were.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE contacts_contact SET layer = CASE WHEN id = ANY(%s) THEN 'narrative' "
+            "ELSE layer END, updated_at = now() WHERE id = ANY(%s)",
+            [[c.pk for c in changed], [c.pk for c in contacts]],
+        )
+
+    assert moved(before) == {part_of(contact) for contact in changed}
+
+
+def test_a_contact_whose_id_changed_moves_both_parts(parts_in_place):
+    contact = factories.ContactFactory(organization=None)
+    new_id = contact.pk + 1
+    while (
+        new_id % health.PARTS == contact.pk % health.PARTS
+        or Contact.objects.filter(pk=new_id).exists()
+    ):
+        new_id += 1
+    before = versions()
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE contacts_contact SET id = %s WHERE id = %s", [new_id, contact.pk])
+
+    assert moved(before) == {contact.pk % health.PARTS, new_id % health.PARTS}
+
+
+@pytest.mark.usefixtures("spread")
+def test_the_parts_read_of_contacts_only_the_columns_whose_change_moves_them(lead):
+    """What keeps the trigger's column list (indicators.0011) true: the shared parts'
+    statements name no other column of the contacts, by their name or an alias."""
+    everyone = Channel.objects.seen_by_all_staff()
+    with CaptureQueriesContext(connection) as shared:
+        health.part_figures(everyone, now=NOW, until=NOW + DAY, parts=None, factor=0.5)
+        health.part_figures(everyone, now=NOW, until=NOW + DAY, parts=[1], factor=0.5)
+        figure_cache.refresh_health_parts(now=NOW, ahead=AHEAD)
+    sql = " ".join(query["sql"] for query in shared.captured_queries)
+
+    # The contacts by their name, or under an alias (the subquery of a part's contacts).
+    names = {"contacts_contact", *re.findall(r'"contacts_contact" (?:AS )?"?([A-Z]\d+)\b', sql)}
+    columns = {column for name in names for column in re.findall(rf'"{name}"\."(\w+)"', sql)}
+    assert len(names) > 1, sql
+    assert {"id", "organization_id", "layer"} <= columns, sql
+    assert columns <= {"id", *READ_COLUMNS}
+
+
 def test_a_sign_in_a_rollback_and_a_rolled_back_savepoint_move_nothing(parts_in_place, owner):
     contact, other = factories.ContactFactory(), factories.ContactFactory()
     while part_of(other) == part_of(contact):
