@@ -136,9 +136,22 @@ def file_format(file_name: str, raw: bytes) -> str:
     return "csv"
 
 
+# A word of Latin and Cyrillic letters mixed: what Windows-1251 makes of a Western European
+# file's accented letters ("Jos\u0439 M\u044cller" for "José Müller").
+_LATIN = "A-Za-z"
+_CYRILLIC = "\u0400-\u04ff"
+_MIXED_WORD = re.compile(
+    rf"[{_LATIN}{_CYRILLIC}]*(?:[{_LATIN}][{_CYRILLIC}]|[{_CYRILLIC}][{_LATIN}])"
+    rf"[{_LATIN}{_CYRILLIC}]*"
+)
+_CYRILLIC_LETTER = re.compile(rf"[{_CYRILLIC}]")
+
+
 def decoded(raw: bytes) -> tuple[str, str]:
     """The text of a file and the encoding it was read in: UTF-8 (with or without a byte
-    order mark) when it is valid UTF-8, else Windows-1251."""
+    order mark) when it is valid UTF-8, else Windows-1251, unless most of the Cyrillic
+    letters that gives lie inside Latin words: then Windows-1252 (Western European, of
+    which Latin-1's letters are a part), as a French or German sheet saved as CSV is."""
     if raw.startswith(b"\xef\xbb\xbf"):
         candidates = (("utf-8-sig", "UTF-8 with BOM"),)
     else:
@@ -152,6 +165,13 @@ def decoded(raw: bytes) -> tuple[str, str]:
             if codec.startswith("utf-8"):  # text, with a byte no text file holds
                 raise ReadError(CONTROL_CHARACTER)
             break
+        if codec == "cp1251" and _western_european(text):
+            try:
+                western = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                return text, label
+            if not _CONTROL.search(western):
+                return western, "Windows-1252"
         return text, label
     raise ReadError(
         gettext_noop("The file is not text in UTF-8 or Windows-1251, nor an XLSX workbook.")
@@ -167,6 +187,16 @@ def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
     if not table.rows:
         raise ReadError(gettext_noop("The file has no rows under its header."))
     return table
+
+
+def _western_european(text: str) -> bool:
+    """Whether most Cyrillic letters of a Windows-1251 reading lie inside words that mix
+    them with Latin letters: a Western European file's accents, not Russian words."""
+    cyrillic = len(_CYRILLIC_LETTER.findall(text))
+    if not cyrillic:
+        return False
+    mixed = sum(len(_CYRILLIC_LETTER.findall(word)) for word in _MIXED_WORD.findall(text))
+    return mixed * 2 > cyrillic
 
 
 # CSV and XLSX

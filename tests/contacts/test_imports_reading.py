@@ -42,6 +42,36 @@ def test_the_encoding_is_utf_8_when_it_decodes_else_windows_1251(raw, encoding):
     assert "Zola" in text or "Золя" in text
 
 
+@pytest.mark.parametrize(
+    ("text", "codec", "encoding"),
+    [
+        # A French or German sheet saved as CSV (Latin-1 or Windows-1252).
+        (
+            "Full name,Category\nJosé Müller,academic\nFrançois Noël,cultural\n",
+            "latin-1",
+            "Windows-1252",
+        ),
+        (
+            "Full name,Category\nÉmile Zola,cultural\nJürgen Groß,academic\n",
+            "cp1252",
+            "Windows-1252",
+        ),
+        # Russian with a Latin name and a word of both scripts stays Windows-1251.
+        (
+            "ФИО;Категория\nЭмиль Золя;культура\nJohn Smith;academic\nМиша iPhone-ов;другое\n",
+            "cp1251",
+            "Windows-1251",
+        ),
+        ("ФИО;Организация\nАнна Ивановаq;МГУ\n", "cp1251", "Windows-1251"),
+    ],
+)
+def test_a_western_european_file_is_not_read_as_cyrillic(text, codec, encoding):
+    """A user's finding: a Latin-1 CSV was read as Windows-1251, "José" imported as "Josй"."""
+    read, found = reading.decoded(text.encode(codec))
+
+    assert (read, found) == (text, encoding)
+
+
 def test_the_header_is_the_first_row_naming_two_known_columns(owner):
     content = "Contacts of the press section\n\nName,E-mail,Notes\nAnna Levi,anna@example.org,x\n"
 
