@@ -149,9 +149,10 @@ _CYRILLIC_LETTER = re.compile(rf"[{_CYRILLIC}]")
 
 def decoded(raw: bytes) -> tuple[str, str]:
     """The text of a file and the encoding it was read in: UTF-8 (with or without a byte
-    order mark) when it is valid UTF-8, else Windows-1251, unless most of the Cyrillic
-    letters that gives lie inside Latin words: then Windows-1252 (Western European, of
-    which Latin-1's letters are a part), as a French or German sheet saved as CSV is."""
+    order mark) when it is valid UTF-8, else Windows-1251, unless the Cyrillic letters that
+    gives are those of Hebrew (``_hebrew``: Windows-1255, as a Hebrew sheet saved as CSV on
+    Windows is) or lie mostly inside Latin words (``_western_european``: Windows-1252, of
+    which Latin-1's letters are a part, as a French or German sheet's)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         candidates = (("utf-8-sig", "UTF-8 with BOM"),)
     else:
@@ -165,13 +166,15 @@ def decoded(raw: bytes) -> tuple[str, str]:
             if codec.startswith("utf-8"):  # text, with a byte no text file holds
                 raise ReadError(CONTROL_CHARACTER)
             break
-        if codec == "cp1251" and _western_european(text):
-            try:
-                western = raw.decode("cp1252")
-            except UnicodeDecodeError:
-                return text, label
-            if not _CONTROL.search(western):
-                return western, "Windows-1252"
+        if codec == "cp1251":
+            other = _hebrew(text) or _western_european(text)
+            if other:
+                try:
+                    read = raw.decode(other[0])
+                except UnicodeDecodeError:
+                    return text, label
+                if not _CONTROL.search(read):
+                    return read, other[1]
         return text, label
     raise ReadError(
         gettext_noop("The file is not text in UTF-8 or Windows-1251, nor an XLSX workbook.")
@@ -189,14 +192,30 @@ def read(raw: bytes, *, file_format: str, max_rows: int) -> Table:
     return table
 
 
-def _western_european(text: str) -> bool:
-    """Whether most Cyrillic letters of a Windows-1251 reading lie inside words that mix
-    them with Latin letters: a Western European file's accents, not Russian words."""
+def _western_european(text: str) -> tuple[str, str] | None:
+    """Windows-1252 when most Cyrillic letters of a Windows-1251 reading lie inside words
+    that mix them with Latin letters: a Western European file's accents, not Russian words."""
     cyrillic = len(_CYRILLIC_LETTER.findall(text))
     if not cyrillic:
-        return False
+        return None
     mixed = sum(len(_CYRILLIC_LETTER.findall(word)) for word in _MIXED_WORD.findall(text))
-    return mixed * 2 > cyrillic
+    return ("cp1252", "Windows-1252") if mixed * 2 > cyrillic else None
+
+
+# Windows-1255's Hebrew letters are the bytes Windows-1251 reads as "а" to "ъ": Hebrew read
+# as Windows-1251 is lower-case Cyrillic only, and without "ы", "ь", "э", "ю" or "я", which
+# Russian text of a few words never is (its names are capitalized).
+_NOT_HEBREW = re.compile("[\u0400-\u042f\u044b-\u045f\u0460-\u04ff]")
+HEBREW_AT_LEAST = 6
+
+
+def _hebrew(text: str) -> tuple[str, str] | None:
+    """Windows-1255 when a Windows-1251 reading's Cyrillic letters (at least a few) are all
+    of those that Hebrew letters become."""
+    cyrillic = len(_CYRILLIC_LETTER.findall(text))
+    if cyrillic < HEBREW_AT_LEAST or _NOT_HEBREW.search(text):
+        return None
+    return ("cp1255", "Windows-1255")
 
 
 # CSV and XLSX

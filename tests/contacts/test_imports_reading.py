@@ -63,10 +63,17 @@ def test_the_encoding_is_utf_8_when_it_decodes_else_windows_1251(raw, encoding):
             "Windows-1251",
         ),
         ("ФИО;Организация\nАнна Ивановаq;МГУ\n", "cp1251", "Windows-1251"),
+        # A Hebrew sheet saved as CSV on Windows.
+        ("Full name,Category\nדנה לוי,academic\nיוסי כהן,journalist\n", "cp1255", "Windows-1255"),
+        ("שם מלא,Category\nרות,academic\n", "cp1255", "Windows-1255"),
+        # Russian in lower case only, still Russian: it has "ы", "ь", "я"...
+        ("фио;категория\nиван петров;журналист\nмарья;культура\n", "cp1251", "Windows-1251"),
+        ("ФИО;Категория\nАбв;где\n", "cp1251", "Windows-1251"),
     ],
 )
-def test_a_western_european_file_is_not_read_as_cyrillic(text, codec, encoding):
-    """A user's finding: a Latin-1 CSV was read as Windows-1251, "José" imported as "Josй"."""
+def test_a_western_european_or_hebrew_file_is_not_read_as_cyrillic(text, codec, encoding):
+    """A Latin-1 CSV was read as Windows-1251 ("José" imported as "Josй"), a Windows-1255
+    one too ("דנה לוי" as "грд мей")."""
     read, found = reading.decoded(text.encode(codec))
 
     assert (read, found) == (text, encoding)
