@@ -345,10 +345,21 @@ def placeholder_values(invitation: Invitation) -> dict[str, str]:
 
 
 def event_when(event: Event) -> str:
-    """ "Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem)", in the event's own zone and the
-    active language."""
+    """ "Monday 1 June 2099, 19:00–21:00 (UTC+03:00, Jerusalem)", in the event's own zone
+    and the active language."""
     start, end = event_start_and_end(event)
-    return f"{start}–{end} ({event.timezone})"
+    return f"{start}–{end} ({zone_label(event)})"
+
+
+def zone_label(event: Event) -> str:
+    """The event's zone as a guest reads it: its offset from UTC at the start and its city
+    ("UTC+03:00, Jerusalem"; "UTC" alone for UTC), rather than its name in the time zone
+    database ("Asia/Jerusalem")."""
+    name = str(event.timezone)
+    offset = timezone.localtime(event.starts_at, event.timezone).strftime("%z")
+    utc = f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("", "+0000") else "UTC"
+    city = name.rsplit("/", 1)[-1].replace("_", " ") if "/" in name else ""
+    return f"{utc}, {city}" if city else utc
 
 
 def event_start_and_end(event: Event) -> tuple[str, str]:

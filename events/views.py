@@ -107,6 +107,7 @@ def _rsvp_page(request, invitation, *, now):
         {
             "event": invitation.event,
             "when": mail.event_start_and_end(invitation.event),
+            "zone": mail.zone_label(invitation.event),
             "guest_name": guest_name(invitation.contact),
             "status": GUEST_STATUSES[invitation.status],
             "answers": GUEST_ANSWERS,

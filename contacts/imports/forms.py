@@ -43,8 +43,9 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = gettext(
-            "CSV (UTF-8 or Windows-1251, -1252, -1255), XLSX or vCard (.vcf), %(limits)s. Columns are "
-            "found by their headers, in English or Russian (Full name / ФИО, Organization / "
+            "CSV (UTF-8 or Windows-1251, -1252, -1255), XLSX or vCard (.vcf), %(limits)s. "
+            "Columns are found by their headers, in English or Russian (Full name / ФИО, "
+            "Organization / "
             "Организация, E-mail, Phone / Телефон, Category / Категория…). Nothing is stored "
             "before you have seen the preview and confirmed."
         ) % {"limits": _limits()}

@@ -149,7 +149,7 @@ def test_the_default_invitation_is_written_in_the_guests_language(db):
     assert email.subject == "Приглашение: Spring Poetry Evening"
     assert email.body.startswith("Здравствуйте, Miriam Guestova!\n\n")
     assert "Будем рады видеть Вас на мероприятии «Spring Poetry Evening»." in email.body
-    assert "Когда: Понедельник, 1 июня 2099, 19:00–21:00 (Asia/Jerusalem)" in email.body
+    assert "Когда: Понедельник, 1 июня 2099, 19:00–21:00 (UTC+03:00, Jerusalem)" in email.body
     assert "/rsvp/" in email.body
     html = email.alternatives[0][0]
     assert '<html lang="ru" dir="ltr">' in html
@@ -181,7 +181,7 @@ def test_a_chaser_and_a_confirmation_reach_a_hebrew_speaker_in_hebrew(db):
 
     assert chaser.subject == "תזכורת: Spring Poetry Evening"
     assert "עדיין לא קיבלנו ממך מענה לגבי Spring Poetry Evening." in chaser.body
-    assert "מתי: יום שני, 1 ביוני 2099, 19:00–21:00 (Asia/Jerusalem)" in chaser.body
+    assert "מתי: יום שני, 1 ביוני 2099, 19:00–21:00 (UTC+03:00, Jerusalem)" in chaser.body
     assert '<html lang="he" dir="rtl">' in chaser.alternatives[0][0]
     assert confirmation.subject == "אושר: Spring Poetry Evening"
     assert "בברכה" in confirmation.body
@@ -194,7 +194,7 @@ def test_an_english_speaker_still_gets_the_english_text(db):
     email = _compose(invitation, Kind.INVITATION)
 
     assert email.subject == "Invitation: Spring Poetry Evening"
-    assert "When: Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem)" in email.body
+    assert "When: Monday 1 June 2099, 19:00–21:00 (UTC+03:00, Jerusalem)" in email.body
 
 
 # The month calendar's first day

@@ -241,7 +241,7 @@ def test_the_invitation_text_is_the_events_own(client, planner, django_capture_o
     sent = outbox.outbox[0]
     assert sent.subject == "Ada Guest, join us"
     assert sent.body.startswith(
-        "Ada Guest: Poetry evening on Monday 1 June 2099, 19:00–21:00 (Asia/Jerusalem) "
+        "Ada Guest: Poetry evening on Monday 1 June 2099, 19:00–21:00 (UTC+03:00, Jerusalem) "
         "at Residence. {literal} http://127.0.0.1:8000/rsvp/"
     )
 

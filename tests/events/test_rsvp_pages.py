@@ -13,6 +13,7 @@ from django.core import signing
 from django.urls import reverse
 
 from events import services
+from events.mail import zone_label
 from events.models import Event, Invitation, new_nonce
 from tests import factories
 from tests.events.pages import PAST_STARTS_AT, STARTS_AT, make_event
@@ -81,12 +82,32 @@ def test_the_rsvp_page_says_when_in_the_events_zone_with_the_days_it_spans(clien
     # STARTS_AT is 19:00 in Jerusalem; the event's factory zone is Asia/Jerusalem.
     page = html.unescape(client.get(_rsvp_url(invitation)).content.decode())
     assert "Monday 1 June 2099, 19:00\u00a0\u2013\u2060\u00a021:00" in page
+    # The zone by its offset then (summer time) and its city, not as "Asia/Jerusalem".
+    assert '(<bdi dir="ltr">UTC+03:00, Jerusalem</bdi>)' in page
+    assert "Asia/Jerusalem" not in page
 
     event = invitation.event
     event.ends_at = STARTS_AT + dt.timedelta(days=1)  # the next day, 19:00
     event.save()
     page = html.unescape(client.get(_rsvp_url(invitation)).content.decode())
     assert "Monday 1 June 2099, 19:00\u00a0\u2013\u2060\u00a0Tuesday 2 June 2099, 19:00" in page
+
+
+@pytest.mark.parametrize(
+    ("zone", "starts_at", "label"),
+    [
+        ("Asia/Jerusalem", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC+02:00, Jerusalem"),
+        ("America/New_York", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC-05:00, New York"),
+        ("Asia/Kolkata", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC+05:30, Kolkata"),
+        ("UTC", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC"),
+        ("Europe/London", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC, London"),
+    ],
+)
+def test_an_events_zone_reads_as_its_offset_and_city(zone, starts_at, label):
+    event = factories.EventFactory.build(
+        timezone=zone, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2)
+    )
+    assert zone_label(event) == label
 
 
 def test_posting_an_answer_records_it_and_redirects_to_the_same_page(client, invitation):
