@@ -1,4 +1,5 @@
-"""Template context every page needs: the climate banner and the reader's roles."""
+"""Template context every page needs: the climate banner, the reader's roles and whether
+they are staff at all (the menu)."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -35,4 +36,6 @@ def climate(request):
             "meaning": MEANINGS[level] % {"percent": f"{round(factor * 100)}%"},
         },
         "can_read_network_health": has_any_role(user, NETWORK_READERS),
+        # The menu's pages are for staff only (trackii.role_policy holds the others).
+        "staff_member": True,
     }

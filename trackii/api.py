@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import parsers, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import ScopedRateThrottle
@@ -22,7 +23,6 @@ from contacts.schema import write_example
 from events import api as events_api
 from indicators import api as indicators_api
 from trackii import role_policy, tokens
-from trackii.role_policy import IsStaffMember
 
 TOKEN_PARSERS = (parsers.FormParser, parsers.MultiPartParser, rest.JSONParser)
 # The token endpoint also takes form bodies: one example for each.
@@ -147,8 +147,9 @@ class ObtainTokenView(APIView):
 class RevokeTokenView(APIView):
     """Delete the token that authenticates this request; the next use of it is refused."""
 
-    authentication_classes = [tokens.ExpiringTokenAuthentication]
-    permission_classes = [IsStaffMember]
+    authentication_classes = [tokens.OwnTokenAuthentication]
+    # Its own token's user, even one whose roles were taken away (trackii.role_policy).
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={status.HTTP_204_NO_CONTENT: None})
     def post(self, request):

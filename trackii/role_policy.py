@@ -9,6 +9,7 @@ code ``no_role``, whether signed in by session or by a token. The check runs on 
 request, so a session or token that outlives its roles being taken away is held too.
 """
 
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
@@ -17,12 +18,20 @@ from rest_framework import exceptions, permissions
 from contacts.access import is_staff_member
 from trackii.mfa_policy import API_PATH_PREFIX, ENROLMENT_VIEW_NAMES
 
-# What a signed-in user without a role still opens: signing out, the second factor's
-# enrolment (which the policy may ask first), their password, the language, the keep-alive.
+# What a signed-in user without a role still opens: signing out, their second factors
+# (enrolled, confirmed, changed, removed: the policy may ask one first), their password, the
+# language, the keep-alive, and a guest's answer page (a link signed for an invitation, as
+# open to them as to anyone who holds it).
 OPEN_VIEW_NAMES = ENROLMENT_VIEW_NAMES | {
+    "mfa_reauthenticate",
+    "mfa_reauthenticate_webauthn",
+    "mfa_deactivate_totp",
+    "mfa_edit_webauthn",
+    "mfa_remove_webauthn",
     "set_language",
     "password_change",
     "password_change_done",
+    "events:rsvp",
 }
 STATUS_NO_ROLE = 403
 CODE_NO_ROLE = "no_role"
@@ -67,6 +76,10 @@ class NoRoleMiddleware:
                 },
                 status=STATUS_NO_ROLE,
             )
+        # Messages queued while the user held a role (an exchange logged, naming its
+        # contact) are neither shown here nor kept for later.
+        for _ in messages.get_messages(request):  # read: so marked used, dropped
+            pass
         return render(
             request,
             "trackii/no_role.html",

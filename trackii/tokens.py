@@ -150,6 +150,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     refused with "Invalid token.", an expired one with "Token expired." (both 401)."""
 
     model = ApiToken
+    # An account without a role is refused here too (trackii.role_policy); the revocation
+    # of one's own token reads it anyway, so that it can still be revoked.
+    refuses_without_role = True
 
     def authenticate_credentials(self, key):
         token = (
@@ -164,9 +167,15 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(gettext(EXPIRED_MESSAGE))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(gettext("User inactive or deleted."))
-        if role_policy.lacks_role(token.user):  # its roles taken away since it was issued
-            raise role_policy.NoRole()
+        if self.refuses_without_role and role_policy.lacks_role(token.user):
+            raise role_policy.NoRole()  # its roles taken away since it was issued
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
         return (token.user, token)
+
+
+class OwnTokenAuthentication(ExpiringTokenAuthentication):
+    """The token of a request that revokes it: read whether its user holds a role or not."""
+
+    refuses_without_role = False

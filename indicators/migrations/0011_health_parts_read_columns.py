@@ -7,7 +7,8 @@ or after) still moves the private number whatever changed (a reader's own channe
 more of it: its owner). A row whose id changed (raw SQL) has no partner to compare with:
 it notes its parts as before.
 
-Only the parts' function of indicators.0007 changes, in its contacts' branch;
+Only the parts' function of indicators.0007 changes, in its contacts' branch (replaced in
+that migration's text);
 ``tests/indicators/test_health_parts.py`` holds ``READ`` against every contacts column the
 parts' statements read.
 """
@@ -32,25 +33,22 @@ def _part(alias: str) -> str:
     return f"mod(COALESCE({alias}.organization_id, {alias}.id), {PARTS})"
 
 
-# Only this file's constants are interpolated below.
-NOTE = f"""
-CREATE OR REPLACE FUNCTION indicators_note_health_parts() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    noted bigint := coalesce(nullif(current_setting('{SETTING}', true), '')::bigint, 0);
-    private boolean := coalesce(
-        nullif(current_setting('{PRIVATE_SETTING}', true), ''), 'off')::boolean;
-    found bigint := 0;
-    found_private boolean := false;
-BEGIN
-    IF noted = -1 AND private THEN
-        RETURN NULL;
-    END IF;
-    IF TG_ARGV[0] = 'all' OR TG_OP = 'TRUNCATE' THEN
-        found := -1;
-        found_private := true;
-    ELSIF TG_ARGV[0] = 'private' THEN
-        found_private := true;
+# indicators.0007's branch for the contacts, and what replaces it. Only this file's and
+# that migration's constants are interpolated.
+CONTACT_BRANCH_BEFORE = f"""
+    ELSIF TG_ARGV[0] = 'contact' THEN
+        IF TG_OP <> 'DELETE' THEN
+            SELECT found | coalesce(bit_or(1::bigint << {PART}::int), 0),
+                   found_private OR coalesce(bool_or({NOT_STANDARD}), false)
+            INTO found, found_private FROM new_rows;
+        END IF;
+        IF TG_OP <> 'INSERT' THEN
+            SELECT found | coalesce(bit_or(1::bigint << {PART}::int), 0),
+                   found_private OR coalesce(bool_or({NOT_STANDARD}), false)
+            INTO found, found_private FROM old_rows;
+        END IF;
+"""  # noqa: S608
+CONTACT_BRANCH = f"""
     ELSIF TG_ARGV[0] = 'contact' AND TG_OP = 'UPDATE' THEN
         -- Its parts (before and after) when a column they read changed, or its id; the
         -- private number for a contact not standard before or after, whatever changed.
@@ -64,6 +62,7 @@ BEGIN
         INTO found, found_private
         FROM old_rows o FULL JOIN new_rows n ON n.id = o.id;
     ELSIF TG_ARGV[0] = 'contact' THEN
+        -- An insert or a delete (each trigger has its own transition table).
         IF TG_OP = 'INSERT' THEN
             SELECT found | coalesce(bit_or(1::bigint << {PART}::int), 0),
                    found_private OR coalesce(bool_or({NOT_STANDARD}), false)
@@ -73,34 +72,10 @@ BEGIN
                    found_private OR coalesce(bool_or({NOT_STANDARD}), false)
             INTO found, found_private FROM old_rows;
         END IF;
-    ELSE
-        -- A row whose contact is not there (deleted first in the same transaction: the
-        -- foreign keys are deferred) notes every part and the private number.
-        IF TG_OP <> 'DELETE' THEN
-            SELECT found | coalesce(bit_or(CASE WHEN c.id IS NULL THEN -1
-                ELSE 1::bigint << mod(COALESCE(c.organization_id, c.id), {PARTS})::int END), 0),
-                found_private OR coalesce(bool_or(c.id IS NULL OR c.{NOT_STANDARD}), false)
-            INTO found, found_private
-            FROM new_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id;
-        END IF;
-        IF TG_OP <> 'INSERT' THEN
-            SELECT found | coalesce(bit_or(CASE WHEN c.id IS NULL THEN -1
-                ELSE 1::bigint << mod(COALESCE(c.organization_id, c.id), {PARTS})::int END), 0),
-                found_private OR coalesce(bool_or(c.id IS NULL OR c.{NOT_STANDARD}), false)
-            INTO found, found_private
-            FROM old_rows r LEFT JOIN contacts_contact c ON c.id = r.contact_id;
-        END IF;
-    END IF;
-    IF (noted | found) <> noted THEN
-        PERFORM set_config('{SETTING}', (noted | found)::text, true);
-    END IF;
-    IF found_private AND NOT private THEN
-        PERFORM set_config('{PRIVATE_SETTING}', 'on', true);
-    END IF;
-    RETURN NULL;
-END
-$$
 """  # noqa: S608
+if CONTACT_BRANCH_BEFORE not in SHARED.NOTE:  # what this migration replaces is there
+    raise RuntimeError("indicators.0007's contacts branch is not as this migration expects")
+NOTE = SHARED.NOTE.replace(CONTACT_BRANCH_BEFORE, CONTACT_BRANCH)
 
 
 def forward(apps, schema_editor):

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contacts.access import forget_roles
+from events.services import rsvp_token
 from tests import factories
 from trackii import tokens
 from trackii.models import ApiToken
@@ -206,3 +207,72 @@ def test_sign_out_and_the_language_still_work(client, newcomer):
 
     assert client.post(reverse("account_logout")).status_code == 302
     assert client.get("/").status_code == 302  # signed out: sent to sign in
+
+
+def test_messages_queued_while_holding_a_role_are_neither_shown_nor_kept(owner, rows):
+    """An attacker's finding: "Exchange with <contact> logged." showed on the page that
+    holds a user whose roles were just taken away (queued by the page that logged it)."""
+    client = Client()
+    client.force_login(owner)
+    saved = "Your settings were saved."
+    # A page that queues a message for the next (here the account's settings, saved).
+    response = client.post(
+        reverse("account"), {"language": "", "timezone": "UTC", "digest_hour": 8}
+    )
+    assert response.status_code == 302
+    owner.groups.clear()
+
+    held = client.get(reverse("today"))
+    owner.groups.add(Group.objects.get(name="officer"))
+    back = client.get(reverse("today"))
+
+    assert held.status_code == 403
+    assert saved not in held.content.decode()
+    assert back.status_code == 200
+    assert saved not in back.content.decode()
+    # Shown as ever to a user who keeps their role.
+    client.post(reverse("account"), {"language": "", "timezone": "UTC", "digest_hour": 8})
+    assert saved in client.get(reverse("today")).content.decode()
+
+
+def test_the_open_pages_offer_no_menu_of_pages_it_may_not_open(client, newcomer, owner):
+    client.force_login(newcomer)
+    page = client.get(reverse("password_change")).content.decode()
+    assert f'href="{reverse("contacts:list")}"' not in page
+    assert reverse("account_logout") in page
+
+    client.force_login(owner)
+    assert (
+        f'href="{reverse("contacts:list")}"'
+        in client.get(reverse("password_change")).content.decode()
+    )
+
+
+def test_its_second_factors_stay_its_own_to_confirm_and_change(client, newcomer):
+    """Adding, confirming, removing a factor: the pages of allauth's mfa app answer it
+    (what each does without a factor aside), never the policy's 403."""
+    client.force_login(newcomer)
+    for name in ("mfa_index", "mfa_reauthenticate", "mfa_deactivate_totp", "mfa_list_webauthn"):
+        response = client.get(reverse(name))
+        assert response.status_code != 403, name
+        assert "trackii/no_role.html" not in [t.name for t in response.templates], name
+
+
+def test_a_guests_link_answers_a_signed_in_account_without_a_role(client, newcomer):
+    invitation = factories.InvitationFactory()
+    client.force_login(newcomer)
+
+    response = client.get(reverse("events:rsvp", args=[rsvp_token(invitation)]))
+
+    assert response.status_code == 200
+    assert invitation.event.title in response.content.decode()
+
+
+def test_a_token_left_to_a_user_without_a_role_can_still_be_revoked(owner):
+    issued = tokens.create_token(owner, name="laptop")
+    owner.groups.clear()
+    api = Client(HTTP_AUTHORIZATION=f"Token {issued.key}")
+
+    assert api.get("/api/v1/me/").status_code == 403
+    assert api.post("/api/v1/auth/token/revoke/").status_code == 204
+    assert not ApiToken.objects.filter(pk=issued.token.pk).exists()
