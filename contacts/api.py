@@ -255,7 +255,8 @@ class LogsExchanges(ReadOrRoles):
 
     def has_permission(self, request, view):
         if getattr(view, "action", None) == "create":
-            return may_log_exchange(request.user)
+            staff = IsStaffMember().has_permission(request, view)
+            return staff and may_log_exchange(request.user)
         return super().has_permission(request, view)
 
 

@@ -147,8 +147,9 @@ class ObtainTokenView(APIView):
 class RevokeTokenView(APIView):
     """Delete the token that authenticates this request; the next use of it is refused."""
 
-    authentication_classes = [tokens.OwnTokenAuthentication]
-    # Its own token's user, even one whose roles were taken away (trackii.role_policy).
+    authentication_classes = [tokens.ExpiringTokenAuthentication]
+    # Its own token's user, even one whose roles were taken away since (every other view
+    # asks trackii.role_policy.IsStaffMember).
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={status.HTTP_204_NO_CONTENT: None})

@@ -52,8 +52,8 @@ def lacks_role(user) -> bool:
 class NoRoleMiddleware:
     """Hold a signed-in user without a role on the pages of ``OPEN_VIEW_NAMES``: every
     other page answers 403 (``trackii/no_role.html``), an API call by session a JSON 403.
-    A call by token is not seen here (DRF reads tokens after middleware):
-    ``trackii.tokens.ExpiringTokenAuthentication`` refuses it the same way."""
+    A call by token is not seen here (DRF reads tokens after middleware): ``IsStaffMember``,
+    every API view's permission but the revocation of one's own token, refuses it."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -26,7 +26,7 @@ from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from trackii import role_policy, security_events
+from trackii import security_events
 from trackii.models import ApiToken, SecurityEvent
 
 KEY_BYTES = 20  # 40 hexadecimal characters, as Django REST framework's keys
@@ -150,9 +150,6 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     refused with "Invalid token.", an expired one with "Token expired." (both 401)."""
 
     model = ApiToken
-    # An account without a role is refused here too (trackii.role_policy); the revocation
-    # of one's own token reads it anyway, so that it can still be revoked.
-    refuses_without_role = True
 
     def authenticate_credentials(self, key):
         token = (
@@ -167,15 +164,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(gettext(EXPIRED_MESSAGE))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(gettext("User inactive or deleted."))
-        if self.refuses_without_role and role_policy.lacks_role(token.user):
-            raise role_policy.NoRole()  # its roles taken away since it was issued
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
         return (token.user, token)
-
-
-class OwnTokenAuthentication(ExpiringTokenAuthentication):
-    """The token of a request that revokes it: read whether its user holds a role or not."""
-
-    refuses_without_role = False

@@ -4,6 +4,8 @@ that says why, the API 403 ``no_role`` by session and by token, and no token is 
 it. The rows behind the pages (an event and its internal description, a programme, an
 organization, a signal) are real, so a page that still answered would show them."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -276,3 +278,45 @@ def test_a_token_left_to_a_user_without_a_role_can_still_be_revoked(owner):
     assert api.get("/api/v1/me/").status_code == 403
     assert api.post("/api/v1/auth/token/revoke/").status_code == 204
     assert not ApiToken.objects.filter(pk=issued.token.pk).exists()
+
+
+def _api_urls(rows) -> list[str]:
+    """Every URL of the API: those without argument, and each route of the router (its
+    lists, details and actions) with a real row's id (a made-up one for most: a 404 would
+    tell as much as the data)."""
+    from indicators.measures import REGISTRY
+    from trackii.api import router
+
+    values = [str(rows["organization"].pk), next(iter(REGISTRY))]
+
+    def value(group):  # an id, or an indicator's name, as the route's group takes it
+        return next(v for v in values if re.fullmatch(group.group(1), v))
+
+    found = [url for url in _parameterless_pages() if url.startswith("/api/")]
+    for pattern in router.urls:
+        route = str(pattern.pattern.regex.pattern)
+        if "format" in route:
+            continue
+        route = re.sub(r"\(\?P<\w+>([^)]*)\)", value, route)
+        found.append("/api/v1/" + route.strip("^$"))
+    return sorted(set(found))
+
+
+def test_every_api_url_refuses_a_token_whose_user_lost_the_roles(owner, rows):
+    """Whatever view answers, with whatever permission classes: each holds
+    IsStaffMember (or a permission built on it), but revoking the token itself."""
+    issued = tokens.create_token(owner, name="laptop")
+    owner.groups.clear()
+    api = Client(HTTP_AUTHORIZATION=f"Token {issued.key}")
+    answered = []
+    for url in _api_urls(rows):
+        if url in ("/api/v1/auth/token/", "/api/v1/auth/token/revoke/"):
+            continue
+        for method in (api.get, api.options, api.post):
+            response = method(url)
+            json = response["Content-Type"].startswith("application/json")
+            code = response.json().get("code") if json else "(the docs' page)"
+            if response.status_code != 403 or (code != "no_role" and json):
+                answered.append((method.__name__, url, response.status_code, code))
+    assert answered == []
+    assert len(_api_urls(rows)) > 20
