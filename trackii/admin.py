@@ -19,10 +19,10 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from contacts.access import Role, has_role, may_erase
+from contacts.access import ROLES, Role, has_role, may_erase
 from contacts.admin import ContactAdmin, VisibleToAdminMixin
 from contacts.duplicate_admin import merge_selected
 from contacts.errors import DomainError
@@ -196,11 +196,47 @@ def sign_out_selected(modeladmin, request, queryset):
     )
 
 
+NO_ROLE = "none"
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """Users by role, and those without one (an account made by an admin or by single
+    sign-on's auto-provisioning, which sees nothing until it is given one:
+    trackii.role_policy)."""
+
+    title = pgettext_lazy("a user's role in Track II", "role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(NO_ROLE, _("No role yet (sees nothing)")), *Role.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == NO_ROLE:
+            return queryset.filter(is_superuser=False).exclude(groups__name__in=ROLES)
+        if self.value() in ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 class TrackIIUserAdmin(VisibleToAdminMixin, UserAdmin):
     """Django's user admin, whose deletions (a user's channels, grants, exchanges) never
-    reach rows the deleting user may not see. Admins reset a user's second factors here."""
+    reach rows the deleting user may not see. Admins reset a user's second factors here,
+    and find the accounts waiting for a role (the "Role" filter and column)."""
 
     actions = [reset_factors_selected, sign_out_selected]
+    list_display = (*UserAdmin.list_display, "roles")
+    list_filter = (RoleFilter, "is_staff", "is_superuser", "is_active")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=pgettext_lazy("a user's roles in Track II", "roles"))
+    def roles(self, user):
+        names = [Role(group.name).label for group in user.groups.all() if group.name in ROLES]
+        if names:
+            return ", ".join(str(name) for name in sorted(names, key=str))
+        return gettext("superuser") if user.is_superuser else gettext("none yet")
+
     # Superusers (the admin role) see everything: only they grant that, a staff role or a
     # permission, and only they change or delete a superuser's account (its password
     # included). A staff user given "change user" would otherwise make themselves one.

@@ -303,3 +303,22 @@ def test_an_admin_action_on_ids_still_runs(client, admin_user):
 
     assert response.status_code == 200
     assert "<title>Delete multiple objects | Track II</title>" in response.content.decode()
+
+
+def test_the_users_waiting_for_a_role_are_found_by_the_role_filter(client, admin_user, owner):
+    """An account made without a role (by an admin, or by single sign-on) sees nothing
+    until given one: the admin lists them under "No role yet", and each user's roles."""
+    factories.UserFactory(username="newcomer")
+    client.force_login(admin_user)
+    url = "/admin/auth/user/"
+
+    waiting = client.get(url, {"role": "none"})
+    officers = client.get(url, {"role": "officer"})
+    every = client.get(url)
+
+    assert [user.username for user in waiting.context["cl"].result_list] == ["newcomer"]
+    assert [user.username for user in officers.context["cl"].result_list] == ["owner"]
+    body = every.content.decode()
+    assert "none yet" in body
+    assert "Officer" in body
+    assert "No role yet (sees nothing)" in body
