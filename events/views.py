@@ -78,7 +78,8 @@ GUEST_STATUSES = {
     Invitation.Status.INVITED: pgettext_lazy("a guest's answer so far", "No answer yet"),
     Invitation.Status.ACCEPTED: pgettext_lazy("a guest's answer so far", "Accepted"),
     Invitation.Status.DECLINED: pgettext_lazy("a guest's answer so far", "Declined"),
-    Invitation.Status.TENTATIVE: pgettext_lazy("a guest's answer so far", "Tentative"),
+    # The button's word ("Maybe"), not the planner's ("Tentative").
+    Invitation.Status.TENTATIVE: pgettext_lazy("a guest's answer so far", "Maybe"),
     Invitation.Status.WAITLISTED: pgettext_lazy("a guest's answer so far", "Waitlisted"),
     Invitation.Status.ATTENDED: pgettext_lazy("a guest's answer so far", "Attended"),
     Invitation.Status.NO_SHOW: pgettext_lazy("a guest's answer so far", "No show"),

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
+from django_htmx.http import HttpResponseClientRefresh
 from rest_framework import exceptions, permissions
 
 from contacts.access import is_staff_member
@@ -76,8 +77,14 @@ class NoRoleMiddleware:
                 },
                 status=STATUS_NO_ROLE,
             )
-        # Messages queued while the user held a role (an exchange logged, naming its
-        # contact) are neither shown here nor kept for later.
+        if getattr(request, "htmx", False):
+            # A fragment's request (a search box, a poll): the whole page is reloaded, and
+            # answered as below.
+            return HttpResponseClientRefresh()
+        # Nothing of the user's work while they held a role is shown here: the messages
+        # queued then (an exchange logged, naming its contact) are dropped, and a draft kept
+        # from an ended session (trackii.drafts) is not offered (it stays for their return).
+        request.restored_draft = None
         for _ in messages.get_messages(request):  # read: so marked used, dropped
             pass
         return render(
@@ -105,6 +112,6 @@ class IsStaffMember(permissions.IsAuthenticated):
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
-        if lacks_role(request.user):
+        if not is_staff_member(request.user):  # inactive users too, however authenticated
             raise NoRole()
         return True

@@ -286,7 +286,7 @@ def shown_text(text: str) -> str:
     for pattern, message in _patterns():
         match = pattern.fullmatch(text)
         if match:
-            return _translated(message, match.groupdict())
+            return _translated(message, match.groupdict(), isolated=True)
     return text
 
 
@@ -302,9 +302,20 @@ def shown_column(label: str) -> str:
     return label
 
 
-def _translated(message: str, values: dict) -> str:
+# A value read back into a translated message keeps its own direction: "#VALUE!" or an
+# English sheet name inside a Hebrew sentence (a first-strong isolate; numbers need none).
+_NUMBER = re.compile(r"[\d,.\s]+")
+
+
+def _isolated(value: str) -> str:
+    return value if _NUMBER.fullmatch(value) else f"\u2068{value}\u2069"
+
+
+def _translated(message: str, values: dict, *, isolated: bool = False) -> str:
     if "field" in values and values["field"] in columns.FIELD_NAMES:
         values = {**values, "field": gettext(values["field"])}
+    if isolated:
+        values = {name: _isolated(value) for name, value in values.items()}
     translated = gettext(message)
     if "%(" in message:
         return translated % values

@@ -150,15 +150,20 @@ def _preview_contacts(batch: ImportBatch, table: reading.Table) -> None:
     repeats = _Repeats()
     organizations: dict[str, dict] = {}
     for chunk in _chunks(table.rows, CHUNK_SIZE):
-        targets = _update_targets(batch.importer, chunk)
+        # A cell holding a spreadsheet's error is the row's problem, never a value: not
+        # matched, compared nor checked (each row stored with its cells as read).
+        cleaned = {number: checker.without_failed_cells(cells) for number, cells in chunk}
+        targets = _update_targets(batch.importer, [(n, kept) for n, (kept, _) in cleaned.items()])
         rows, people = [], []
         for number, cells in chunk:
+            kept, failed = cleaned[number]
             target = targets.get(number)
-            checked = checker.check(cells, updating=target is not None)
-            errors = checked.errors + _id_errors(cells, checker)
+            checked = checker.check(kept, updating=target is not None)
+            errors = checked.errors + _id_errors(kept, checker)
             errors += repeats.errors(
-                number, email=email_key(cells.get("email")), target=target, column=checker.column
+                number, email=email_key(kept.get("email")), target=target, column=checker.column
             )
+            errors = checker.first_said(failed, errors)
             row = _contact_row(batch, number, cells, checked, errors, target)
             rows.append(row)
             if row.action == Action.NEW:
@@ -299,13 +304,15 @@ def _preview_organizations(batch: ImportBatch, table: reading.Table) -> None:
     checker = OrganizationRowChecker(user=batch.importer, mapping=table.mapping)
     seen: dict[tuple, int] = {}
     for chunk in _chunks(table.rows, CHUNK_SIZE):
-        existing = _existing_organizations(chunk)
+        cleaned = {number: checker.without_failed_cells(cells) for number, cells in chunk}
+        existing = _existing_organizations([(n, kept) for n, (kept, _) in cleaned.items()])
         rows = []
         for number, cells in chunk:
+            kept, failed = cleaned[number]
             target = existing.get(number)
-            checked = checker.check(cells, existing=target)
+            checked = checker.check(kept, existing=target)
             errors = list(checked.errors)
-            key = (cells.get("name", "").casefold(), country_code(cells.get("country", "")))
+            key = (kept.get("name", "").casefold(), country_code(kept.get("country", "")))
             first = seen.setdefault(key, number)
             if first != number:
                 errors.append(
@@ -314,6 +321,7 @@ def _preview_organizations(batch: ImportBatch, table: reading.Table) -> None:
                         "message": SAME_ORGANIZATION % {"first": first},
                     }
                 )
+            errors = checker.first_said(failed, errors)
             action = Action.INVALID if errors else Action.UPDATE if target else Action.NEW
             rows.append(
                 ImportRow(

@@ -64,7 +64,7 @@ NO_HEADER = gettext_noop(
     "(such as %(sample)s)."
 )
 OTHER_SHEETS = gettext_noop(
-    "Only the sheet “%(sheet)s” is read (the one open when the workbook was saved); its other "
+    "Only the sheet %(sheet)s is read (the one open when the workbook was saved); its other "
     "sheets with data are not: %(others)s. Save each as a file of its own to import it."
 )
 NOT_A_CARD = gettext_noop("Card %(number)s of the file cannot be read as a vCard.")
@@ -145,6 +145,9 @@ _MIXED_WORD = re.compile(
     rf"[{_LATIN}{_CYRILLIC}]*"
 )
 _CYRILLIC_LETTER = re.compile(rf"[{_CYRILLIC}]")
+# Latin letters that look Cyrillic: typed in a Russian word by mistake ("Cергей" with a
+# Latin C), they do not make it a Western European word misread.
+_LOOK_ALIKES = frozenset("ABCEHKMOPTXacepoxy")
 
 
 def decoded(raw: bytes) -> tuple[str, str]:
@@ -167,7 +170,7 @@ def decoded(raw: bytes) -> tuple[str, str]:
                 raise ReadError(CONTROL_CHARACTER)
             break
         if codec == "cp1251":
-            other = _hebrew(text) or _western_european(text)
+            other = _western_european(text) or _hebrew(raw, text)
             if other:
                 try:
                     read = raw.decode(other[0])
@@ -198,24 +201,36 @@ def _western_european(text: str) -> tuple[str, str] | None:
     cyrillic = len(_CYRILLIC_LETTER.findall(text))
     if not cyrillic:
         return None
-    mixed = sum(len(_CYRILLIC_LETTER.findall(word)) for word in _MIXED_WORD.findall(text))
+    mixed = sum(
+        len(_CYRILLIC_LETTER.findall(word))
+        for word in _MIXED_WORD.findall(text)
+        if any(letter.isascii() and letter not in _LOOK_ALIKES for letter in word)
+    )
     return ("cp1252", "Windows-1252") if mixed * 2 > cyrillic else None
 
 
 # Windows-1255's Hebrew letters are the bytes Windows-1251 reads as "а" to "ъ": Hebrew read
 # as Windows-1251 is lower-case Cyrillic only, and without "ы", "ь", "э", "ю" or "я", which
-# Russian text of a few words never is (its names are capitalized).
+# Russian text of a few words rarely is (its names are capitalized). And Hebrew writes its
+# five final letters (ך ם ן ף ץ: Windows-1251's к н п у х) at the end of a word only, where
+# Russian puts those letters anywhere ("иванов" read as Hebrew has a final mem inside).
 _NOT_HEBREW = re.compile("[\u0400-\u042f\u044b-\u045f\u0460-\u04ff]")
+_FINAL_INSIDE = re.compile("[\u05da\u05dd\u05df\u05e3\u05e5](?=[\u05d0-\u05ea])")
 HEBREW_AT_LEAST = 6
 
 
-def _hebrew(text: str) -> tuple[str, str] | None:
+def _hebrew(raw: bytes, text: str) -> tuple[str, str] | None:
     """Windows-1255 when a Windows-1251 reading's Cyrillic letters (at least a few) are all
-    of those that Hebrew letters become."""
+    of those that Hebrew letters become, and read as Hebrew no word has a final letter
+    inside it."""
     cyrillic = len(_CYRILLIC_LETTER.findall(text))
-    if cyrillic < HEBREW_AT_LEAST or _NOT_HEBREW.search(text):
+    if cyrillic < HEBREW_AT_LEAST or _NOT_HEBREW.search(text) or _MIXED_WORD.search(text):
         return None
-    return ("cp1255", "Windows-1255")
+    try:
+        hebrew = raw.decode("cp1255")
+    except UnicodeDecodeError:
+        return None
+    return None if _FINAL_INSIDE.search(hebrew) else ("cp1255", "Windows-1255")
 
 
 # CSV and XLSX
@@ -301,8 +316,10 @@ def _read_xlsx(raw: bytes, *, max_rows: int) -> Table:
         workbook.close()
     table = _table(dataset.headers or [], list(dataset), "xlsx", "", header_at)
     if others:
+        # Every name quoted alike, whatever the language's own quotation marks.
         table.notes.append(
-            OTHER_SHEETS % {"sheet": sheet.title, "others": ", ".join(f"“{o}”" for o in others)}
+            OTHER_SHEETS
+            % {"sheet": f"“{sheet.title}”", "others": ", ".join(f"“{o}”" for o in others)}
         )
     return table
 

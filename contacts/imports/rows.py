@@ -153,33 +153,32 @@ _WHOLE_DATE = re.compile(
 )
 
 
-# The values a spreadsheet shows in a cell whose formula failed (openpyxl's ERROR_CODES and
-# the newer ones of Excel 365), as an XLSX holds them and a CSV saved from it writes them.
+# The values a spreadsheet shows in a cell whose formula failed: an XLSX holds Excel's
+# English codes (openpyxl's ERROR_CODES and Excel 365's newer ones) whatever its language, a
+# CSV saved from a Russian, French or German Excel their translations, LibreOffice "Err:5xx".
 SPREADSHEET_ERRORS = frozenset(
     {
-        "#NULL!",
-        "#DIV/0!",
-        "#VALUE!",
-        "#REF!",
-        "#NAME?",
-        "#NUM!",
-        "#N/A",
-        "#SPILL!",
-        "#CALC!",
-        "#FIELD!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#BUSY!",
-        "#UNKNOWN!",
+        *("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"),
+        *("#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"),
         "#GETTING_DATA",
+        *("#ПУСТО!", "#ДЕЛ/0!", "#ЗНАЧ!", "#ССЫЛ!", "#ИМЯ?", "#ЧИСЛО!", "#Н/Д"),
+        *("#NUL!", "#VALEUR!", "#NOM?", "#NOMBRE!"),
+        *("#WERT!", "#BEZUG!", "#ZAHL!", "#NV"),
     }
 )
+LIBREOFFICE_ERROR = re.compile(r"Err:\d{3}")
 # Stored in English, shown in the reader's language (see contacts.imports.reading).
 SPREADSHEET_ERROR = gettext_noop(
     "The cell holds a spreadsheet's error (%(error)s), not a value: correct its formula or "
     "type the value in the file."
 )
 PATTERNS = (SPREADSHEET_ERROR,)
+
+
+def is_failed_cell(text: str) -> bool:
+    """Whether a cell holds a spreadsheet's error value rather than a value."""
+    text = (text or "").strip()
+    return text.upper() in SPREADSHEET_ERRORS or bool(LIBREOFFICE_ERROR.fullmatch(text))
 
 
 @dataclass
@@ -347,11 +346,7 @@ class RowChecker:
     def without_failed_cells(self, cells: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
         """The row's cells but those holding a spreadsheet's error (``#VALUE!``: a formula
         that failed), and an error for each of those, so that none is taken as a value."""
-        failed = {
-            name: text.strip()
-            for name, text in cells.items()
-            if text and text.strip().upper() in SPREADSHEET_ERRORS
-        }
+        failed = {name: text.strip() for name, text in cells.items() if is_failed_cell(text)}
         if not failed:
             return cells, []
         kept = {name: text for name, text in cells.items() if name not in failed}
@@ -446,8 +441,8 @@ class ContactRowChecker(RowChecker):
         return prepared
 
     def check(self, cells: dict[str, str], *, updating: bool) -> Checked:
-        """Check one row as a new contact, or as changes to an existing one."""
-        cells, failed = self.without_failed_cells(cells)
+        """Check one row as a new contact, or as changes to an existing one (its cells
+        without the failed ones: ``without_failed_cells``)."""
         prepared = self.prepared(cells, updating=updating)
         by_model = {name: prepared.pop(name) for name in self.by_model if name in prepared}
         contact, errors = self.validated(self.partial if updating else self.new, prepared)
@@ -460,7 +455,6 @@ class ContactRowChecker(RowChecker):
             values["organization_kind"] = self._kind(cells, errors)
         if cells.get("role"):
             values["role"] = self._text(self.role, cells["role"], "role", errors)
-        errors = self.first_said(failed, errors)
         return Checked(values=values if not errors else {}, errors=errors)
 
     def _model_checked(self, values: dict, errors: list[dict]) -> dict:
@@ -504,13 +498,12 @@ class OrganizationRowChecker(RowChecker):
         }
 
     def check(self, cells: dict[str, str], *, existing: Organization | None) -> Checked:
-        """Check one row as a new organization, or as changes to ``existing``."""
-        cells, failed = self.without_failed_cells(cells)
+        """Check one row as a new organization, or as changes to ``existing`` (its cells
+        without the failed ones: ``without_failed_cells``)."""
         serializer = OrganizationSerializer(
             instance=existing, partial=existing is not None, context=self.context
         )
         organization, errors = self.validated(serializer, self.prepared(cells))
-        errors = self.first_said(failed, errors)
         values = {"organization": organization} if not errors else {}
         return Checked(values=values, errors=errors)
 

@@ -211,7 +211,9 @@ def test_a_cell_holding_a_spreadsheets_error_is_a_row_problem_never_a_value(owne
     assert list(Contact.objects.values_list("full_name", flat=True)) == ["Ruth Cohen"]
     assert not Organization.objects.exists()
     with translation.override("ru"):
-        assert imports.shown_text(_failed("#N/A")).startswith("В ячейке ошибка таблицы (#N/A)")
+        shown = imports.shown_text(_failed("#N/A"))
+    # The value kept left to right inside a right-to-left or any sentence (an isolate).
+    assert shown.startswith("В ячейке ошибка таблицы (\u2068#N/A\u2069)")
 
 
 def test_a_workbook_of_several_sheets_says_which_one_it_read(owner):
@@ -238,8 +240,10 @@ def test_a_workbook_of_several_sheets_says_which_one_it_read(owner):
     )
     assert batch.report["notes"] == [note]
     with translation.override("ru"):
-        assert imports.shown_text(note).startswith("Прочитан только лист «Partners 2026»")
-        assert "“Press”" in imports.shown_text(note)
+        shown = imports.shown_text(note)
+    # The sheets' names quoted alike, each kept in its own direction (an isolate).
+    assert shown.startswith("Прочитан только лист \u2068“Partners 2026”\u2069")
+    assert "\u2068“Press”\u2069" in shown
 
 
 def test_a_csv_saved_from_a_sheet_with_a_failed_formula_is_refused_alike(owner):
@@ -255,6 +259,35 @@ def test_a_csv_saved_from_a_sheet_with_a_failed_formula_is_refused_alike(owner):
     assert row(organizations, 2, ImportRow.Kind.ORGANIZATION).errors == [
         {"column": "Website", "message": _failed("#NAME?")}
     ]
+
+
+def test_a_failed_cell_is_neither_matched_nor_compared_with_other_rows(owner):
+    """A reviewer's finding: two rows whose e-mail cell held #N/A were "the same e-mail",
+    an ID holding #REF! got two errors, and organizations named #REF! repeated each other."""
+    contacts = previewed(
+        owner,
+        "saved-from-russian-excel.csv",
+        "ID,Full name,Category,E-mail\n"
+        "#REF!,Dana Levi,academic,#N/A\n"
+        ",Oleg Smirnov,academic,#N/A\n"
+        ",#ЗНАЧ!,academic,\n"
+        ",Err:502,academic,\n".encode(),
+    )
+    organizations = previewed(
+        owner, "organizations.csv", b"Organization name,Kind\n#REF!,University\n#REF!,Museum\n"
+    )
+
+    assert row(contacts, 2).errors == [
+        {"column": "ID", "message": _failed("#REF!")},
+        {"column": "E-mail", "message": _failed("#N/A")},
+    ]
+    assert row(contacts, 3).errors == [{"column": "E-mail", "message": _failed("#N/A")}]
+    assert row(contacts, 4).errors == [{"column": "Full name", "message": _failed("#ЗНАЧ!")}]
+    assert row(contacts, 5).errors == [{"column": "Full name", "message": _failed("Err:502")}]
+    for number in (2, 3):
+        assert row(organizations, number, ImportRow.Kind.ORGANIZATION).errors == [
+            {"column": "Organization name", "message": _failed("#REF!")}
+        ]
 
 
 def test_a_file_with_an_invalid_row_stores_nothing_unless_only_the_valid_rows(owner):

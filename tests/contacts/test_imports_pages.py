@@ -70,7 +70,7 @@ def test_a_preview_with_invalid_rows_offers_a_new_upload_or_the_valid_rows(clien
     assert "Import only the 1 valid row" in page
     assert "Fix the file and upload it again" in page
     assert "Import 7 rows" not in page
-    assert "E-mail: Enter a valid email address." in page
+    assert "<bdi>E-mail</bdi>: Enter a valid email address." in page
     invalid = client.get(reverse("contacts:import_detail", args=[batch.pk]), {"show": "invalid"})
     assert [shown["row"].number for shown in invalid.context["page"].object_list] == [
         3,

@@ -69,6 +69,24 @@ def test_the_encoding_is_utf_8_when_it_decodes_else_windows_1251(raw, encoding):
         # Russian in lower case only, still Russian: it has "ы", "ь", "я"...
         ("фио;категория\nиван петров;журналист\nмарья;культура\n", "cp1251", "Windows-1251"),
         ("ФИО;Категория\nАбв;где\n", "cp1251", "Windows-1251"),
+        # A reviewer's findings: Spanish and French accents are the bytes of Hebrew letters
+        # too; lower-case Russian without ы, ь, я; a Russian name typed with Latin C and O.
+        (
+            "Full name,Organization\nJosé García,Café Lumière\nAndrés Peña,Université\n",
+            "cp1252",
+            "Windows-1252",
+        ),
+        (
+            "Nom complet,Catégorie\nAmélie Poulain,académique\nFrançois Mitterrand,société\n",
+            "latin-1",
+            "Windows-1252",
+        ),
+        ("фио;телефон\nиванов иван;123\nпетров петр;456\n", "cp1251", "Windows-1251"),
+        (
+            "ФИО;E-mail\nCергей Oрлов;s@example.org\nАнна Петрова;a@example.org\n",
+            "cp1251",
+            "Windows-1251",
+        ),
     ],
 )
 def test_a_western_european_or_hebrew_file_is_not_read_as_cyrillic(text, codec, encoding):
