@@ -356,9 +356,15 @@ def zone_label(event: Event) -> str:
     ("UTC+03:00, Jerusalem"; "UTC" alone for UTC), rather than its name in the time zone
     database ("Asia/Jerusalem")."""
     name = str(event.timezone)
-    offset = timezone.localtime(event.starts_at, event.timezone).strftime("%z")
-    utc = f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("", "+0000") else "UTC"
+    offset = timezone.localtime(event.starts_at, event.timezone).utcoffset()
+    minutes = round(offset.total_seconds() / 60) if offset else 0  # old zones had seconds
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours:02d}:{minutes:02d}" if hours or minutes else "UTC"
+    # A city: not for "UTC", nor "Etc/GMT+3" (whose sign is the reverse of its offset's).
     city = name.rsplit("/", 1)[-1].replace("_", " ") if "/" in name else ""
+    if name.startswith("Etc/"):
+        city = ""
     return f"{utc}, {city}" if city else utc
 
 

@@ -101,6 +101,17 @@ def test_the_rsvp_page_says_when_in_the_events_zone_with_the_days_it_spans(clien
         ("Asia/Kolkata", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC+05:30, Kolkata"),
         ("UTC", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC"),
         ("Europe/London", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC, London"),
+        # A reviewer's findings: Etc/ zones name no city, nor contradict their offset; a
+        # zone of the 19th century had seconds in its offset.
+        ("Etc/GMT+3", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC-03:00"),
+        ("Etc/UTC", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC"),
+        ("Asia/Kathmandu", dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC), "UTC+05:45, Kathmandu"),
+        (
+            "America/Argentina/Buenos_Aires",
+            dt.datetime(2099, 1, 5, 17, 0, tzinfo=dt.UTC),
+            "UTC-03:00, Buenos Aires",
+        ),
+        ("Europe/Amsterdam", dt.datetime(1900, 6, 1, 12, 0, tzinfo=dt.UTC), "UTC+00:20, Amsterdam"),
     ],
 )
 def test_an_events_zone_reads_as_its_offset_and_city(zone, starts_at, label):
