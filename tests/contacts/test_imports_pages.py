@@ -274,3 +274,22 @@ def test_a_possible_duplicate_imported_anyway_still_names_the_contact_it_resembl
         in page
     )
     assert f'Created <a href="/contacts/{created.pk}/">#{created.pk}</a>' in page
+
+
+def test_the_organizations_heading_and_the_name_column_say_what_they_hold(client, owner):
+    """A user walk's findings: after the import the heading still said the organizations
+    "do not exist yet"; in Russian the person's name column read "Название" (a thing's)."""
+    batch = previewed(owner, "contacts-windows-1251.csv")
+    client.force_login(owner)
+    url = reverse("contacts:import_detail", args=[batch.pk])
+
+    before = page_text(client.get(url))
+    imported(batch, owner)
+    after = page_text(client.get(url))
+    with translation.override("ru"):
+        russian = page_text(client.get(url, HTTP_ACCEPT_LANGUAGE="ru"))
+
+    assert "Organizations the file names that do not exist yet" in before
+    assert "Organizations the file named that did not exist" in after
+    assert "do not exist yet" not in after
+    assert 'data-label="Имя"' in russian
