@@ -375,7 +375,20 @@ def event_start_and_end(event: Event) -> tuple[str, str]:
     ends_at = timezone.localtime(event.ends_at, event.timezone)
     day_and_time = pgettext("date format: weekday, day, month, year and time", "l j F Y, H:i")
     end_format = "H:i" if starts_at.date() == ends_at.date() else day_and_time
-    return date_format(starts_at, day_and_time), date_format(ends_at, end_format)
+    return _in_running_text(date_format(starts_at, day_and_time)), _in_running_text(
+        date_format(ends_at, end_format)
+    )
+
+
+# Languages whose weekday names are common nouns, in lower case inside a sentence ("Когда:
+# понедельник, 1 июня"), where Django's catalogues give them capitalized, as on a calendar.
+LOWER_CASE_WEEKDAYS = frozenset({"ru"})
+
+
+def _in_running_text(formatted: str) -> str:
+    if translation.get_language() in LOWER_CASE_WEEKDAYS and formatted[:1].isupper():
+        return formatted[:1].lower() + formatted[1:]
+    return formatted
 
 
 # Bounces

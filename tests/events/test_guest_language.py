@@ -47,7 +47,8 @@ def test_the_answer_page_is_in_the_guests_russian(client, db):
     assert '<html lang="ru" dir="ltr">' in body
     assert response["Content-Language"] == "ru"
     assert "Здравствуйте, Miriam Guestova!" in body
-    assert "Понедельник, 1 июня 2099, 19:00" in body  # in the event's zone, genitive month
+    # In the event's zone, genitive month, the weekday in lower case as in a sentence.
+    assert "понедельник, 1 июня 2099, 19:00" in body
     assert "Ваш ответ: <strong>пока нет ответа</strong>" in body
     assert [label for label in re.findall(r'name="status" value="\w+">([^<]+)<', body)] == [
         "Я приду",
@@ -149,7 +150,7 @@ def test_the_default_invitation_is_written_in_the_guests_language(db):
     assert email.subject == "Приглашение: Spring Poetry Evening"
     assert email.body.startswith("Здравствуйте, Miriam Guestova!\n\n")
     assert "Будем рады видеть Вас на мероприятии «Spring Poetry Evening»." in email.body
-    assert "Когда: Понедельник, 1 июня 2099, 19:00–21:00 (UTC+03:00, Jerusalem)" in email.body
+    assert "Когда: понедельник, 1 июня 2099, 19:00–21:00 (UTC+03:00, Jerusalem)" in email.body
     assert "/rsvp/" in email.body
     html = email.alternatives[0][0]
     assert '<html lang="ru" dir="ltr">' in html
