@@ -127,8 +127,8 @@ class ObtainTokenView(APIView):
             data=request.data, context={"request": request._request}
         )
         serializer.is_valid(raise_exception=True)
-        if role_policy.lacks_role(serializer.validated_data["user"]):
-            raise role_policy.NoRole()
+        if not tokens.may_hold_token(serializer.validated_data["user"]):
+            raise role_policy.NoRole()  # said as every refusal of such an account is
         issued = tokens.create_token(
             serializer.validated_data["user"],
             name=serializer.validated_data.get("name", ""),

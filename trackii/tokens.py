@@ -20,12 +20,14 @@ from allauth.mfa import signals as mfa_signals
 from allauth.mfa.base.forms import BaseAuthenticateForm
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from contacts.access import is_staff_member
 from trackii import security_events
 from trackii.models import ApiToken, SecurityEvent
 
@@ -54,9 +56,18 @@ def expiry_from(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
 
 
+def may_hold_token(user) -> bool:
+    """Whether a token may be issued to ``user``: staff only, never an account without a
+    role (trackii.role_policy), whatever page or endpoint asks."""
+    return is_staff_member(user)
+
+
 def create_token(user, *, name: str = "", request=None, via: str = "api") -> IssuedToken:
     """Create a token for ``user`` and return it with its key (shown once); recorded as
-    ``token_created``. The caller has checked the second factor (``second_factor_needed``)."""
+    ``token_created``. The caller has checked the second factor (``second_factor_needed``);
+    ``PermissionDenied`` for a user who may hold none (``may_hold_token``)."""
+    if not may_hold_token(user):
+        raise PermissionDenied(gettext("An account without a role holds no API token."))
     now = timezone.now()
     key = secrets.token_hex(KEY_BYTES)
     token = ApiToken.objects.create(

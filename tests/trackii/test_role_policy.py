@@ -367,3 +367,13 @@ def test_an_inactive_user_is_refused_by_the_apis_permission_however_authenticate
 
     assert response.status_code == 403
     assert response.json()["code"] == "no_role"
+
+
+def test_the_token_service_itself_issues_none_to_an_account_without_a_role(newcomer):
+    """The rule is the service's (the API's endpoint and the Security page both call it),
+    not only the endpoint's."""
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        tokens.create_token(newcomer, name="laptop")
+    assert not ApiToken.objects.filter(user=newcomer).exists()
