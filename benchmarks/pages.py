@@ -512,7 +512,7 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
             cursor.execute("UPDATE contacts_climate SET note = note WHERE false")
 
     def steady_state():
-        """What the task every minute keeps (indicators.0008): the parts every
+        """What the task every 15 seconds keeps (indicators.0009): the parts every
         reader shares read under each climate level (after a toggle an interrupted run may
         have left)."""
         back_to_the_climate_before()
@@ -539,9 +539,9 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
 
     def every_part_moved():
         """A statement touching a channel of a standard contact in each of the 64 parts (a
-        bulk edit), with no refresh since: the first reader reads every shared part. (A
-        contact's update moves its part only when it changes what the parts read of it,
-        indicators.0011; a channel's always does.)"""
+        bulk edit), with no refresh since: the first reader sums the tally (indicators.0012)
+        rather than read every shared part. (A contact's update moves its part only when it
+        changes what the parts read of it, indicators.0011; a channel's always does.)"""
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE contacts_channel SET updated_at = updated_at WHERE id IN ("
@@ -557,6 +557,12 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         costs too, the shared parts being kept."""
         with connection.cursor() as cursor:
             cursor.execute("UPDATE contacts_team_members SET team_id = team_id WHERE false")
+
+    def every_part_and_a_team_moved():
+        """Both: a bulk change of what the shared parts and what a reader's own channels
+        read (a sensitivity changed in bulk does that)."""
+        every_part_moved()
+        a_change_no_part_holds()
 
     contact, event = extras["big_contact"], extras["big_event"]
 
@@ -628,20 +634,25 @@ def child_measure(repeat: int, only: list[str] | None) -> dict:
         # network_health); these are the first request after a change, which computes them
         # (and the moments channels fall due until their horizon) again: the reader's own
         # channels under the new level after a change of climate (the shared parts read
-        # under every level by the task, as every minute); every shared part after a
-        # change touching all of them with no refresh since (the worst case); the reader's
-        # own after a team's; one shared part after an exchange with a standard contact.
+        # under every level by the task, as every 15 seconds); the tally summed
+        # (indicators.0012) after a change touching every shared part with no refresh since,
+        # and the reader's own channels too when it also touched what they read (the worst
+        # case); the reader's own after a team's; one shared part after an exchange with a
+        # standard contact.
         ("/health/, lead, first after a change of climate", LEAD, get(LEAD, "/health/"),
          page, get(LEAD, "/floor/health/"), steady_state, back_to_the_climate_before,
          toggle_the_climate),
         ("/health/, lead, first after every part moved, before the refresh", LEAD,
          get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
          every_part_moved),
-        ("/health/, lead, first after a team's change (or a first visit)", LEAD,
+        ("/health/, lead, first after every part and a team moved, before the refresh", LEAD,
          get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), None, None,
+         every_part_and_a_team_moved),
+        ("/health/, lead, first after a team's change (or a first visit)", LEAD,
+         get(LEAD, "/health/"), page, get(LEAD, "/floor/health/"), steady_state, None,
          a_change_no_part_holds),
         ("/health/, lead, first after an exchange is logged", LEAD, get(LEAD, "/health/"), page,
-         get(LEAD, "/floor/health/"), None, None, a_touch),
+         get(LEAD, "/floor/health/"), steady_state, None, a_touch),
         ("/indicators/ default, lead", LEAD, get(LEAD, "/indicators/"),
          (INDICATORS_TARGET, None), "the indicators benchmark's floors (its own section)"),
         ("/indicators/ default, analyst", ANALYST, get(ANALYST, "/indicators/"),

@@ -89,19 +89,16 @@ def health_figures(channels, *, now, limit: int | None) -> HealthFigures:
     return _figures(rows)
 
 
-def lapses(channels, *, now, until, by_part: bool = False, factor=None) -> tuple:
+def lapses(channels, *, now, until, factor=None) -> tuple:
     """The active channels kept within cadence at ``now`` that fall due before ``until``
     (excluded), if nothing is touched, restarted or created and no climate level starts
     meanwhile: (moment, layer, category, officer id, channels) by moment, one statement;
-    ``by_part``: each row led by the part (``part_key``, annotated on ``channels``);
     ``factor``: under that cadence factor of informal channels, not the climate's now."""
-    part = ("part_key",) if by_part else ()
     rows = (
         channels.with_due(now, factor=factor)
         .filter(status=ACTIVE, next_due_at__gt=now, next_due_at__lt=until)
         .order_by()
         .values(
-            *part,
             "next_due_at",
             layer_key=F("contact__layer"),
             category_key=F("contact__category"),
@@ -109,7 +106,7 @@ def lapses(channels, *, now, until, by_part: bool = False, factor=None) -> tuple
         )
         .annotate(rows=Count("pk"))
         .order_by("next_due_at")
-        .values_list(*part, "next_due_at", "layer_key", "category_key", "officer_key", "rows")
+        .values_list("next_due_at", "layer_key", "category_key", "officer_key", "rows")
     )
     return tuple(rows)
 
@@ -325,7 +322,8 @@ def part_figures(
     channels, *, now, until, parts, apart: bool = True, factor=None
 ) -> dict[int, Part]:
     """The figures of these ``parts`` (all when None) of ``channels`` (visible ones) at
-    ``now``, with the channels falling due before ``until``: two statements. A part
+    ``now``, with the channels falling due before ``until``: one statement (the rows
+    read once, then grouped, and the lapses counted from them). A part
     without a visible channel is ``EMPTY_PART``. Not ``apart``: as few parts as may be
     (part 0, and the organizations' in their own), to be added up with others at once.
     ``factor``: under that cadence factor of informal channels (a climate level's), not
@@ -338,7 +336,7 @@ def part_figures(
         channels = channels.filter(search.InRows("contact", in_parts.values("pk")))
     part_key = part_of_contact("contact__") if apart else Value(0, IntegerField())
     channels = channels.annotate(part_key=part_key)
-    rows = _channel_rows(channels, now, "part_key", factor=factor)
+    rows = _channel_rows(channels, now, "part_key", "next_due_at", factor=factor)
     try:
         inner, params = rows.query.sql_with_params()
     except EmptyResultSet:  # none to read
@@ -348,23 +346,35 @@ def part_figures(
         f"({', '.join((*(() if name == 'organization' else ('part_key',)), 'status_key', *keys))})"
         for name, keys in GROUPINGS
     )
-    # Only this module's names are interpolated; values travel as the compiled queryset's
-    # parameters. Kept: every status group; of the others, active channels only.
+    # Only this module's names are interpolated; values travel as parameters. Kept: every
+    # status group; of the others, active channels only. Then the lapses (grouping NULL):
+    # the part, the due moment, the layer, category and officer, and how many.
+    keys = ", ".join(KEYS)
     sql = f"""
-SELECT GROUPING({", ".join(KEYS)}), part_key, status_key, {", ".join(KEYS)}, COUNT(*), SUM(kept)
-FROM ({inner}) channel_rows GROUP BY GROUPING SETS ({sets})
-HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR status_key = '{ACTIVE}'"""  # noqa: S608
+WITH channel_rows AS MATERIALIZED ({inner})
+SELECT GROUPING({keys}), part_key, status_key, {keys}, COUNT(*), SUM(kept), NULL
+FROM channel_rows GROUP BY GROUPING SETS ({sets})
+HAVING GROUPING({keys}) = {_grouping_bits(())} OR status_key = '{ACTIVE}'
+UNION ALL
+SELECT NULL, part_key, NULL, layer_key, category_key, officer_key, NULL, COUNT(*), NULL,
+       next_due_at
+FROM channel_rows WHERE status_key = '{ACTIVE}' AND next_due_at > %s AND next_due_at < %s
+GROUP BY part_key, next_due_at, layer_key, category_key, officer_key"""  # noqa: S608
     every = parts is None
     with transaction.atomic() if every else nullcontext(), connection.cursor() as cursor:
         if every:
             # Every part: some 40,000 groups at 130,000 channels, which PostgreSQL would
             # sort rather than hash within its default 4 MB (0.37 s against 0.24).
             cursor.execute("SET LOCAL work_mem = '32MB'")
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, now, until])
         found = cursor.fetchall()
-    figures = {}
+    figures, falling = {}, {}
     names = {_grouping_bits(keys): (name, keys) for name, keys in GROUPINGS}
-    for bits, part, status, *keys, channels_in, kept in found:
+    for bits, part, status, *keys, channels_in, kept, due in found:
+        if bits is None:  # a lapse
+            layer, category, officer, _ = keys
+            falling.setdefault(part, []).append((due, layer, category, officer, channels_in))
+            continue
         name, grouped_by = names[bits]
         if name == "organization":
             if keys[-1] is None:
@@ -382,9 +392,8 @@ HAVING GROUPING({", ".join(KEYS)}) = {_grouping_bits(())} OR status_key = '{ACTI
             part_of["single" if counts[0] == 1 else "several"].append(values["organization_key"])
         else:
             part_of[name][values[grouped_by[0]]] = counts
-    falling = {}
-    for row in lapses(channels, now=now, until=until, by_part=True, factor=factor):
-        falling.setdefault(row[0], []).append(row[1:])
+    for rows_of_part in falling.values():
+        rows_of_part.sort(key=lambda row: row[0])
     return {
         part: Part(
             by_status=found["status"],

@@ -226,3 +226,33 @@ class HealthPart(ChoiceLabels, models.Model):
 
     def __str__(self):
         return f"Network-health part {self.id}: {self.value}"
+
+
+class HealthTally(ChoiceLabels, models.Model):
+    """How many channels every reader shares (their contact standard) fall in each group
+    of the network-health page, kept by database triggers as each change happens (migration
+    ``indicators.0012``, PostgreSQL; empty on SQLite), so that the page reads a few
+    thousand rows, not every channel, after a change that touched them all
+    (``indicators.tally``).
+
+    A row is a change of ``channels`` (positive or negative) in one group: ``grouping``
+    ``s`` (a status: ``label``), ``g`` (an organization's active channels: ``ref``), or,
+    over active channels under the informal channels' cadence ``factor`` (a climate
+    level's), ``l`` (a layer: ``label``), ``c`` (a category: ``label``) and ``o`` (an
+    officer: ``ref``), each by the day (``bucket``, days since 1970-01-01 UTC) on which
+    the channels fall due. A group's count is the sum of its rows: triggers only add rows,
+    and ``indicators.tally.compact`` folds each group's rows into one."""
+
+    factor = models.FloatField(_("cadence factor"), null=True)
+    grouping = models.CharField(_("grouping"), max_length=1)
+    label = models.CharField(_("label"), max_length=20, null=True)
+    ref = models.BigIntegerField(_("id"), null=True)
+    bucket = models.IntegerField(_("due day"))
+    channels = models.IntegerField(_("channels"))
+
+    class Meta:
+        indexes = [models.Index(fields=["factor"], name="health_tally_factor")]
+
+    def __str__(self):
+        group = self.label if self.ref is None else self.ref
+        return f"{self.grouping} {group} ({self.factor}, day {self.bucket}): {self.channels}"

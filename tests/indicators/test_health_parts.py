@@ -32,7 +32,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from contacts import imports
 from contacts.models import Channel, Climate, Contact, ImportBatch, Organization, Sensitivity
 from indicators import cache as figure_cache
-from indicators import health
+from indicators import health, tally
 from indicators.models import HealthPart
 from indicators.tasks import AHEAD, REFRESH_HEALTH_PARTS
 from tests import factories
@@ -458,7 +458,8 @@ STANDARD_ONLY = """"contacts_contact"."sensitivity" = 'standard'"""
 
 def health_page(client, user):
     """The page, its statements that read shared parts (``part_reads``: the standard
-    contacts' channels) and those that read the reader's own (``own_reads``)."""
+    contacts' channels), those that read the reader's own (``own_reads``), and those that
+    sum the tally (``tally_reads``: indicators.0012)."""
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("network_health"))
@@ -466,6 +467,9 @@ def health_page(client, user):
     reads = [q["sql"] for q in queries.captured_queries if "GROUPING SETS" in q["sql"]]
     response.part_reads = [sql for sql in reads if STANDARD_ONLY in sql]
     response.own_reads = [sql for sql in reads if STANDARD_ONLY not in sql]
+    response.tally_reads = [
+        q["sql"] for q in queries.captured_queries if "FROM indicators_healthtally" in q["sql"]
+    ]
     return response
 
 
@@ -479,6 +483,7 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
 ):
     later = NOW + 6 * HOUR
     with time_machine.travel(NOW, tick=False):
+        refreshed(NOW)  # the shared parts read under every level, as the task does
         first = health_page(client, lead)
     with time_machine.travel(later, tick=False):
         before = health_page(client, lead)  # kept, channels fallen due counted out
@@ -489,8 +494,12 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
         again = health_page(client, lead)
         expected = page_of(lead, later)
 
-    assert first.part_reads
+    assert not first.part_reads
     assert first.own_reads
+    assert not (first.tally_reads)
+    assert not (before.tally_reads)
+    assert not (after.tally_reads)
+    assert not (again.tally_reads)
     assert not (before.part_reads)
     assert not (before.own_reads)
     assert not (again.part_reads)
@@ -498,14 +507,14 @@ def test_after_any_committed_change_the_page_shows_the_figures_computed_then(
     assert shown(after) == shown(again) == expected
     assert shown(after) != shown(before)
     # The reader's own channels read again after a change to what they read; of the shared
-    # parts, one (filtered to it), every one (unfiltered) after the climate's, none after a
-    # grant's.
+    # parts, one (filtered to it); none after a grant's or the climate's (the parts under
+    # each level's factor are kept).
     assert len(after.own_reads) == (change in {"grant", "team", "climate"})
-    if change == "grant":
+    if change in {"grant", "climate"}:
         assert after.part_reads == []
     else:
         (read,) = after.part_reads
-        assert ("= ANY(ARRAY" in read) is (change != "climate"), read
+        assert "= ANY(ARRAY" in read, read
 
 
 @pytest.mark.usefixtures("spread")
@@ -518,11 +527,10 @@ def test_readers_share_the_standard_contacts_parts_and_never_their_own(
             assert shown(response) == page_of(user, NOW)
         assert page_of(analyst, NOW) != page_of(lead, NOW)  # the restricted contact
 
-    (read,) = pages[0].part_reads
-    assert "= ANY(ARRAY" not in read  # every shared part, the first reader's
-    # The others read their own channels only (the analyst sees no restricted contact
-    # here: the statement reads none).
-    assert [len(response.part_reads) for response in pages] == [1, 0, 0, 0]
+    # The first reader sums the tally (no part kept yet); the others read their own
+    # channels only (the analyst sees no restricted contact here: the statement reads none).
+    assert [len(response.tally_reads) for response in pages] == [1, 0, 0, 0]
+    assert [len(response.part_reads) for response in pages] == [0, 0, 0, 0]
     assert [len(response.own_reads) for response in pages] == [1, 1, 1, 0]
 
 
@@ -583,23 +591,32 @@ def test_the_first_and_the_last_part_move_alone_and_together(parts_in_place):
 
 
 @pytest.mark.usefixtures("spread")
-def test_many_parts_changed_are_read_with_all_the_others(
-    parts_in_place, client, lead, owner, monkeypatch
+def test_a_change_to_a_few_parts_reads_them_and_to_more_sums_the_tally(
+    parts_in_place, client, lead, owner
 ):
-    monkeypatch.setattr(health, "PARTS_READ_APART", 2)
     with time_machine.travel(NOW, tick=False):
-        health_page(client, lead)
-        contacts = Contact.objects.filter(channels__officer=owner).distinct()
-        touched = {part_of(contact) for contact in contacts}
-        assert len(touched) > 2
+        refreshed(NOW)  # every part read and kept, as the task does
+        assert not health_page(client, lead).part_reads
+        contacts = Contact.objects.filter(channels__officer=owner).order_by("pk")
+        by_part = {part_of(contact): contact.pk for contact in contacts}
+        assert len(by_part) > figure_cache.READ_BEFORE_TALLY + 1
+        few = list(by_part.values())[: figure_cache.READ_BEFORE_TALLY]
+        Contact.objects.filter(pk__in=few).update(layer="narrative")
+        after_few = health_page(client, lead)
+        expected_after_few = page_of(lead, NOW)
         contacts.update(layer="narrative")
-        after = health_page(client, lead)
+        after_many = health_page(client, lead)
         again = health_page(client, lead)
 
-        (read,) = after.part_reads
-        assert "= ANY(ARRAY" not in read  # every part, not those three
-        assert not again.part_reads
-        assert shown(after) == shown(again) == page_of(lead, NOW)
+    (read,) = after_few.part_reads
+    assert "= ANY(ARRAY" in read  # those parts only
+    assert not after_few.tally_reads
+    assert not after_many.part_reads
+    assert len(after_many.tally_reads) == 1
+    assert not again.part_reads
+    assert not again.tally_reads
+    assert shown(after_few) == expected_after_few != shown(after_many)
+    assert shown(after_many) == shown(again) == page_of(lead, NOW)
 
 
 @pytest.mark.usefixtures("spread")
@@ -617,8 +634,9 @@ def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
     )
     factories.ChannelFactory(officer=outsider, contact=hidden)
     with time_machine.travel(NOW, tick=False):
+        refreshed(NOW)  # every part read and kept, as the task does
         for user in (lead, admin_user):
-            health_page(client, user)  # every part read and kept
+            health_page(client, user)
         # A change in the hidden contact's part: that part alone is read again.
         Contact.objects.filter(pk=hidden.pk).update(layer="narrative")
         seen = {user: health_page(client, user) for user in (lead, admin_user)}
@@ -640,6 +658,9 @@ def test_a_protected_contact_the_reader_may_not_see_is_in_no_part_of_theirs(
             hidden.organization_id in entry.figures.single_channel + entry.figures.several
             for entry in shared.values()
         )
+        # Nor the tally.
+        summed = tally.shared_part(now=NOW, until=NOW + DAY, factor=factor)
+        assert hidden.organization_id not in summed.single_channel + summed.several
 
 
 # The refresh: the shared parts read before a reader needs them

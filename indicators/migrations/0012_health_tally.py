@@ -1,0 +1,262 @@
+"""The network-health figures every reader shares, kept as changes happen (issue 21).
+
+After a change touching every part of indicators.0006 (a bulk edit of channels, of the
+contacts' organizations, layers, categories or sensitivities, an import across the
+mission), the first reader of ``/health/`` read every shared channel: about twice the
+floor, over the 150 ms target. Here triggers keep, in ``indicators_healthtally``, how many
+channels of standard contacts fall in each group the page shows, so that the page sums a
+few thousand rows instead (``indicators.tally``):
+
+- by status; per organization, its active channels (the single-channel organizations);
+- over active channels, under each informal cadence factor of the climate levels (the
+  table ``indicators_health_factor``, of ``CLIMATE_FACTORS`` when this migration ran:
+  ``indicators.tally.keep_up`` writes it again and reads the tally anew when the settings
+  change), per layer, category and officer, and by the day (UTC) on which the channels fall
+  due, so that a reader counts those due after ``now`` from the days after it, and reads
+  the channels falling due within its own day or two, found through an index of the active
+  channels by cadence, kind and start of count (a range of starts per cadence and kind).
+
+The rows are changes: each statement on the channels or the contacts adds, for the rows it
+wrote, what they count now less what they counted before, summed per group (no row is
+updated in place, so writers never wait for one another here). A channel counts while it
+and its contact both exist and the contact is standard, as the shared figures read them.
+A contact's update that does not change what they read (organization, layer, category,
+sensitivity) writes nothing. The days before yesterday are all one to a reader (their
+channels are overdue): ``indicators.tally.compact`` folds them into one row per group.
+``TRUNCATE`` of either table empties the tally (which then holds no channel, as the tables
+do) and marks nothing folded. ``indicators_health_factor`` has no model, so a test's flush
+leaves it.
+"""
+
+from django.conf import settings
+from django.db import migrations, models
+
+import contacts.models.choices
+
+TALLY = "indicators_healthtally"
+# The factors the tally is kept under, each with the day before which its rows have been
+# folded into the day before it (indicators.tally.compact): a reader reads days from then on.
+FACTORS = "indicators_health_factor"
+NOTHING_FOLDED = -(2**31)
+ACTIVE = "active"
+STANDARD = "standard"
+DAY = 86400
+
+# A channel's start of count and its next due moment under factor f.factor, as
+# contacts.querysets.ChannelQuerySet.with_due computes them (the same expression, so the
+# day found here is the day it gives).
+COUNTED_FROM = (
+    "GREATEST(COALESCE(ch.last_touch_at, ch.created_at), "
+    "COALESCE(ch.count_restarted_at, COALESCE(ch.last_touch_at, ch.created_at)))"
+)
+DUE = (
+    "(r.counted_from + (r.cadence_days * CASE WHEN r.kind = 'informal' "
+    "THEN 24.0::float8 * f.factor ELSE 24.0::float8 END) * INTERVAL '1 hour')"
+)
+# The columns of ``r``, the channels counted (``n``: 1 or -1) with their contacts.
+ROW = (
+    "ch.status, ch.officer_id, c.layer, c.category, c.organization_id, "
+    f"{COUNTED_FROM} AS counted_from, ch.cadence_days, ch.kind"
+)
+
+# Given ``r``, what its rows count, summed per group. Only this file's constants are
+# interpolated.
+ADD = f"""
+INSERT INTO {TALLY} (factor, grouping, label, ref, bucket, channels)
+SELECT factor, grouping, label, ref, bucket, sum(n) FROM (
+    SELECT NULL::float8 AS factor, 's' AS grouping, r.status::text AS label,
+           NULL::bigint AS ref, 0 AS bucket, r.n FROM r
+    UNION ALL
+    SELECT NULL, 'g', NULL, r.organization_id, 0, r.n FROM r
+    WHERE r.status = '{ACTIVE}' AND r.organization_id IS NOT NULL
+    UNION ALL
+    SELECT f.factor, k.grouping, k.label, k.ref,
+           floor(extract(epoch FROM {DUE}) / {DAY})::int, r.n
+    FROM r CROSS JOIN {FACTORS} f
+    CROSS JOIN LATERAL (VALUES ('l', r.layer::text, NULL::bigint),
+                               ('c', r.category::text, NULL::bigint),
+                               ('o', NULL::text, r.officer_id::bigint)) k (grouping, label, ref)
+    WHERE r.status = '{ACTIVE}'
+) counted GROUP BY factor, grouping, label, ref, bucket HAVING sum(n) <> 0"""  # noqa: S608
+
+# The active channels by cadence, kind and start of count: a reader finds those falling due
+# within its day or two through it, cadence by cadence (indicators.tally.WITHIN).
+INDEX = "contacts_channel_counted_from"
+INDEX_SQL = (
+    f"CREATE INDEX {INDEX} ON contacts_channel "
+    f"(cadence_days, kind, ({COUNTED_FROM.replace('ch.', '')})) WHERE status = '{ACTIVE}'"
+)
+
+# Every channel, as a new tally is read (indicators.tally.rebuild).
+EVERY_CHANNEL = f"""
+WITH r AS (
+    SELECT 1 AS n, {ROW} FROM contacts_channel ch
+    JOIN contacts_contact c ON c.id = ch.contact_id WHERE c.sensitivity = '{STANDARD}')
+{ADD}"""  # noqa: S608
+
+CHANNEL_COLUMNS = (
+    "status",
+    "officer_id",
+    "contact_id",
+    "kind",
+    "cadence_days",
+    "last_touch_at",
+    "created_at",
+    "count_restarted_at",
+)
+CONTACT_COLUMNS = ("organization_id", "layer", "category", "sensitivity")
+
+
+def _same(columns, left: str, right: str) -> str:
+    return (
+        f"({', '.join(f'{left}.{c}' for c in columns)}) IS NOT DISTINCT FROM "
+        f"({', '.join(f'{right}.{c}' for c in columns)})"
+    )
+
+
+KEEP = f"""
+CREATE OR REPLACE FUNCTION indicators_keep_health_tally() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM {TALLY};
+        UPDATE {FACTORS} SET folded_before = {NOTHING_FOLDED};
+    ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'INSERT' THEN
+        WITH r AS (
+            SELECT 1 AS n, {ROW} FROM new_rows ch
+            JOIN contacts_contact c ON c.id = ch.contact_id
+            WHERE c.sensitivity = '{STANDARD}')
+        {ADD};
+    ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'DELETE' THEN
+        WITH r AS (
+            SELECT -1 AS n, {ROW} FROM old_rows ch
+            JOIN contacts_contact c ON c.id = ch.contact_id
+            WHERE c.sensitivity = '{STANDARD}')
+        {ADD};
+    ELSIF TG_TABLE_NAME = 'contacts_channel' THEN
+        -- An update: the rows whose counted columns changed, before (less) and after.
+        WITH r AS (
+            SELECT -1 AS n, {ROW} FROM old_rows ch
+            JOIN contacts_contact c ON c.id = ch.contact_id
+            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
+                SELECT FROM new_rows other
+                WHERE other.id = ch.id AND {_same(CHANNEL_COLUMNS, "other", "ch")})
+            UNION ALL
+            SELECT 1, {ROW} FROM new_rows ch
+            JOIN contacts_contact c ON c.id = ch.contact_id
+            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
+                SELECT FROM old_rows other
+                WHERE other.id = ch.id AND {_same(CHANNEL_COLUMNS, "other", "ch")}))
+        {ADD};
+    ELSIF TG_OP = 'INSERT' THEN
+        WITH r AS (
+            SELECT 1 AS n, {ROW} FROM new_rows c
+            JOIN contacts_channel ch ON ch.contact_id = c.id
+            WHERE c.sensitivity = '{STANDARD}')
+        {ADD};
+    ELSIF TG_OP = 'DELETE' THEN
+        WITH r AS (
+            SELECT -1 AS n, {ROW} FROM old_rows c
+            JOIN contacts_channel ch ON ch.contact_id = c.id
+            WHERE c.sensitivity = '{STANDARD}')
+        {ADD};
+    ELSE
+        -- A contact's update: its channels as it was (less) and as it is, when a column
+        -- they are counted by changed (or its id: no partner to compare with).
+        WITH r AS (
+            SELECT -1 AS n, {ROW} FROM old_rows c
+            JOIN contacts_channel ch ON ch.contact_id = c.id
+            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
+                SELECT FROM new_rows other
+                WHERE other.id = c.id AND {_same(CONTACT_COLUMNS, "other", "c")})
+            UNION ALL
+            SELECT 1, {ROW} FROM new_rows c
+            JOIN contacts_channel ch ON ch.contact_id = c.id
+            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
+                SELECT FROM old_rows other
+                WHERE other.id = c.id AND {_same(CONTACT_COLUMNS, "other", "c")}))
+        {ADD};
+    END IF;
+    RETURN NULL;
+END
+$$
+"""  # noqa: S608
+
+EVENTS = (
+    ("i", "INSERT", "REFERENCING NEW TABLE AS new_rows"),
+    ("u", "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("d", "DELETE", "REFERENCING OLD TABLE AS old_rows"),
+    ("t", "TRUNCATE", ""),
+)
+TABLES = ("contacts_channel", "contacts_contact")
+
+
+def _name(table: str, suffix: str) -> str:
+    return f"indicators_tally_{table}_{suffix}"[:63]
+
+
+def factors() -> list[float]:
+    """The informal cadence factors of the climate levels, each once, in order."""
+    return sorted({float(factor) for factor in settings.CLIMATE_FACTORS.values()})
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    execute = schema_editor.execute
+    execute(
+        f"CREATE TABLE {FACTORS} (factor double precision PRIMARY KEY, "
+        f"folded_before integer NOT NULL DEFAULT {NOTHING_FOLDED})"
+    )
+    execute(f"INSERT INTO {FACTORS} (factor) SELECT unnest(%s::float8[])", [factors()])
+    execute(KEEP)
+    for table in TABLES:
+        for suffix, event, referencing in EVENTS:
+            execute(
+                f"CREATE TRIGGER {_name(table, suffix)} AFTER {event} ON {table} {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION indicators_keep_health_tally()"
+            )
+    execute(EVERY_CHANNEL)
+    execute(INDEX_SQL)
+    execute("ANALYZE contacts_channel")
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    execute = schema_editor.execute
+    for table in TABLES:
+        for suffix, _, _ in EVENTS:
+            execute(f"DROP TRIGGER {_name(table, suffix)} ON {table}")
+    execute("DROP FUNCTION indicators_keep_health_tally()")
+    execute(f"DROP INDEX {INDEX}")
+    execute(f"DROP TABLE {FACTORS}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("indicators", "0011_health_parts_read_columns")]
+
+    operations = [
+        migrations.CreateModel(
+            name="HealthTally",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("factor", models.FloatField(null=True, verbose_name="cadence factor")),
+                ("grouping", models.CharField(max_length=1, verbose_name="grouping")),
+                ("label", models.CharField(max_length=20, null=True, verbose_name="label")),
+                ("ref", models.BigIntegerField(null=True, verbose_name="id")),
+                ("bucket", models.IntegerField(verbose_name="due day")),
+                ("channels", models.IntegerField(verbose_name="channels")),
+            ],
+            options={
+                "indexes": [models.Index(fields=["factor"], name="health_tally_factor")],
+            },
+            bases=(contacts.models.choices.ChoiceLabels, models.Model),
+        ),
+        migrations.RunPython(create, drop, elidable=False),
+    ]
