@@ -107,10 +107,20 @@ CHANNEL_COLUMNS = (
 CONTACT_COLUMNS = ("organization_id", "layer", "category", "sensitivity")
 
 
-def _same(columns, left: str, right: str) -> str:
+def _changed(columns) -> str:
+    """The rows of an update whose ``columns`` changed (or whose id did: no partner), each
+    as it was (``was``, its id ``was_id``) and as it is (``now``, ``now_id``), NULL on the
+    side it lacks. A full join,
+    which PostgreSQL runs by hashing or merging only: the plan kept for the function after
+    a one-row update stays linear for a bulk one (an anti-join kept as a nested loop over
+    the transition tables, which have no index, would not)."""
+    before = ", ".join(f"was.{column}" for column in columns)
+    after = ", ".join(f"now.{column}" for column in columns)
+    # Only this file's constants are interpolated.
     return (
-        f"({', '.join(f'{left}.{c}' for c in columns)}) IS NOT DISTINCT FROM "
-        f"({', '.join(f'{right}.{c}' for c in columns)})"
+        "SELECT was.id AS was_id, was, now.id AS now_id, now "  # noqa: S608
+        "FROM old_rows was FULL JOIN new_rows now ON now.id = was.id "
+        f"WHERE was.id IS NULL OR now.id IS NULL OR ({before}) IS DISTINCT FROM ({after})"
     )
 
 
@@ -135,18 +145,15 @@ BEGIN
         {ADD};
     ELSIF TG_TABLE_NAME = 'contacts_channel' THEN
         -- An update: the rows whose counted columns changed, before (less) and after.
-        WITH r AS (
-            SELECT -1 AS n, {ROW} FROM old_rows ch
+        WITH changed AS ({_changed(CHANNEL_COLUMNS)}),
+        r AS (
+            SELECT -1 AS n, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.was).*) ch
             JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
-                SELECT FROM new_rows other
-                WHERE other.id = ch.id AND {_same(CHANNEL_COLUMNS, "other", "ch")})
+            WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
             UNION ALL
-            SELECT 1, {ROW} FROM new_rows ch
+            SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) ch
             JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
-                SELECT FROM old_rows other
-                WHERE other.id = ch.id AND {_same(CHANNEL_COLUMNS, "other", "ch")}))
+            WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
         {ADD};
     ELSIF TG_OP = 'INSERT' THEN
         WITH r AS (
@@ -163,18 +170,15 @@ BEGIN
     ELSE
         -- A contact's update: its channels as it was (less) and as it is, when a column
         -- they are counted by changed (or its id: no partner to compare with).
-        WITH r AS (
-            SELECT -1 AS n, {ROW} FROM old_rows c
+        WITH changed AS ({_changed(CONTACT_COLUMNS)}),
+        r AS (
+            SELECT -1 AS n, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.was).*) c
             JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
-                SELECT FROM new_rows other
-                WHERE other.id = c.id AND {_same(CONTACT_COLUMNS, "other", "c")})
+            WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
             UNION ALL
-            SELECT 1, {ROW} FROM new_rows c
+            SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) c
             JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE c.sensitivity = '{STANDARD}' AND NOT EXISTS (
-                SELECT FROM old_rows other
-                WHERE other.id = c.id AND {_same(CONTACT_COLUMNS, "other", "c")}))
+            WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
         {ADD};
     END IF;
     RETURN NULL;

@@ -398,3 +398,19 @@ def test_the_task_folds_the_tally(network):
 
     assert HealthTally.objects.count() == groups.distinct().count()
     assert_tally_sums_to_the_channels()
+
+
+def test_the_triggers_pair_an_updates_rows_by_a_full_join_only(db):
+    """PostgreSQL keeps the plan of a trigger function's statement once made, sized for the
+    transition tables of that first statement (which have no index): an anti-join or a
+    join between the two transition tables planned after a one-row update stays a nested
+    loop for a bulk one, quadratic in its rows (a statement over every channel ran for
+    more than ten minutes so). A full join is hashed or merged, never a nested loop."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('indicators_keep_health_tally'::regproc)")
+        (source,) = cursor.fetchone()
+    both = [line for line in source.splitlines() if "old_rows" in line and "new_rows" in line]
+
+    assert "EXISTS" not in source.upper()
+    assert len(both) == 2
+    assert all("old_rows was FULL JOIN new_rows now ON now.id = was.id" in line for line in both)
