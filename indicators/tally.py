@@ -12,8 +12,9 @@ read agree.
 
 ``keep_up`` (the task of ``indicators.tasks``, every 15 seconds) folds each group's rows
 into one, the days before yesterday into one (``compact``), and reads the tally anew when
-the cadence factors of the settings are not those it is kept under (``rebuild``, after a
-deployment changed ``CLIMATE_FACTORS``); meanwhile ``shared_part`` answers None for a
+the settings name a cadence factor it is not kept under (``rebuild``, after a deployment
+changed ``CLIMATE_FACTORS``; the factors it was kept under stay, so that processes whose
+settings differ do not read it anew in turn); meanwhile ``shared_part`` answers None for a
 factor it does not keep and the page reads the channels.
 """
 
@@ -177,15 +178,14 @@ WITH placed AS (
     SELECT id, factor, grouping, label, ref, bucket, CASE
         WHEN factor IS NOT NULL AND bucket < %(before)s THEN %(before)s - 1 ELSE bucket
     END AS day FROM {TALLY}),
-groups AS (
-    SELECT factor, grouping, label, ref, day FROM placed
-    GROUP BY factor, grouping, label, ref, day HAVING count(*) > 1 OR bool_or(bucket <> day)),
+grouped AS (
+    SELECT id, bucket, day,
+           count(*) OVER (PARTITION BY factor, grouping, label, ref, day) AS rows_in_group
+    FROM placed),
 gone AS (
-    DELETE FROM {TALLY} row USING placed, groups
-    WHERE row.id = placed.id AND placed.factor IS NOT DISTINCT FROM groups.factor
-      AND placed.grouping = groups.grouping AND placed.label IS NOT DISTINCT FROM groups.label
-      AND placed.ref IS NOT DISTINCT FROM groups.ref AND placed.day = groups.day
-    RETURNING row.factor, row.grouping, row.label, row.ref, placed.day, row.channels),
+    DELETE FROM {TALLY} row USING grouped
+    WHERE row.id = grouped.id AND (grouped.rows_in_group > 1 OR grouped.bucket <> grouped.day)
+    RETURNING row.factor, row.grouping, row.label, row.ref, grouped.day, row.channels),
 kept AS (
     INSERT INTO {TALLY} (factor, grouping, label, ref, bucket, channels)
     SELECT factor, grouping, label, ref, day, sum(channels) FROM gone
@@ -208,27 +208,35 @@ def kept_factors() -> list[float]:
 
 
 @transaction.atomic
-def rebuild() -> None:
-    """Keep the tally under the settings' factors from now on, and read it anew from every
-    channel. Waits for the transactions writing channels or contacts to end, and holds new
-    ones until it commits (they read the factors' table under a lock this one excludes)."""
+def rebuild(*, only_the_settings: bool = False) -> None:
+    """Keep the tally under the settings' factors from now on, besides those it was kept
+    under (so that processes whose settings differ, as in a rolling deployment, do not
+    read it anew in turn; ``only_the_settings``: drop the others), and read it anew from
+    every channel. Waits for the transactions writing channels or contacts to end, and
+    holds new ones until it commits (they read the factors' table under a lock this one
+    excludes)."""
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {FACTORS} IN ACCESS EXCLUSIVE MODE")
+        factors = set(SCHEMA.factors())
+        if not only_the_settings:
+            cursor.execute(f"SELECT factor FROM {FACTORS}")  # noqa: S608
+            factors |= {row[0] for row in cursor.fetchall()}
         cursor.execute(f"DELETE FROM {FACTORS}")  # noqa: S608
         cursor.execute(
             f"INSERT INTO {FACTORS} (factor) SELECT unnest(%s::float8[])",  # nothing folded
-            [SCHEMA.factors()],
+            [sorted(factors)],
         )
         cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608
         cursor.execute(SCHEMA.EVERY_CHANNEL)
 
 
 def keep_up(*, now: dt.datetime) -> int:
-    """The task's part: read the tally anew if the settings' factors changed, else fold
-    its rows at ``now``: how many rows went (or were read anew). Nothing on SQLite."""
+    """The task's part: read the tally anew if the settings name a factor it is not kept
+    under, else fold its rows at ``now``: how many rows went (or were read anew). Nothing
+    on SQLite."""
     if connection.vendor != "postgresql":
         return 0
-    if kept_factors() != SCHEMA.factors():
+    if set(SCHEMA.factors()) - set(kept_factors()):
         rebuild()
         return HealthTally.objects.count()
     return compact(now=now)

@@ -124,62 +124,109 @@ def _changed(columns) -> str:
     )
 
 
+# Beyond this many rows a statement's own copy of each statement below runs: PostgreSQL
+# keeps a trigger statement's plan from its first run in a session, sized for that run's
+# rows, and a plan made for a bulk statement (hashing every contact or channel) would cost
+# every later one-row write as much; one made for a row, kept for a bulk one, stays linear.
+BULK = 500
+
+
+def _sized(rows: str, statements: str) -> str:
+    """``statements`` as two copies of themselves, each planned for its own sizes: the
+    transition table ``rows`` holding a few rows, or more than ``BULK``."""
+    return (
+        f"IF (SELECT count(*) FROM {rows}) > {BULK} THEN{statements}\n"  # noqa: S608
+        f"        ELSE{statements}\n        END IF;"
+    )
+
+
+def _contacts_locked(*rows: str) -> str:
+    """Lock the contacts the channels in ``rows`` name, in id order, before the channels
+    are counted in the next statement (which reads them anew): a transaction changing one
+    of them (its sensitivity, layer...) waits for this one to end, or this one for it, so
+    neither counts the other's rows as they were before it (a channel inserted beside a
+    contact made restricted would stay in the shared figures). FOR NO KEY UPDATE, the lock
+    the contact's own update takes when its channels' dates are stored again
+    (``contacts.contact_dates``): two writers of one contact's channels wait for one
+    another here, where a shared lock each would deadlock as both then update the contact.
+    A foreign key's check (FOR KEY SHARE) does not wait for it."""
+    named = " UNION ".join(f"SELECT contact_id FROM {table}" for table in rows)  # noqa: S608
+    return (
+        f"\n            PERFORM FROM contacts_contact WHERE id IN ({named}) ORDER BY id "
+        "FOR NO KEY UPDATE;"
+    )
+
+
+def _channels(sign: str, table: str) -> str:
+    return f"""
+            WITH r AS (
+                SELECT {sign} AS n, {ROW} FROM {table} ch
+                JOIN contacts_contact c ON c.id = ch.contact_id
+                WHERE c.sensitivity = '{STANDARD}')
+            {ADD};"""  # noqa: S608
+
+
+CHANNELS_UPDATED = f"""
+            WITH changed AS ({_changed(CHANNEL_COLUMNS)}),
+            r AS (
+                SELECT -1 AS n, {ROW} FROM changed
+                CROSS JOIN LATERAL (SELECT (changed.was).*) ch
+                JOIN contacts_contact c ON c.id = ch.contact_id
+                WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
+                UNION ALL
+                SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) ch
+                JOIN contacts_contact c ON c.id = ch.contact_id
+                WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
+            {ADD};"""  # noqa: S608
+
+
+def _contacts(sign: str, table: str) -> str:
+    return f"""
+            WITH r AS (
+                SELECT {sign} AS n, {ROW} FROM {table} c
+                JOIN contacts_channel ch ON ch.contact_id = c.id
+                WHERE c.sensitivity = '{STANDARD}')
+            {ADD};"""  # noqa: S608
+
+
+CONTACTS_UPDATED = f"""
+            WITH changed AS ({_changed(CONTACT_COLUMNS)}),
+            r AS (
+                SELECT -1 AS n, {ROW} FROM changed
+                CROSS JOIN LATERAL (SELECT (changed.was).*) c
+                JOIN contacts_channel ch ON ch.contact_id = c.id
+                WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
+                UNION ALL
+                SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) c
+                JOIN contacts_channel ch ON ch.contact_id = c.id
+                WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
+            {ADD};"""  # noqa: S608
+
 KEEP = f"""
 CREATE OR REPLACE FUNCTION indicators_keep_health_tally() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
+        -- Not beside a fold, whose new rows this would not see.
+        LOCK TABLE {FACTORS} IN SHARE UPDATE EXCLUSIVE MODE;
         DELETE FROM {TALLY};
         UPDATE {FACTORS} SET folded_before = {NOTHING_FOLDED};
     ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'INSERT' THEN
-        WITH r AS (
-            SELECT 1 AS n, {ROW} FROM new_rows ch
-            JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE c.sensitivity = '{STANDARD}')
-        {ADD};
+        {_sized("new_rows", _contacts_locked("new_rows") + _channels("1", "new_rows"))}
     ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'DELETE' THEN
-        WITH r AS (
-            SELECT -1 AS n, {ROW} FROM old_rows ch
-            JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE c.sensitivity = '{STANDARD}')
-        {ADD};
+        {_sized("old_rows", _contacts_locked("old_rows") + _channels("-1", "old_rows"))}
     ELSIF TG_TABLE_NAME = 'contacts_channel' THEN
         -- An update: the rows whose counted columns changed, before (less) and after.
-        WITH changed AS ({_changed(CHANNEL_COLUMNS)}),
-        r AS (
-            SELECT -1 AS n, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.was).*) ch
-            JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
-            UNION ALL
-            SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) ch
-            JOIN contacts_contact c ON c.id = ch.contact_id
-            WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
-        {ADD};
+        {_sized("new_rows", _contacts_locked("old_rows", "new_rows") + CHANNELS_UPDATED)}
     ELSIF TG_OP = 'INSERT' THEN
-        WITH r AS (
-            SELECT 1 AS n, {ROW} FROM new_rows c
-            JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE c.sensitivity = '{STANDARD}')
-        {ADD};
+        {_sized("new_rows", _contacts("1", "new_rows"))}
     ELSIF TG_OP = 'DELETE' THEN
-        WITH r AS (
-            SELECT -1 AS n, {ROW} FROM old_rows c
-            JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE c.sensitivity = '{STANDARD}')
-        {ADD};
+        {_sized("old_rows", _contacts("-1", "old_rows"))}
     ELSE
         -- A contact's update: its channels as it was (less) and as it is, when a column
-        -- they are counted by changed (or its id: no partner to compare with).
-        WITH changed AS ({_changed(CONTACT_COLUMNS)}),
-        r AS (
-            SELECT -1 AS n, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.was).*) c
-            JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
-            UNION ALL
-            SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) c
-            JOIN contacts_channel ch ON ch.contact_id = c.id
-            WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
-        {ADD};
+        -- they are counted by changed (or its id: no partner to compare with). The
+        -- statement holds the contacts' rows: a channel's writer waits for it.
+        {_sized("new_rows", CONTACTS_UPDATED)}
     END IF;
     RETURN NULL;
 END
