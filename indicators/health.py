@@ -94,21 +94,31 @@ def lapses(channels, *, now, until, factor=None) -> tuple:
     (excluded), if nothing is touched, restarted or created and no climate level starts
     meanwhile: (moment, layer, category, officer id, channels) by moment, one statement;
     ``factor``: under that cadence factor of informal channels, not the climate's now."""
+    falling = channels.with_due(now, factor=factor).filter(
+        status=ACTIVE, next_due_at__gt=now, next_due_at__lt=until
+    )
     rows = (
-        channels.with_due(now, factor=factor)
-        .filter(status=ACTIVE, next_due_at__gt=now, next_due_at__lt=until)
-        .order_by()
+        falling_by_moment(falling)
+        .order_by("next_due_at")
+        .values_list("next_due_at", "layer_key", "category_key", "officer_key", "falling")
+    )
+    return tuple(rows)
+
+
+def falling_by_moment(channels):
+    """``channels`` (annotated ``with_due``) counted by due moment, layer, category and
+    officer: ``next_due_at``, ``layer_key``, ``category_key``, ``officer_key``,
+    ``falling``."""
+    return (
+        channels.order_by()
         .values(
             "next_due_at",
             layer_key=F("contact__layer"),
             category_key=F("contact__category"),
             officer_key=F("officer_id"),
         )
-        .annotate(rows=Count("pk"))
-        .order_by("next_due_at")
-        .values_list("next_due_at", "layer_key", "category_key", "officer_key", "rows")
+        .annotate(falling=Count("pk"))
     )
-    return tuple(rows)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections import defaultdict
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, F
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from contacts.models import Channel
@@ -85,19 +85,11 @@ def shared_part(*, now: dt.datetime, until: dt.datetime, factor: float) -> healt
     start, end, hours = EPOCH + first * DAY, EPOCH + after * DAY, 24.0 * factor
     # This module's statement; values travel as parameters.
     within = RawSQL(WITHIN, [start, hours, end, hours], output_field=BooleanField())  # noqa: S611
-    due = (
+    due = health.falling_by_moment(
         Channel.objects.seen_by_all_staff()
         .filter(within)
         .with_due(now, factor=factor)
         .filter(status=health.ACTIVE, next_due_at__gte=start, next_due_at__lt=end)
-        .order_by()
-        .values(
-            "next_due_at",
-            layer_key=F("contact__layer"),
-            category_key=F("contact__category"),
-            officer_key=F("officer_id"),
-        )
-        .annotate(falling=Count("pk"))
     )
     try:
         due_sql, due_params = due.query.sql_with_params()

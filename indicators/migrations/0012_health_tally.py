@@ -157,50 +157,48 @@ def _contacts_locked(*rows: str) -> str:
     )
 
 
-def _channels(sign: str, table: str) -> str:
+def _counted(
+    sign: str, channels="contacts_channel ch", contacts="contacts_contact c", where=""
+) -> str:
+    """The channels ``ch`` joined to their contacts ``c``, standard ones, each counted
+    ``sign`` (1 or -1): either side may be a transition table or an update's rows."""
+    # Only this file's constants and clauses are interpolated.
+    return (
+        f"SELECT {sign} AS n, {ROW} FROM {channels} JOIN {contacts} "  # noqa: S608
+        f"ON c.id = ch.contact_id WHERE c.sensitivity = '{STANDARD}'{where}"
+    )
+
+
+def _updated(columns, side: str) -> str:
+    """An update's rows of the channels (``side`` 'ch') or the contacts ('c') whose
+    ``columns`` changed, counted as they were (less) and as they are."""
+    before, after = (
+        f"changed CROSS JOIN LATERAL (SELECT (changed.{row}).*) {side}" for row in ("was", "now")
+    )
+    if side == "c":  # the channels first, then the contacts' rows in parentheses
+        before, after = (
+            _counted(sign, contacts=f"({rows})", where=f" AND changed.{row}_id IS NOT NULL")
+            for sign, rows, row in (("-1", before, "was"), ("1", after, "now"))
+        )
+    else:
+        before, after = (
+            _counted(sign, channels=rows, where=f" AND changed.{row}_id IS NOT NULL")
+            for sign, rows, row in (("-1", before, "was"), ("1", after, "now"))
+        )
     return f"""
-            WITH r AS (
-                SELECT {sign} AS n, {ROW} FROM {table} ch
-                JOIN contacts_contact c ON c.id = ch.contact_id
-                WHERE c.sensitivity = '{STANDARD}')
-            {ADD};"""  # noqa: S608
+            WITH changed AS ({_changed(columns)}),
+            r AS ({before}
+                  UNION ALL {after})
+            {ADD};"""
 
 
-CHANNELS_UPDATED = f"""
-            WITH changed AS ({_changed(CHANNEL_COLUMNS)}),
-            r AS (
-                SELECT -1 AS n, {ROW} FROM changed
-                CROSS JOIN LATERAL (SELECT (changed.was).*) ch
-                JOIN contacts_contact c ON c.id = ch.contact_id
-                WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
-                UNION ALL
-                SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) ch
-                JOIN contacts_contact c ON c.id = ch.contact_id
-                WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
-            {ADD};"""  # noqa: S608
-
-
-def _contacts(sign: str, table: str) -> str:
+def _inserted_or_deleted(sign: str, table: str, side: str) -> str:
+    rows = f"{table} {side}"
+    counted = _counted(sign, channels=rows) if side == "ch" else _counted(sign, contacts=rows)
     return f"""
-            WITH r AS (
-                SELECT {sign} AS n, {ROW} FROM {table} c
-                JOIN contacts_channel ch ON ch.contact_id = c.id
-                WHERE c.sensitivity = '{STANDARD}')
-            {ADD};"""  # noqa: S608
+            WITH r AS ({counted})
+            {ADD};"""
 
-
-CONTACTS_UPDATED = f"""
-            WITH changed AS ({_changed(CONTACT_COLUMNS)}),
-            r AS (
-                SELECT -1 AS n, {ROW} FROM changed
-                CROSS JOIN LATERAL (SELECT (changed.was).*) c
-                JOIN contacts_channel ch ON ch.contact_id = c.id
-                WHERE changed.was_id IS NOT NULL AND c.sensitivity = '{STANDARD}'
-                UNION ALL
-                SELECT 1, {ROW} FROM changed CROSS JOIN LATERAL (SELECT (changed.now).*) c
-                JOIN contacts_channel ch ON ch.contact_id = c.id
-                WHERE changed.now_id IS NOT NULL AND c.sensitivity = '{STANDARD}')
-            {ADD};"""  # noqa: S608
 
 KEEP = f"""
 CREATE OR REPLACE FUNCTION indicators_keep_health_tally() RETURNS trigger
@@ -212,21 +210,21 @@ BEGIN
         DELETE FROM {TALLY};
         UPDATE {FACTORS} SET folded_before = {NOTHING_FOLDED};
     ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'INSERT' THEN
-        {_sized("new_rows", _contacts_locked("new_rows") + _channels("1", "new_rows"))}
+        {_sized("new_rows", _contacts_locked("new_rows") + _inserted_or_deleted("1", "new_rows", "ch"))}
     ELSIF TG_TABLE_NAME = 'contacts_channel' AND TG_OP = 'DELETE' THEN
-        {_sized("old_rows", _contacts_locked("old_rows") + _channels("-1", "old_rows"))}
+        {_sized("old_rows", _contacts_locked("old_rows") + _inserted_or_deleted("-1", "old_rows", "ch"))}
     ELSIF TG_TABLE_NAME = 'contacts_channel' THEN
         -- An update: the rows whose counted columns changed, before (less) and after.
-        {_sized("new_rows", _contacts_locked("old_rows", "new_rows") + CHANNELS_UPDATED)}
+        {_sized("new_rows", _contacts_locked("old_rows", "new_rows") + _updated(CHANNEL_COLUMNS, "ch"))}
     ELSIF TG_OP = 'INSERT' THEN
-        {_sized("new_rows", _contacts("1", "new_rows"))}
+        {_sized("new_rows", _inserted_or_deleted("1", "new_rows", "c"))}
     ELSIF TG_OP = 'DELETE' THEN
-        {_sized("old_rows", _contacts("-1", "old_rows"))}
+        {_sized("old_rows", _inserted_or_deleted("-1", "old_rows", "c"))}
     ELSE
         -- A contact's update: its channels as it was (less) and as it is, when a column
         -- they are counted by changed (or its id: no partner to compare with). The
         -- statement holds the contacts' rows: a channel's writer waits for it.
-        {_sized("new_rows", CONTACTS_UPDATED)}
+        {_sized("new_rows", _updated(CONTACT_COLUMNS, "c"))}
     END IF;
     RETURN NULL;
 END
