@@ -1,9 +1,13 @@
-"""Event times in the event's own zone and, in brackets, in the viewer's zone:
-"Mon 1 Jun 2099, 19:00–21:00 Asia/Jerusalem (16:00–18:00 your time)"."""
+"""Event times in the event's own zone, named as guests read it, and, in brackets, in the
+viewer's zone: "Mon 1 Jun 2099, 19:00–21:00 UTC+03:00, Jerusalem (16:00–18:00 your
+time)", in the viewer's language."""
 
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
+
+from events.mail import zone_label
 
 register = template.Library()
 
@@ -30,13 +34,20 @@ def _yours(zone) -> str | None:
     return None if str(viewer) == str(zone) else viewer
 
 
+def _with_yours(text: str, yours: str) -> str:
+    return gettext("%(event_time)s (%(your_time)s your time)") % {
+        "event_time": text,
+        "your_time": yours,
+    }
+
+
 @register.simple_tag
 def event_span(event) -> str:
     """When an event runs, in its zone and (when different) the viewer's."""
     zone = event.timezone
     starts_at = timezone.localtime(event.starts_at, zone)
     ends_at = timezone.localtime(event.ends_at, zone)
-    text = f"{_span(starts_at, ends_at, day=DAY)} {zone}"
+    text = f"{_span(starts_at, ends_at, day=DAY)} {zone_label(event)}"
     viewer = _yours(zone)
     if viewer is None:
         return text
@@ -46,20 +57,26 @@ def event_span(event) -> str:
         mine = f"{_clock(my_start)}–{_clock(my_end)}"
     else:
         mine = _span(my_start, my_end, day="D j M")
-    return f"{text} ({mine} your time)"
+    return _with_yours(text, mine)
 
 
 @register.simple_tag
 def event_clock(event) -> str:
-    """The start time alone, for a day in the month calendar: "19:00 Asia/Jerusalem
+    """The start time alone, for a day in the month calendar: "19:00 UTC+03:00, Jerusalem
     (16:00 your time)"."""
     zone = event.timezone
     local = timezone.localtime(event.starts_at, zone)
-    text = f"{_clock(local)} {zone}"
+    text = f"{_clock(local)} {zone_label(event)}"
     viewer = _yours(zone)
     if viewer is None:
         return text
     mine = timezone.localtime(event.starts_at, viewer)
     if mine.date() != local.date():
-        return f"{text} ({date_format(mine, 'D j M')}, {_clock(mine)} your time)"
-    return f"{text} ({_clock(mine)} your time)"
+        return _with_yours(text, f"{date_format(mine, 'D j M')}, {_clock(mine)}")
+    return _with_yours(text, _clock(mine))
+
+
+@register.filter
+def event_zone(event) -> str:
+    """The event's zone as guests read it: "UTC+03:00, Jerusalem"."""
+    return zone_label(event)
