@@ -200,19 +200,24 @@ def kept_factors() -> list[float]:
 
 
 @transaction.atomic
-def rebuild(*, only_the_settings: bool = False) -> None:
+def rebuild(*, only_the_settings: bool = False, if_missing: bool = False) -> bool:
     """Keep the tally under the settings' factors from now on, besides those it was kept
     under (so that processes whose settings differ, as in a rolling deployment, do not
     read it anew in turn; ``only_the_settings``: drop the others), and read it anew from
     every channel. Waits for the transactions writing channels or contacts to end, and
     holds new ones until it commits (they read the factors' table under a lock this one
-    excludes)."""
+    excludes). ``if_missing`` (the task): only if, once it holds the lock, a factor of the
+    settings is still not kept (another run may have read it anew meanwhile). Whether it
+    read anew."""
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {FACTORS} IN ACCESS EXCLUSIVE MODE")
         factors = set(SCHEMA.factors())
+        cursor.execute(f"SELECT factor FROM {FACTORS}")  # noqa: S608
+        kept = {row[0] for row in cursor.fetchall()}
+        if if_missing and factors <= kept:
+            return False
         if not only_the_settings:
-            cursor.execute(f"SELECT factor FROM {FACTORS}")  # noqa: S608
-            factors |= {row[0] for row in cursor.fetchall()}
+            factors |= kept
         cursor.execute(f"DELETE FROM {FACTORS}")  # noqa: S608
         cursor.execute(
             f"INSERT INTO {FACTORS} (factor) SELECT unnest(%s::float8[])",  # nothing folded
@@ -220,6 +225,7 @@ def rebuild(*, only_the_settings: bool = False) -> None:
         )
         cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608
         cursor.execute(SCHEMA.EVERY_CHANNEL)
+    return True
 
 
 def keep_up(*, now: dt.datetime) -> int:
@@ -228,7 +234,6 @@ def keep_up(*, now: dt.datetime) -> int:
     on SQLite."""
     if connection.vendor != "postgresql":
         return 0
-    if set(SCHEMA.factors()) - set(kept_factors()):
-        rebuild()
+    if set(SCHEMA.factors()) - set(kept_factors()) and rebuild(if_missing=True):
         return HealthTally.objects.count()
     return compact(now=now)

@@ -528,3 +528,16 @@ def test_two_writers_of_one_contacts_channels_wait_for_each_other_without_a_dead
 
     assert failures == []
     assert_tally_sums_to_the_channels()
+
+
+@pytest.mark.usefixtures("network")
+def test_a_rebuild_reads_the_tally_anew_and_the_tasks_only_when_a_factor_is_missing():
+    """The task's rebuild reads nothing when the factors it wants are kept by the time it
+    holds the lock (another run read them meanwhile); a rebuild asked for by hand (after
+    rows were deleted from the tally, say) reads it anew from every channel."""
+    HealthTally.objects.filter(grouping="o").delete()  # by hand: the officers' counts lost
+
+    assert tally.rebuild(if_missing=True) is False
+    assert not HealthTally.objects.filter(grouping="o").exists()
+    assert tally.rebuild() is True
+    assert_tally_sums_to_the_channels()
