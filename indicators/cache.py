@@ -320,7 +320,7 @@ def _shared(everyone, versions: tuple, *, factor: float, now, until) -> list[Ent
         return [whole]
     kept = _kept_parts(versions, factor=factor, now=now, until=until)
     if len(kept[2]) > READ_BEFORE_TALLY:
-        part = tally.shared_part(now=now, until=until, factor=factor)
+        part = tally.shared_part(now=now, until=until, factor=factor, everyone=everyone)
         if part is not None:
             whole = Entry(now, until, part)
             cache.set(whole_key, whole, _timeout(now, until))

@@ -74,20 +74,26 @@ def day_of(when: dt.datetime) -> int:
     return (when - EPOCH) // DAY
 
 
-def shared_part(*, now: dt.datetime, until: dt.datetime, factor: float) -> health.Part | None:
+def shared_part(
+    *, now: dt.datetime, until: dt.datetime, factor: float, everyone=None
+) -> health.Part | None:
     """The figures of the channels every reader shares at ``now``, under the informal
     channels' cadence ``factor``, with those falling due before ``until`` (at most a day or
     two after ``now``): one statement. None when the tally is not kept under ``factor``
-    (the settings changed and ``keep_up`` has not read it anew yet) or on SQLite."""
+    (the settings changed and ``keep_up`` has not read it anew yet) or on SQLite.
+    ``everyone``: the channels every reader sees, as ``visible_apart`` gave them (by
+    default ``Channel.objects.seen_by_all_staff()``, the same rows): the channels falling
+    due are read through it, as the triggers count its rows."""
     if connection.vendor != "postgresql":
         return None
     first, after = day_of(now), day_of(until) + 1
     start, end, hours = EPOCH + first * DAY, EPOCH + after * DAY, 24.0 * factor
     # This module's statement; values travel as parameters.
     within = RawSQL(WITHIN, [start, hours, end, hours], output_field=BooleanField())  # noqa: S611
+    if everyone is None:
+        everyone = Channel.objects.seen_by_all_staff()
     due = health.falling_by_moment(
-        Channel.objects.seen_by_all_staff()
-        .filter(within)
+        everyone.filter(within)
         .with_due(now, factor=factor)
         .filter(status=health.ACTIVE, next_due_at__gte=start, next_due_at__lt=end)
     )
